@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { docsPage } from './docs.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ApiOptions {
+  log: Logger;
+  metrics: Metrics;
+  /** Routers mounted under /api/v1, each owned by its domain. */
+  routers: OpenAPIHono[];
+  /** Readiness: database reachable and migrated. Throws or returns a reason when not ready. */
+  ready(): Promise<string | undefined>;
+  /**
+   * Seam for access control: runs before every /api/v1 route. Absent until authentication
+   * lands, which makes the API open — bind it to 127.0.0.1 (the default) until then.
+   */
+  authorize?: MiddlewareHandler;
+  version: string;
+}
+
+const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400 };
+
+/** The HTTP face of Vigil: probes, metrics, OpenAPI, docs, and each domain's routes. */
+export function createApi(options: ApiOptions): OpenAPIHono {
+  const { log, metrics } = options;
+  const app = new OpenAPIHono();
+
+  app.use('*', async (c, next) => {
+    const stop = metrics.startRequest();
+    await next();
+    stop(c.req.method, c.req.routePath, c.res.status);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const reason = await options.ready().catch((error: Error) => `database unreachable: ${error.message}`);
+    return reason ? c.json({ status: 'not ready', reason }, 503) : c.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+
+  const v1 = new OpenAPIHono();
+  v1.use('*', requireJsonBody);
+  if (options.authorize) v1.use('*', options.authorize);
+  for (const router of options.routers) v1.route('/', router);
+  app.route('/api/v1', v1);
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Vigil API', version: options.version, description: 'Health checks, status and history of the systems you run.' },
+    servers: [{ url: '/' }],
+  });
+  app.get('/api/docs', (c) => c.html(docsPage('/api/openapi.json')));
+  app.get('/api/docs/assets/:file', serveDocsAsset);
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    if (error instanceof DomainError) return c.json(errorBody(error.code, error.message, error.details), statusByCode[error.code] ?? 400);
+    if (error instanceof HTTPException && error.status < 500) {
+      const code = error.message.startsWith('Malformed JSON') ? 'invalid_json' : 'bad_request';
+      const message = code === 'invalid_json' ? 'The request body is not valid JSON' : error.message;
+      return c.json(errorBody(code, message), error.status as ContentfulStatusCode);
+    }
+    log.error({ err: error, method: c.req.method, path: c.req.path }, 'Unhandled error while serving a request');
+    return c.json(errorBody('internal', 'Internal server error'), 500);
+  });
+
+  return app;
+}
+
+export function errorBody(code: string, message: string, details: { path: string; message: string }[] = []) {
+  return { error: { code, message, details } };
+}
+
+/** A body sent as anything but JSON would otherwise be read as `{}`: say what was expected instead. */
+const requireJsonBody: MiddlewareHandler = async (c, next) => {
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.raw.body !== null && c.req.header('content-length') !== '0';
+  const type = c.req.header('content-type') ?? '';
+  if (hasBody && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
+    return c.json(errorBody('unsupported_media_type', `Expected Content-Type: application/json, got ${type || 'none'}`), 415);
+  }
+  await next();
+};
+
+const docsAssets = new Map([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+  ['favicon-32x32.png', 'image/png'],
+]);
+const swaggerDir = join(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'), '..');
+
+/** Swagger UI's files come from the installed package: the docs work offline, with no CDN. */
+async function serveDocsAsset(c: Context) {
+  const file = c.req.param('file') ?? '';
+  const type = docsAssets.get(file);
+  if (!type) return c.json(errorBody('not_found', `No docs asset ${file}`), 404);
+  const body = await readFile(join(swaggerDir, file));
+  return c.body(body, 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
+}

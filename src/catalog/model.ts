@@ -1,0 +1,96 @@
+import { z } from '../http/openapi.ts';
+
+/** Names people type and read: trimmed, 1–100 characters, unique ignoring case per resource. */
+export const Name = z.string().trim().min(1, 'expected a non-empty name').max(100, 'expected at most 100 characters');
+const Description = z.string().max(2000, 'expected at most 2000 characters');
+const Uuid = z.uuid({ message: 'expected a UUID' });
+const UuidList = z.array(Uuid).refine((ids) => new Set(ids).size === ids.length, 'expected each id at most once');
+const Timestamp = z.string().openapi({ format: 'date-time' });
+
+export const SystemInput = z
+  .object({
+    name: Name,
+    description: Description.default(''),
+    public: z.boolean().default(false),
+    groupIds: UuidList.default([]),
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .strict()
+  .openapi('SystemInput');
+
+export const SystemPatch = z
+  .object({
+    name: Name,
+    description: Description,
+    public: z.boolean(),
+    groupIds: UuidList,
+    tags: z.record(z.string(), z.string()),
+  })
+  .partial()
+  .strict()
+  .openapi('SystemPatch');
+
+export const System = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    public: z.boolean(),
+    groupIds: z.array(z.string()),
+    environmentIds: z.array(z.string()).openapi({ description: "The system's environments, in order" }),
+    tags: z.record(z.string(), z.string()),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('System');
+
+export const GroupInput = z
+  .object({ name: Name, description: Description.default(''), systemIds: UuidList.default([]) })
+  .strict()
+  .openapi('GroupInput');
+
+export const GroupPatch = z
+  .object({ name: Name, description: Description, systemIds: UuidList })
+  .partial()
+  .strict()
+  .openapi('GroupPatch');
+
+export const Group = z
+  .object({ id: z.string(), name: z.string(), description: z.string(), systemIds: z.array(z.string()), createdAt: Timestamp, updatedAt: Timestamp })
+  .openapi('Group');
+
+/** Free-form custom fields of an environment, read by templates as `{{ environment.<field> }}`. */
+const Fields = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected field names of letters, digits and _, not starting with a digit'),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+);
+
+export const EnvironmentInput = z
+  .object({ name: Name, description: Description.default(''), fields: Fields.default({}) })
+  .strict()
+  .openapi('EnvironmentInput');
+
+export const EnvironmentPatch = z
+  .object({ name: Name, description: Description, fields: Fields })
+  .partial()
+  .strict()
+  .openapi('EnvironmentPatch');
+
+export const Environment = z
+  .object({ id: z.string(), name: z.string(), description: z.string(), fields: z.record(z.string(), z.unknown()), createdAt: Timestamp, updatedAt: Timestamp })
+  .openapi('Environment');
+
+export const MembershipInput = z
+  .object({ environmentIds: UuidList.openapi({ description: "The system's environments, in the order runs and views list them" }) })
+  .strict()
+  .openapi('EnvironmentMembership');
+
+export type SystemInput = z.infer<typeof SystemInput>;
+export type SystemPatch = z.infer<typeof SystemPatch>;
+export type System = z.infer<typeof System>;
+export type GroupInput = z.infer<typeof GroupInput>;
+export type GroupPatch = z.infer<typeof GroupPatch>;
+export type Group = z.infer<typeof Group>;
+export type EnvironmentInput = z.infer<typeof EnvironmentInput>;
+export type EnvironmentPatch = z.infer<typeof EnvironmentPatch>;
+export type Environment = z.infer<typeof Environment>;

@@ -1,0 +1,308 @@
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Db } from '../db/database.ts';
+import { translateDbError } from '../db/errors.ts';
+import { missingReferences } from '../db/references.ts';
+import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type {
+  Environment,
+  EnvironmentInput,
+  EnvironmentPatch,
+  Group,
+  GroupInput,
+  GroupPatch,
+  System,
+  SystemInput,
+  SystemPatch,
+} from './model.ts';
+import { environments, groupSystems, groups, systemEnvironments, systems } from './schema.ts';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Executor = Db | Tx;
+
+export interface SystemFilter {
+  name?: string;
+  groupId?: string;
+  environmentId?: string;
+  public?: boolean;
+}
+
+export interface NamedFilter {
+  name?: string;
+}
+
+/** Systems, groups and environments (SPEC §1), with their memberships. */
+export class CatalogService {
+  constructor(private readonly db: Db) {}
+
+  // ── systems ──────────────────────────────────────────────────────────────
+
+  async listSystems(page: PageRequest, filter: SystemFilter = {}): Promise<Page<System>> {
+    const conditions = [nameAfter(systems.name, page), nameContains(systems.name, filter.name)];
+    if (filter.public !== undefined) conditions.push(eq(systems.public, filter.public));
+    if (filter.groupId) {
+      conditions.push(inArray(systems.id, this.db.select({ id: groupSystems.systemId }).from(groupSystems).where(eq(groupSystems.groupId, filter.groupId))));
+    }
+    if (filter.environmentId) {
+      conditions.push(
+        inArray(systems.id, this.db.select({ id: systemEnvironments.systemId }).from(systemEnvironments).where(eq(systemEnvironments.environmentId, filter.environmentId))),
+      );
+    }
+    const rows = await this.db
+      .select()
+      .from(systems)
+      .where(and(...conditions))
+      .orderBy(asc(sql`lower(${systems.name})`))
+      .limit(page.limit + 1);
+    const links = await this.systemLinks(this.db, rows.slice(0, page.limit).map((r) => r.id));
+    return toPage(rows, page, (r) => r.name.toLowerCase(), (r) => toSystem(r, links));
+  }
+
+  async getSystem(id: string, db: Executor = this.db): Promise<System> {
+    const [row] = await db.select().from(systems).where(eq(systems.id, id));
+    if (!row) throw new NotFoundError('System', id);
+    return toSystem(row, await this.systemLinks(db, [id]));
+  }
+
+  async createSystem(input: SystemInput): Promise<System> {
+    return this.db
+      .transaction(async (tx) => {
+        const [row] = await tx
+          .insert(systems)
+          .values({ name: input.name, description: input.description, public: input.public, tags: input.tags })
+          .returning();
+        await this.replaceSystemGroups(tx, row!.id, input.groupIds);
+        return this.getSystem(row!.id, tx);
+      })
+      .catch(translateDbError);
+  }
+
+  async updateSystem(id: string, patch: SystemPatch): Promise<System> {
+    return this.db
+      .transaction(async (tx) => {
+        const { groupIds, ...fields } = patch;
+        const [row] = await tx
+          .update(systems)
+          .set({ ...fields, updatedAt: new Date() })
+          .where(eq(systems.id, id))
+          .returning({ id: systems.id });
+        if (!row) throw new NotFoundError('System', id);
+        if (groupIds) await this.replaceSystemGroups(tx, id, groupIds);
+        return this.getSystem(id, tx);
+      })
+      .catch(translateDbError);
+  }
+
+  /** Removes the system with its assignments, memberships, runs and state (SPEC §6.3, by cascade). */
+  async deleteSystem(id: string): Promise<void> {
+    const deleted = await this.db.delete(systems).where(eq(systems.id, id)).returning({ id: systems.id });
+    if (!deleted.length) throw new NotFoundError('System', id);
+  }
+
+  /** Replaces the system's environments with `environmentIds`, in that order. */
+  async setSystemEnvironments(id: string, environmentIds: string[]): Promise<System> {
+    return this.db.transaction(async (tx) => {
+      await this.getSystem(id, tx);
+      await requireExisting(tx, environments, environmentIds, 'environmentIds', 'environment');
+      await tx.delete(systemEnvironments).where(eq(systemEnvironments.systemId, id));
+      if (environmentIds.length) {
+        await tx.insert(systemEnvironments).values(environmentIds.map((environmentId, position) => ({ systemId: id, environmentId, position })));
+      }
+      await tx.update(systems).set({ updatedAt: new Date() }).where(eq(systems.id, id));
+      return this.getSystem(id, tx);
+    });
+  }
+
+  /** The system's environments in its order: what a run fans out over (SPEC §2.4). */
+  async systemEnvironments(systemId: string): Promise<Environment[]> {
+    const rows = await this.db
+      .select({ environment: environments })
+      .from(systemEnvironments)
+      .innerJoin(environments, eq(environments.id, systemEnvironments.environmentId))
+      .where(eq(systemEnvironments.systemId, systemId))
+      .orderBy(asc(systemEnvironments.position));
+    return rows.map((r) => toEnvironment(r.environment));
+  }
+
+  private async replaceSystemGroups(tx: Tx, systemId: string, groupIds: string[]): Promise<void> {
+    await requireExisting(tx, groups, groupIds, 'groupIds', 'group');
+    await tx.delete(groupSystems).where(eq(groupSystems.systemId, systemId));
+    if (groupIds.length) await tx.insert(groupSystems).values(groupIds.map((groupId) => ({ groupId, systemId })));
+  }
+
+  private async systemLinks(db: Executor, systemIds: string[]): Promise<SystemLinks> {
+    if (!systemIds.length) return { groups: new Map(), environments: new Map() };
+    const [groupRows, environmentRows] = await Promise.all([
+      db.select().from(groupSystems).where(inArray(groupSystems.systemId, systemIds)).orderBy(asc(groupSystems.groupId)),
+      db.select().from(systemEnvironments).where(inArray(systemEnvironments.systemId, systemIds)).orderBy(asc(systemEnvironments.position)),
+    ]);
+    return {
+      groups: groupBy(groupRows, (r) => r.systemId, (r) => r.groupId),
+      environments: groupBy(environmentRows, (r) => r.systemId, (r) => r.environmentId),
+    };
+  }
+
+  // ── groups ───────────────────────────────────────────────────────────────
+
+  async listGroups(page: PageRequest, filter: NamedFilter = {}): Promise<Page<Group>> {
+    const rows = await this.db
+      .select()
+      .from(groups)
+      .where(and(nameAfter(groups.name, page), nameContains(groups.name, filter.name)))
+      .orderBy(asc(sql`lower(${groups.name})`))
+      .limit(page.limit + 1);
+    const members = await this.groupMembers(this.db, rows.slice(0, page.limit).map((r) => r.id));
+    return toPage(rows, page, (r) => r.name.toLowerCase(), (r) => toGroup(r, members));
+  }
+
+  async getGroup(id: string, db: Executor = this.db): Promise<Group> {
+    const [row] = await db.select().from(groups).where(eq(groups.id, id));
+    if (!row) throw new NotFoundError('Group', id);
+    return toGroup(row, await this.groupMembers(db, [id]));
+  }
+
+  async createGroup(input: GroupInput): Promise<Group> {
+    return this.db
+      .transaction(async (tx) => {
+        const [row] = await tx.insert(groups).values({ name: input.name, description: input.description }).returning();
+        await this.replaceGroupMembers(tx, row!.id, input.systemIds);
+        return this.getGroup(row!.id, tx);
+      })
+      .catch(translateDbError);
+  }
+
+  async updateGroup(id: string, patch: GroupPatch): Promise<Group> {
+    return this.db
+      .transaction(async (tx) => {
+        const { systemIds, ...fields } = patch;
+        const [row] = await tx.update(groups).set({ ...fields, updatedAt: new Date() }).where(eq(groups.id, id)).returning({ id: groups.id });
+        if (!row) throw new NotFoundError('Group', id);
+        if (systemIds) await this.replaceGroupMembers(tx, id, systemIds);
+        return this.getGroup(id, tx);
+      })
+      .catch(translateDbError);
+  }
+
+  async deleteGroup(id: string): Promise<void> {
+    const deleted = await this.db.delete(groups).where(eq(groups.id, id)).returning({ id: groups.id });
+    if (!deleted.length) throw new NotFoundError('Group', id);
+  }
+
+  private async replaceGroupMembers(tx: Tx, groupId: string, systemIds: string[]): Promise<void> {
+    await requireExisting(tx, systems, systemIds, 'systemIds', 'system');
+    await tx.delete(groupSystems).where(eq(groupSystems.groupId, groupId));
+    if (systemIds.length) await tx.insert(groupSystems).values(systemIds.map((systemId) => ({ groupId, systemId })));
+  }
+
+  private async groupMembers(db: Executor, groupIds: string[]): Promise<Map<string, string[]>> {
+    if (!groupIds.length) return new Map();
+    const rows = await db.select().from(groupSystems).where(inArray(groupSystems.groupId, groupIds)).orderBy(asc(groupSystems.systemId));
+    return groupBy(rows, (r) => r.groupId, (r) => r.systemId);
+  }
+
+  // ── environments ─────────────────────────────────────────────────────────
+
+  async listEnvironments(page: PageRequest, filter: NamedFilter = {}): Promise<Page<Environment>> {
+    const rows = await this.db
+      .select()
+      .from(environments)
+      .where(and(nameAfter(environments.name, page), nameContains(environments.name, filter.name)))
+      .orderBy(asc(sql`lower(${environments.name})`))
+      .limit(page.limit + 1);
+    return toPage(rows, page, (r) => r.name.toLowerCase(), toEnvironment);
+  }
+
+  async getEnvironment(id: string): Promise<Environment> {
+    const [row] = await this.db.select().from(environments).where(eq(environments.id, id));
+    if (!row) throw new NotFoundError('Environment', id);
+    return toEnvironment(row);
+  }
+
+  async createEnvironment(input: EnvironmentInput): Promise<Environment> {
+    const [row] = await this.db.insert(environments).values(input).returning().catch(translateDbError);
+    return toEnvironment(row!);
+  }
+
+  async updateEnvironment(id: string, patch: EnvironmentPatch): Promise<Environment> {
+    const [row] = await this.db
+      .update(environments)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(environments.id, id))
+      .returning()
+      .catch(translateDbError);
+    if (!row) throw new NotFoundError('Environment', id);
+    return toEnvironment(row);
+  }
+
+  async deleteEnvironment(id: string): Promise<void> {
+    const deleted = await this.db.delete(environments).where(eq(environments.id, id)).returning({ id: environments.id });
+    if (!deleted.length) throw new NotFoundError('Environment', id);
+  }
+}
+
+interface SystemLinks {
+  groups: Map<string, string[]>;
+  environments: Map<string, string[]>;
+}
+
+function toSystem(row: typeof systems.$inferSelect, links: SystemLinks): System {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    public: row.public,
+    groupIds: links.groups.get(row.id) ?? [],
+    environmentIds: links.environments.get(row.id) ?? [],
+    tags: row.tags,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toGroup(row: typeof groups.$inferSelect, members: Map<string, string[]>): Group {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    systemIds: members.get(row.id) ?? [],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toEnvironment(row: typeof environments.$inferSelect): Environment {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    fields: row.fields,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Keyset pagination over names: names are unique ignoring case, so lower(name) is a total order. */
+function nameAfter(column: PgColumn, page: PageRequest): SQL | undefined {
+  const key = cursorKey(page);
+  return key === undefined ? undefined : gt(sql`lower(${column})`, key);
+}
+
+function nameContains(column: PgColumn, fragment: string | undefined): SQL | undefined {
+  if (!fragment) return undefined;
+  return sql`strpos(lower(${column}), ${fragment.toLowerCase()}) > 0`;
+}
+
+function groupBy<R>(rows: R[], keyOf: (r: R) => string, valueOf: (r: R) => string): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    map.set(key, [...(map.get(key) ?? []), valueOf(row)]);
+  }
+  return map;
+}
+
+async function requireExisting(db: Executor, table: typeof systems | typeof groups | typeof environments, ids: string[], field: string, resource: string): Promise<void> {
+  const missing = await missingReferences(db, table, ids, field, resource);
+  if (missing.length) throw new ValidationError(missing);
+}

@@ -1,0 +1,157 @@
+import { Name } from '../catalog/model.ts';
+import { z } from '../http/openapi.ts';
+
+const Uuid = z.uuid({ message: 'expected a UUID' });
+const Timestamp = z.string().openapi({ format: 'date-time' });
+
+/** An assertion as the API stores and returns it (SPEC §1.2). */
+export const Assertion = z
+  .object({
+    field: z.string().min(1),
+    operator: z.string().min(1),
+    value: z.unknown().optional(),
+    jsonPath: z.string().optional(),
+    severity: z.enum(['unhealthy', 'degraded']).optional(),
+  })
+  .strict()
+  .openapi('Assertion');
+
+/** On input an assertion may also be written in its string form, e.g. `statusCode == 200`. */
+export const AssertionInput = z.union([z.string().min(1, 'expected an assertion such as "statusCode == 200"'), Assertion]);
+
+const CollectorInput = z
+  .object({
+    collector: z.string().min(1, 'expected a collector id such as "http.request"'),
+    config: z.record(z.string(), z.unknown()).default({}),
+    assertions: z.array(AssertionInput).default([]),
+  })
+  .strict();
+
+const Collector = z.object({ collector: z.string(), config: z.record(z.string(), z.unknown()), assertions: z.array(Assertion) }).openapi('Collector');
+
+const configurationFields = {
+  name: Name,
+  description: z.string().max(2000, 'expected at most 2000 characters'),
+  strategy: z.string().min(1, 'expected a strategy id such as "http"'),
+  config: z.record(z.string(), z.unknown()).openapi({ description: "The strategy's config; `timeout` (ms, min 100, default 30000) bounds each run" }),
+  assertions: z.array(AssertionInput).openapi({ description: "Assertions on the strategy's default collector" }),
+  collectors: z.array(CollectorInput),
+  intervalSeconds: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (one day)'),
+  enabled: z.boolean(),
+  paused: z.boolean(),
+};
+
+export const ConfigurationInput = z
+  .object({
+    ...configurationFields,
+    description: configurationFields.description.default(''),
+    config: configurationFields.config.default({}),
+    assertions: configurationFields.assertions.default([]),
+    collectors: configurationFields.collectors.default([]),
+    enabled: z.boolean().default(true),
+    paused: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('ConfigurationInput');
+
+export const ConfigurationPatch = z.object(configurationFields).partial().strict().openapi('ConfigurationPatch');
+
+export const Configuration = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    strategy: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    assertions: z.array(Assertion),
+    collectors: z.array(Collector),
+    intervalSeconds: z.number(),
+    enabled: z.boolean(),
+    paused: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Configuration');
+
+const Count = z.number().int('expected a whole number').min(1, 'expected at least 1');
+
+/** SPEC §3.1. Defaults fill whatever part is left out. */
+export const StateThresholds = z
+  .discriminatedUnion('mode', [
+    z
+      .object({
+        mode: z.literal('consecutive'),
+        healthy: z.object({ minSuccessCount: Count.default(1) }).strict().default({ minSuccessCount: 1 }),
+        degraded: z.object({ minFailureCount: Count.default(2) }).strict().default({ minFailureCount: 2 }),
+        unhealthy: z.object({ minFailureCount: Count.default(5) }).strict().default({ minFailureCount: 5 }),
+      })
+      .strict(),
+    z
+      .object({
+        mode: z.literal('window'),
+        windowSize: z.number().int('expected a whole number').min(3, 'expected at least 3').max(100, 'expected at most 100').default(10),
+        degraded: z.object({ minFailureCount: Count.default(3) }).strict().default({ minFailureCount: 3 }),
+        unhealthy: z.object({ minFailureCount: Count.default(7) }).strict().default({ minFailureCount: 7 }),
+      })
+      .strict(),
+  ])
+  .openapi('StateThresholds');
+
+const Days = z.number().int('expected a whole number of days').min(1, 'expected at least 1 day');
+export const Retention = z.object({ rawDays: Days, hourlyDays: Days, dailyDays: Days }).partial().strict().openapi('Retention');
+export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() }).partial().strict().openapi('NotificationPolicy');
+
+const assignmentSettings = {
+  enabled: z.boolean(),
+  includeLocal: z.boolean().openapi({ description: 'Run on the central workers' }),
+  satelliteIds: z.array(Uuid).openapi({ description: 'Also run on these remote agents' }),
+  environmentIds: z
+    .array(Uuid)
+    .nullable()
+    .openapi({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
+  stateThresholds: StateThresholds.nullable(),
+  retention: Retention.nullable(),
+  notificationPolicy: NotificationPolicy.nullable(),
+};
+
+export const AssignmentInput = z
+  .object({
+    systemId: Uuid,
+    configurationId: Uuid,
+    enabled: assignmentSettings.enabled.default(true),
+    includeLocal: assignmentSettings.includeLocal.default(true),
+    satelliteIds: assignmentSettings.satelliteIds.default([]),
+    environmentIds: assignmentSettings.environmentIds.default(null),
+    stateThresholds: assignmentSettings.stateThresholds.default(null),
+    retention: assignmentSettings.retention.default(null),
+    notificationPolicy: assignmentSettings.notificationPolicy.default(null),
+  })
+  .strict()
+  .openapi('AssignmentInput');
+
+export const AssignmentPatch = z.object(assignmentSettings).partial().strict().openapi('AssignmentPatch');
+
+export const Assignment = z
+  .object({
+    id: z.string(),
+    systemId: z.string(),
+    configurationId: z.string(),
+    enabled: z.boolean(),
+    includeLocal: z.boolean(),
+    satelliteIds: z.array(z.string()),
+    environmentIds: z.array(z.string()).nullable(),
+    stateThresholds: z.unknown().nullable().openapi({ description: 'See StateThresholds' }),
+    retention: z.unknown().nullable(),
+    notificationPolicy: z.unknown().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Assignment');
+
+export type ConfigurationInput = z.infer<typeof ConfigurationInput>;
+export type ConfigurationPatch = z.infer<typeof ConfigurationPatch>;
+export type Configuration = z.infer<typeof Configuration>;
+export type AssignmentInput = z.infer<typeof AssignmentInput>;
+export type AssignmentPatch = z.infer<typeof AssignmentPatch>;
+export type Assignment = z.infer<typeof Assignment>;
+export type AssertionInput = z.infer<typeof AssertionInput>;

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApi, type TestApi } from '../../test/support/api.ts';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await createTestApi();
+});
+afterAll(() => api.close());
+
+const missingId = '00000000-0000-4000-8000-000000000000';
+
+const paymentsCheck = {
+  name: 'payments-health',
+  strategy: 'http',
+  config: { url: 'https://payments.example.test/health', method: 'GET', timeout: 10000 },
+  assertions: ['statusCode == 200', 'latencyMs < 500ms'],
+  intervalSeconds: 30,
+};
+
+describe('configurations', () => {
+  it('stores a valid configuration with assertions in their object form and a versioned config', async () => {
+    const created = await api.call('POST', '/api/v1/configurations', paymentsCheck);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'payments-health', strategy: 'http', intervalSeconds: 30, enabled: true, paused: false, collectors: [] });
+    expect(created.body.config.version).toEqual(expect.any(Number));
+    expect(created.body.assertions).toEqual([
+      { field: 'statusCode', operator: 'equals', value: 200 },
+      { field: 'latencyMs', operator: 'lessThan', value: 500 },
+    ]);
+
+    const paused = await api.call('PATCH', `/api/v1/configurations/${created.body.id}`, { paused: true, intervalSeconds: 60 });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ paused: true, intervalSeconds: 60, name: 'payments-health' });
+    expect(paused.body.assertions).toEqual(created.body.assertions);
+
+    const list = await api.call('GET', '/api/v1/configurations?strategy=http&paused=true');
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([created.body.id]);
+  });
+
+  it('rejects an unknown strategy with the exact message and path, storing nothing', async () => {
+    const response = await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'nope', strategy: 'carrier-pigeon' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toHaveLength(1);
+    expect(response.body.error.details[0].path).toBe('strategy');
+    expect(response.body.error.details[0].message).toMatch(/^Unknown health-check strategy "carrier-pigeon"\. Available: .*http.*\.$/);
+    expect((await api.call('GET', '/api/v1/configurations?name=nope')).body.items).toEqual([]);
+  });
+
+  it('names each bad config field, unknown collector and assertion at once', async () => {
+    const response = await api.call('POST', '/api/v1/configurations', {
+      ...paymentsCheck,
+      name: 'broken',
+      intervalSeconds: 0,
+      config: { url: 42, timeout: 10000, colour: 'red' },
+      assertions: ['colour == "red"'],
+      collectors: [{ collector: 'http.teleport', config: {} }],
+    });
+    expect(response.status).toBe(400);
+    const paths = response.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toContain('intervalSeconds');
+    const validated = await api.call('POST', '/api/v1/configurations/validate', {
+      strategy: 'http',
+      config: { url: 42, timeout: 10000 },
+      assertions: ['colour == "red"'],
+      collectors: [{ collector: 'http.teleport' }],
+    });
+    expect(validated.status).toBe(200);
+    expect(validated.body.valid).toBe(false);
+    const byPath = Object.fromEntries(validated.body.errors.map((e: { path: unknown[]; message: string }) => [e.path.join('.'), e.message]));
+    expect(Object.keys(byPath)).toEqual(expect.arrayContaining(['config.url', 'assertions.0', 'collectors.0.collector']));
+    expect(byPath['collectors.0.collector']).toMatch(/^Unknown collector "http.teleport"\. Available: /);
+    expect(byPath['assertions.0']).toMatch(/Unknown field "colour"\. Valid fields: .*statusCode/);
+  });
+
+  it('validates without saving', async () => {
+    const ok = await api.call('POST', '/api/v1/configurations/validate', { strategy: 'tcp', config: { host: '127.0.0.1', port: 5432 } });
+    expect(ok.body).toEqual({ valid: true, errors: [] });
+    expect((await api.call('GET', '/api/v1/configurations?strategy=tcp')).body.items).toEqual([]);
+  });
+
+  it('keeps the stored configuration when a patch is invalid', async () => {
+    const created = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'stable' })).body;
+    const bad = await api.call('PATCH', `/api/v1/configurations/${created.id}`, { config: { method: 'GET' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toMatch(/^config/);
+    expect((await api.call('GET', `/api/v1/configurations/${created.id}`)).body.config).toEqual(created.config);
+  });
+});
+
+describe('assignments', () => {
+  it('links a system and a configuration with the null / [] / list meaning of environmentIds', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'assigned-system' })).body;
+    const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'assigned-check' })).body;
+    const prod = (await api.call('POST', '/api/v1/environments', { name: 'assign-prod' })).body;
+
+    const created = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ enabled: true, includeLocal: true, satelliteIds: [], environmentIds: null, stateThresholds: null });
+
+    const envLess = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, { environmentIds: [] });
+    expect(envLess.body.environmentIds).toEqual([]);
+    const listed = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, {
+      environmentIds: [prod.id],
+      stateThresholds: { mode: 'window', windowSize: 5 },
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.body.environmentIds).toEqual([prod.id]);
+    expect(listed.body.stateThresholds).toEqual({ mode: 'window', windowSize: 5, degraded: { minFailureCount: 3 }, unhealthy: { minFailureCount: 7 } });
+
+    const duplicate = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id });
+    expect(duplicate.status).toBe(409);
+
+    const filtered = await api.call('GET', `/api/v1/assignments?systemId=${system.id}`);
+    expect(filtered.body.items.map((a: { id: string }) => a.id)).toEqual([created.body.id]);
+  });
+
+  it('names missing references and bad thresholds', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'refs-system' })).body;
+    const missing = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: missingId, environmentIds: [missingId] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual([
+      { path: 'configurationId', message: `no configuration with id ${missingId}` },
+      { path: 'environmentIds.0', message: `no environment with id ${missingId}` },
+    ]);
+    const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'refs-check' })).body;
+    const thresholds = await api.call('POST', '/api/v1/assignments', {
+      systemId: system.id,
+      configurationId: configuration.id,
+      stateThresholds: { mode: 'window', windowSize: 2 },
+    });
+    expect(thresholds.status).toBe(400);
+    expect(thresholds.body.error.details[0].path).toBe('stateThresholds.windowSize');
+  });
+
+  it('disappear with their system or configuration (SPEC §6.3)', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'cascade-system' })).body;
+    const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'cascade-check' })).body;
+    const other = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'cascade-check-2' })).body;
+    const a = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id })).body;
+    const b = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: other.id })).body;
+
+    await api.call('DELETE', `/api/v1/configurations/${configuration.id}`);
+    expect((await api.call('GET', `/api/v1/assignments/${a.id}`)).status).toBe(404);
+    expect((await api.call('GET', `/api/v1/assignments/${b.id}`)).status).toBe(200);
+    await api.call('DELETE', `/api/v1/systems/${system.id}`);
+    expect((await api.call('GET', `/api/v1/assignments/${b.id}`)).status).toBe(404);
+    expect((await api.call('GET', `/api/v1/configurations/${other.id}`)).status).toBe(200);
+  });
+});

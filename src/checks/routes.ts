@@ -1,0 +1,82 @@
+import { createRoute } from '@hono/zod-openapi';
+import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../http/openapi.ts';
+import { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
+import type { ChecksService } from './service.ts';
+import type { DefinitionValidator } from './validation.ts';
+
+const Uuid = z.uuid({ message: 'expected a UUID' });
+
+const configurationRoutes = resourceRoutes({
+  path: '/configurations',
+  noun: 'configuration',
+  tag: 'Configurations',
+  item: Configuration,
+  input: ConfigurationInput,
+  patch: ConfigurationPatch,
+  query: PageQuery.extend({
+    name: z.string().optional().openapi({ description: 'Only names containing this (ignoring case)' }),
+    strategy: z.string().optional(),
+    enabled: QueryBoolean.optional(),
+    paused: QueryBoolean.optional(),
+  }),
+});
+
+const assignmentRoutes = resourceRoutes({
+  path: '/assignments',
+  noun: 'assignment',
+  tag: 'Assignments',
+  item: Assignment,
+  input: AssignmentInput,
+  patch: AssignmentPatch,
+  query: PageQuery.extend({ systemId: Uuid.optional(), configurationId: Uuid.optional(), enabled: QueryBoolean.optional() }),
+});
+
+const ValidationResult = z
+  .object({ valid: z.boolean(), errors: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })) })
+  .openapi('ValidationResult');
+
+const validate = createRoute({
+  method: 'post',
+  path: '/configurations/validate',
+  tags: ['Configurations'],
+  summary: 'Validate a configuration without saving it (SPEC §7.3)',
+  request: jsonBody(ConfigurationInput.partial({ name: true, intervalSeconds: true })),
+  responses: { 200: jsonResponse(ValidationResult, 'Whether the configuration is valid, and every problem with its path'), 400: errorResponses[400] },
+});
+
+/** HTTP routes for configurations (check definitions) and assignments. */
+export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator) {
+  const router = createRouter();
+
+  router.openapi(validate, (c) => {
+    const outcome = validateDefinition(c.req.valid('json'));
+    return c.json({ valid: outcome.valid, errors: outcome.valid ? [] : outcome.errors }, 200);
+  });
+  router.openapi(configurationRoutes.list, async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    return c.json(await checks.listConfigurations({ limit, cursor }, filter), 200);
+  });
+  router.openapi(configurationRoutes.create, async (c) => c.json(await checks.createConfiguration(c.req.valid('json')), 201));
+  router.openapi(configurationRoutes.get, async (c) => c.json(await checks.getConfiguration(c.req.valid('param').id), 200));
+  router.openapi(configurationRoutes.patch, async (c) =>
+    c.json(await checks.updateConfiguration(c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+  router.openapi(configurationRoutes.remove, async (c) => {
+    await checks.deleteConfiguration(c.req.valid('param').id);
+    return c.body(null, 204);
+  });
+
+  router.openapi(assignmentRoutes.list, async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    return c.json(await checks.listAssignments({ limit, cursor }, filter), 200);
+  });
+  router.openapi(assignmentRoutes.create, async (c) => c.json(await checks.createAssignment(c.req.valid('json')), 201));
+  router.openapi(assignmentRoutes.get, async (c) => c.json(await checks.getAssignment(c.req.valid('param').id), 200));
+  router.openapi(assignmentRoutes.patch, async (c) => c.json(await checks.updateAssignment(c.req.valid('param').id, c.req.valid('json')), 200));
+  router.openapi(assignmentRoutes.remove, async (c) => {
+    await checks.deleteAssignment(c.req.valid('param').id);
+    return c.body(null, 204);
+  });
+
+  return router;
+}

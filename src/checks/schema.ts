@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { systems } from '../catalog/schema.ts';
+import { createdAt, id, updatedAt } from '../db/columns.ts';
+
+/** Assertion in its stored (object) form, SPEC §1.2. */
+export interface StoredAssertion {
+  field: string;
+  operator: string;
+  value?: unknown;
+  jsonPath?: string;
+  severity?: 'unhealthy' | 'degraded';
+}
+
+export interface StoredCollector {
+  collector: string;
+  config: Record<string, unknown>;
+  assertions: StoredAssertion[];
+}
+
+export const configurations = pgTable(
+  'configurations',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    strategy: text('strategy').notNull(),
+    /** The strategy config as stored, including its `version` key (SPEC §2.3). */
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    /** Assertions on the strategy's default collector. */
+    assertions: jsonb('assertions').$type<StoredAssertion[]>().notNull().default([]),
+    collectors: jsonb('collectors').$type<StoredCollector[]>().notNull().default([]),
+    intervalSeconds: integer('interval_seconds').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    paused: boolean('paused').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('configurations_name_key').on(sql`lower(${t.name})`), index('configurations_strategy_idx').on(t.strategy)],
+);
+
+export type StateThresholds =
+  | { mode: 'consecutive'; healthy: { minSuccessCount: number }; degraded: { minFailureCount: number }; unhealthy: { minFailureCount: number } }
+  | { mode: 'window'; windowSize: number; degraded: { minFailureCount: number }; unhealthy: { minFailureCount: number } };
+
+export interface RetentionOverrides {
+  rawDays?: number;
+  hourlyDays?: number;
+  dailyDays?: number;
+}
+
+export interface NotificationPolicy {
+  suppressDeEscalations?: boolean;
+}
+
+export const assignments = pgTable(
+  'assignments',
+  {
+    id: id(),
+    systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
+    configurationId: uuid('configuration_id').notNull().references(() => configurations.id, { onDelete: 'cascade' }),
+    enabled: boolean('enabled').notNull().default(true),
+    includeLocal: boolean('include_local').notNull().default(true),
+    satelliteIds: jsonb('satellite_ids').$type<string[]>().notNull().default([]),
+    /** null = all of the system's environments, [] = env-less, list = those (SPEC §2.4). */
+    environmentIds: jsonb('environment_ids').$type<string[] | null>(),
+    stateThresholds: jsonb('state_thresholds').$type<StateThresholds | null>(),
+    retention: jsonb('retention').$type<RetentionOverrides | null>(),
+    notificationPolicy: jsonb('notification_policy').$type<NotificationPolicy | null>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('assignments_system_configuration_key').on(t.systemId, t.configurationId),
+    index('assignments_configuration_idx').on(t.configurationId),
+  ],
+);

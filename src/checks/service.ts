@@ -1,0 +1,197 @@
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { environments, systems } from '../catalog/schema.ts';
+import type { Db } from '../db/database.ts';
+import { translateDbError } from '../db/errors.ts';
+import { missingReferences } from '../db/references.ts';
+import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
+import { NotFoundError, ValidationError, formatPath } from '../errors.ts';
+import type { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
+import { assignments, configurations, type StoredAssertion, type StoredCollector } from './schema.ts';
+import type { ConfigurationDefinition, DefinitionValidator } from './validation.ts';
+
+export interface ConfigurationFilter {
+  name?: string;
+  strategy?: string;
+  enabled?: boolean;
+  paused?: boolean;
+}
+
+export interface AssignmentFilter {
+  systemId?: string;
+  configurationId?: string;
+  enabled?: boolean;
+}
+
+/** Check definitions (configurations) and where they run (assignments), SPEC §1. */
+export class ChecksService {
+  constructor(
+    private readonly db: Db,
+    /** Strategy-aware validation (SPEC §7.3): migrates and strictly checks configs and assertions. */
+    private readonly validateDefinition: DefinitionValidator,
+  ) {}
+
+  // ── configurations ───────────────────────────────────────────────────────
+
+  async listConfigurations(page: PageRequest, filter: ConfigurationFilter = {}): Promise<Page<Configuration>> {
+    const key = cursorKey(page);
+    const conditions: (SQL | undefined)[] = [
+      key === undefined ? undefined : gt(sql`lower(${configurations.name})`, key),
+      filter.name ? sql`strpos(lower(${configurations.name}), ${filter.name.toLowerCase()}) > 0` : undefined,
+      filter.strategy ? eq(configurations.strategy, filter.strategy) : undefined,
+      filter.enabled === undefined ? undefined : eq(configurations.enabled, filter.enabled),
+      filter.paused === undefined ? undefined : eq(configurations.paused, filter.paused),
+    ];
+    const rows = await this.db
+      .select()
+      .from(configurations)
+      .where(and(...conditions))
+      .orderBy(asc(sql`lower(${configurations.name})`))
+      .limit(page.limit + 1);
+    return toPage(rows, page, (r) => r.name.toLowerCase(), toConfiguration);
+  }
+
+  async getConfiguration(id: string): Promise<Configuration> {
+    const [row] = await this.db.select().from(configurations).where(eq(configurations.id, id));
+    if (!row) throw new NotFoundError('Configuration', id);
+    return toConfiguration(row);
+  }
+
+  async createConfiguration(input: ConfigurationInput): Promise<Configuration> {
+    const definition = this.normalize(input);
+    const [row] = await this.db
+      .insert(configurations)
+      .values({ ...input, ...definition })
+      .returning()
+      .catch(translateDbError);
+    return toConfiguration(row!);
+  }
+
+  /** Merges the patch over the stored configuration and validates the result as a whole. */
+  async updateConfiguration(id: string, patch: ConfigurationPatch): Promise<Configuration> {
+    return this.db
+      .transaction(async (tx) => {
+        const [current] = await tx.select().from(configurations).where(eq(configurations.id, id)).for('update');
+        if (!current) throw new NotFoundError('Configuration', id);
+        const definition = this.normalize({
+          strategy: patch.strategy ?? current.strategy,
+          config: patch.config ?? current.config,
+          assertions: patch.assertions ?? current.assertions,
+          collectors: patch.collectors ?? current.collectors,
+        });
+        const [row] = await tx
+          .update(configurations)
+          .set({ ...patch, ...definition, updatedAt: new Date() })
+          .where(eq(configurations.id, id))
+          .returning();
+        return toConfiguration(row!);
+      })
+      .catch(translateDbError);
+  }
+
+  /** Removes the configuration with its assignments, runs and transitions (SPEC §6.3, by cascade). */
+  async deleteConfiguration(id: string): Promise<void> {
+    const deleted = await this.db.delete(configurations).where(eq(configurations.id, id)).returning({ id: configurations.id });
+    if (!deleted.length) throw new NotFoundError('Configuration', id);
+  }
+
+  private normalize(definition: ConfigurationDefinition): { strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] } {
+    const outcome = this.validateDefinition(definition);
+    if (!outcome.valid) {
+      throw new ValidationError(outcome.errors.map((e) => ({ path: formatPath(e.path), message: e.message })));
+    }
+    return outcome.definition;
+  }
+
+  // ── assignments ──────────────────────────────────────────────────────────
+
+  async listAssignments(page: PageRequest, filter: AssignmentFilter = {}): Promise<Page<Assignment>> {
+    const key = cursorKey(page);
+    const conditions: (SQL | undefined)[] = [
+      key === undefined ? undefined : gt(assignments.id, key),
+      filter.systemId ? eq(assignments.systemId, filter.systemId) : undefined,
+      filter.configurationId ? eq(assignments.configurationId, filter.configurationId) : undefined,
+      filter.enabled === undefined ? undefined : eq(assignments.enabled, filter.enabled),
+    ];
+    const rows = await this.db
+      .select()
+      .from(assignments)
+      .where(and(...conditions))
+      .orderBy(asc(assignments.id))
+      .limit(page.limit + 1);
+    return toPage(rows, page, (r) => r.id, toAssignment);
+  }
+
+  async getAssignment(id: string): Promise<Assignment> {
+    const [row] = await this.db.select().from(assignments).where(eq(assignments.id, id));
+    if (!row) throw new NotFoundError('Assignment', id);
+    return toAssignment(row);
+  }
+
+  async createAssignment(input: AssignmentInput): Promise<Assignment> {
+    return this.db
+      .transaction(async (tx) => {
+        const missing = [
+          ...(await missingReferences(tx, systems, [input.systemId], 'systemId', 'system')),
+          ...(await missingReferences(tx, configurations, [input.configurationId], 'configurationId', 'configuration')),
+          ...(await missingReferences(tx, environments, input.environmentIds ?? [], 'environmentIds', 'environment')),
+        ];
+        if (missing.length) throw new ValidationError(missing);
+        const [row] = await tx.insert(assignments).values(input).returning();
+        return toAssignment(row!);
+      })
+      .catch(translateDbError);
+  }
+
+  async updateAssignment(id: string, patch: AssignmentPatch): Promise<Assignment> {
+    return this.db.transaction(async (tx) => {
+      const missing = await missingReferences(tx, environments, patch.environmentIds ?? [], 'environmentIds', 'environment');
+      if (missing.length) throw new ValidationError(missing);
+      const [row] = await tx
+        .update(assignments)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(assignments.id, id))
+        .returning();
+      if (!row) throw new NotFoundError('Assignment', id);
+      return toAssignment(row);
+    });
+  }
+
+  async deleteAssignment(id: string): Promise<void> {
+    const deleted = await this.db.delete(assignments).where(eq(assignments.id, id)).returning({ id: assignments.id });
+    if (!deleted.length) throw new NotFoundError('Assignment', id);
+  }
+}
+
+function toConfiguration(row: typeof configurations.$inferSelect): Configuration {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    strategy: row.strategy,
+    config: row.config,
+    assertions: row.assertions,
+    collectors: row.collectors,
+    intervalSeconds: row.intervalSeconds,
+    enabled: row.enabled,
+    paused: row.paused,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toAssignment(row: typeof assignments.$inferSelect): Assignment {
+  return {
+    id: row.id,
+    systemId: row.systemId,
+    configurationId: row.configurationId,
+    enabled: row.enabled,
+    includeLocal: row.includeLocal,
+    satelliteIds: row.satelliteIds,
+    environmentIds: row.environmentIds ?? null,
+    stateThresholds: row.stateThresholds ?? null,
+    retention: row.retention ?? null,
+    notificationPolicy: row.notificationPolicy ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { startApp } from './app.ts';
+import { registerCheckCommand } from './cli/check.ts';
+import { EmbeddedPostgresError } from './db/embedded.ts';
+import { createLogger } from './log.ts';
+import { SettingsError, loadSettings, roles } from './settings.ts';
+
+const program = new Command()
+  .name('vigil')
+  .description('Vigil: health checks, status and history for the systems you run')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the API, scheduler and workers (the embedded PostgreSQL unless DATABASE_URL is set)')
+  .option('--role <role>', `which part to run: ${roles.join(', ')}`, (value) => {
+    if (!(roles as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${roles.join(', ')}`);
+    return value;
+  })
+  .option('--host <host>', 'address to listen on (default 127.0.0.1, or VIGIL_HOST)')
+  .option('--port <port>', 'port to listen on (default 8080, or PORT; 0 picks a free one)')
+  .option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its files (default ./data, or VIGIL_DATA_DIR)')
+  .action(async (flags: { role?: string; host?: string; port?: string; dataDir?: string }) => {
+    const log = createLogger();
+    try {
+      const settings = loadSettings(flags);
+      const app = await startApp(settings, log);
+      if (app.url) console.log(`Vigil listening on ${app.url}`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'Shutting down');
+        app.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'Shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    } catch (error) {
+      if (error instanceof SettingsError || error instanceof EmbeddedPostgresError) {
+        log.flush?.();
+        console.error(`vigil: ${error.message}`);
+        process.exit(error instanceof SettingsError ? 64 : 1);
+      }
+      throw error;
+    }
+  });
+
+registerCheckCommand(program);
+
+await program.parseAsync(process.argv);

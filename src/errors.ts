@@ -1,0 +1,41 @@
+/**
+ * Errors a caller can act on, thrown by services and turned into 4xx responses (or CLI messages)
+ * at the edge. Anything else that escapes is a bug: logged with context, answered with a 500.
+ */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(resource: string, id: string) {
+    super(`${resource} ${id} not found`, [{ path: 'id', message: `no ${resource.toLowerCase()} with id ${id}` }]);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'conflict';
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(details: ErrorDetail[]) {
+    super(`Invalid input: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details);
+  }
+}
+
+/** Zod-style paths (['collectors', 0, 'config']) as the dotted form in error details (`collectors.0.config`). */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}

@@ -1,0 +1,123 @@
+import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
+import { ValidationError, formatPath } from '../errors.ts';
+
+export { z };
+
+/** Every request schema failure becomes one 400 naming each offending field (thrown, so api/ renders it). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook serves every route's types
+export const validationHook: Hook<any, any, any, any> = (result) => {
+  if (!result.success) {
+    throw new ValidationError(
+      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    );
+  }
+};
+
+/** A router whose request validation failures all read the same way. */
+export function createRouter(): OpenAPIHono {
+  return new OpenAPIHono({ defaultHook: validationHook });
+}
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_failed' }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .openapi('Error');
+
+const errorContent = { content: { 'application/json': { schema: ErrorBody } } };
+export const errorResponses = {
+  400: { description: 'Invalid input (validation_failed, invalid_json)', ...errorContent },
+  404: { description: 'Not found', ...errorContent },
+  409: { description: 'Conflict: a name already exists', ...errorContent },
+} as const;
+
+export const IdParam = z.object({
+  id: z.uuid({ message: 'expected a UUID' }).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Items per page (1–500, default 50)' }),
+  cursor: z.string().optional().openapi({ description: 'The nextCursor of the previous page' }),
+});
+
+export function pageOf<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { content: { 'application/json': { schema } }, required: true } };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { 'application/json': { schema } }, description };
+}
+
+interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject> {
+  /** Collection path under /api/v1, e.g. `/systems`. */
+  path: string;
+  /** Singular resource name for summaries, e.g. `system`. */
+  noun: string;
+  tag: string;
+  item: Item;
+  input: Input;
+  patch: Patch;
+  /** List query: `PageQuery.extend({...filters})`. */
+  query: Query;
+}
+
+/** The five routes every resource has: list (cursor pages, filters), create, get, patch, delete. */
+export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject>(
+  spec: ResourceSpec<Item, Input, Patch, Query>,
+) {
+  const one = `${spec.path}/{id}`;
+  const tags = [spec.tag];
+  return {
+    list: createRoute({
+      method: 'get',
+      path: spec.path,
+      tags,
+      summary: `List ${spec.tag.toLowerCase()}`,
+      request: { query: spec.query },
+      responses: { 200: jsonResponse(pageOf(spec.item, `${spec.tag}Page`), `A page of ${spec.tag.toLowerCase()}`), 400: errorResponses[400] },
+    }),
+    create: createRoute({
+      method: 'post',
+      path: spec.path,
+      tags,
+      summary: `Create a ${spec.noun}`,
+      request: jsonBody(spec.input),
+      responses: { 201: jsonResponse(spec.item, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
+    }),
+    get: createRoute({
+      method: 'get',
+      path: one,
+      tags,
+      summary: `Get a ${spec.noun}`,
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(spec.item, `The ${spec.noun}`), 404: errorResponses[404] },
+    }),
+    patch: createRoute({
+      method: 'patch',
+      path: one,
+      tags,
+      summary: `Change some fields of a ${spec.noun}`,
+      request: { params: IdParam, ...jsonBody(spec.patch) },
+      responses: { 200: jsonResponse(spec.item, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
+    }),
+    remove: createRoute({
+      method: 'delete',
+      path: one,
+      tags,
+      summary: `Delete a ${spec.noun}`,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Deleted' }, 404: errorResponses[404] },
+    }),
+  };
+}
+
+/** Query-string booleans: `true`/`false` only, so a typo is a 400 rather than a silent `false`. */
+export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const roles = ['all', 'api', 'worker', 'scheduler'] as const;
+export type Role = (typeof roles)[number];
+
+const settingsSchema = z.object({
+  role: z.enum(roles),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Flags as commander hands them over; every one optional, falling back to the environment, then defaults. */
+export interface SettingsFlags {
+  role?: string;
+  host?: string;
+  port?: string | number;
+  dataDir?: string;
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: { field: string; message: string }[]) {
+    super(`Invalid settings: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+  }
+}
+
+const fieldSources: Record<keyof Settings, string> = {
+  role: '--role',
+  host: '--host',
+  port: '--port / PORT',
+  dataDir: '--data-dir / VIGIL_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  logLevel: 'LOG_LEVEL',
+};
+
+/** Flags win over environment variables, which win over defaults. Pure: the environment is passed in. */
+export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw = {
+    role: flags.role ?? 'all',
+    host: flags.host ?? env.VIGIL_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.PORT ?? 8080,
+    dataDir: resolve(flags.dataDir ?? env.VIGIL_DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+  const parsed = settingsSchema
+    .refine((s) => s.role === 'all' || s.redisUrl, {
+      message: 'a split role needs REDIS_URL: the in-process queue only serves one process (use --role all, the default)',
+      path: ['role'],
+    })
+    .refine((s) => s.role === 'all' || s.databaseUrl, {
+      message: 'a split role needs DATABASE_URL: processes on different machines must share one PostgreSQL',
+      path: ['role'],
+    })
+    .safeParse(raw);
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]) as keyof Settings;
+        return { field: fieldSources[key] ?? key, message: issue.message };
+      }),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runVigil, startVigil } from './support/vigil-process.ts';
+
+/**
+ * The embedded default as a user meets it: `vigil start` on a data dir, restarts, `kill -9`, two
+ * processes on one dir, and root's home directory. Always runs (needs no service).
+ */
+const dirs: string[] = [];
+function freshDataDir(): string {
+  const dir = mkdtempSync('/tmp/vigil-embedded-');
+  chmodSync(dir, 0o755);
+  dirs.push(dir);
+  return join(dir, 'data');
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function createSystem(url: string, name: string) {
+  const response = await fetch(`${url}/api/v1/systems`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string };
+}
+
+async function systemNames(url: string): Promise<string[]> {
+  const body = (await (await fetch(`${url}/api/v1/systems`)).json()) as { items: { name: string }[] };
+  return body.items.map((s) => s.name);
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  const file = join(dataDir, 'pg', 'postmaster.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('embedded PostgreSQL lifecycle', () => {
+  it('starts on an empty data dir, keeps data across a restart and stops its PostgreSQL on SIGTERM', async () => {
+    const dataDir = freshDataDir();
+    const first = await startVigil(['--data-dir', dataDir]);
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    await createSystem(first.url, 'survives-restart');
+    const pgPid = postmasterPid(dataDir);
+    expect(pgPid).toBeGreaterThan(0);
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(alive(pgPid!)).toBe(false);
+    expect(existsSync(join(dataDir, 'vigil.pid'))).toBe(false);
+
+    const second = await startVigil(['--data-dir', dataDir]);
+    expect(await systemNames(second.url)).toEqual(['survives-restart']);
+    expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('recovers after kill -9: the orphaned PostgreSQL is stopped and nothing committed is lost', async () => {
+    const dataDir = freshDataDir();
+    const first = await startVigil(['--data-dir', dataDir]);
+    await createSystem(first.url, 'committed-before-kill');
+    const orphan = postmasterPid(dataDir)!;
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    expect(alive(orphan)).toBe(true); // PostgreSQL outlives a killed Vigil: exactly the case to handle
+
+    const second = await startVigil(['--data-dir', dataDir]);
+    expect(await systemNames(second.url)).toEqual(['committed-before-kill']);
+    expect(alive(orphan)).toBe(false);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('refuses a data dir another Vigil is using, and leaves that one running', async () => {
+    const dataDir = freshDataDir();
+    const first = await startVigil(['--data-dir', dataDir]);
+    const second = runVigil(['start', '--port', '0', '--data-dir', dataDir]);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(new RegExp(`Data directory ${dataDir} is in use by another Vigil process \\(pid ${first.child.pid}\\)`));
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+  });
+
+  it.runIf(userInfo().uid === 0)('as root, names the data dir the postgres user cannot reach and how to fix it', async () => {
+    const hidden = mkdtempSync('/tmp/vigil-private-'); // mode 700, like root's home directory
+    dirs.push(hidden);
+    const dataDir = join(hidden, 'data');
+    mkdirSync(dataDir);
+    const run = runVigil(['start', '--port', '0', '--data-dir', dataDir]);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`cannot reach ${join(dataDir, 'pg')}`);
+    expect(run.output()).toContain('--data-dir');
+    expect(run.output()).not.toMatch(/initdb: error/);
+  });
+
+  it('rejects bad settings naming the flag, with exit code 64', async () => {
+    const run = runVigil(['start', '--port', 'eighty']);
+    expect(await run.exited).toBe(64);
+    expect(run.output()).toMatch(/--port/);
+  });
+});

@@ -1,0 +1,40 @@
+import { createHttpApp, createServices, type Services } from '../../src/app.ts';
+import { createMemoryBus } from '../../src/events/bus.ts';
+import type { Database } from '../../src/db/database.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createTestDatabase } from './database.ts';
+
+export interface TestApi {
+  database: Database;
+  services: Services;
+  /** Sends one request through the real HTTP app (routing, validation, errors) without a socket. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function createTestApi(): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const services = createServices(database, createMemoryBus(), silentLogger());
+  const app = createHttpApp(database, services, silentLogger());
+  return {
+    database,
+    services,
+    async call(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        init.headers = { 'content-type': 'application/json', ...headers };
+      }
+      const response = await app.request(path, init);
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON (metrics, docs): the raw text is the body
+      }
+      return { status: response.status, body: parsed };
+    },
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/vigil.js', import.meta.url));
+
+export interface VigilProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Sends `signal` and resolves with the exit code (or the signal's name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Runs `vigil <args>` as a real process, as a user would, with a clean environment for Vigil's settings. */
+export function runVigil(args: string[], env: Record<string, string | undefined> = {}): { child: ChildProcess; output(): string; exited: Promise<number | string> } {
+  const { DATABASE_URL: _db, REDIS_URL: _redis, VIGIL_DATA_DIR: _dir, PORT: _port, ...inherited } = process.env;
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, output: () => output, exited };
+}
+
+/** Starts `vigil start` and waits for it to print where it listens. */
+export async function startVigil(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<VigilProcess> {
+  const run = runVigil(['start', '--port', '0', ...args], env);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil did not start in ${timeoutMs} ms:\n${run.output()}`)), timeoutMs);
+    const check = () => {
+      const match = /Vigil listening on (http:\/\/\S+)/.exec(run.output());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    run.child.stdout?.on('data', check);
+    run.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`vigil exited (${code}) before listening:\n${run.output()}`));
+    });
+  });
+  return {
+    child: run.child,
+    url,
+    output: run.output,
+    async stop(signal = 'SIGTERM') {
+      run.child.kill(signal);
+      return run.exited;
+    },
+  };
+}
