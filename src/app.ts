@@ -1,0 +1,183 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { serve, type ServerType } from '@hono/node-server';
+import { Counter } from 'prom-client';
+import { createApi } from './api/server.ts';
+import { createMetrics, type Metrics } from './api/metrics.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { CatalogService } from './catalog/service.ts';
+import { checksRoutes } from './checks/routes.ts';
+import { ChecksService } from './checks/service.ts';
+import { createDefinitionValidator, type DefinitionValidator } from './checks/validation.ts';
+import { migrationsApplied, migrationsFolder, openDatabase, type Database } from './db/database.ts';
+import { Executor } from './engine/executor.ts';
+import { engineRoutes } from './engine/routes.ts';
+import { createScheduler } from './engine/scheduler.ts';
+import { loadSchedules } from './engine/schedules.ts';
+import { createMemoryBus, createRedisBus, type EventBus } from './events/bus.ts';
+import { OutboxRelay } from './events/outbox.ts';
+import { eventRoutes } from './events/routes.ts';
+import { HealthRecorder } from './health/recorder.ts';
+import { healthRoutes } from './health/routes.ts';
+import { HealthService } from './health/service.ts';
+import type { Logger } from './log.ts';
+import { createBullmqQueue } from './queue/bullmq.ts';
+import { createMemoryQueue } from './queue/memory.ts';
+import type { CheckQueue } from './queue/types.ts';
+import type { Settings } from './settings.ts';
+import { getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
+
+export interface App {
+  /** The address the API listens on, e.g. http://127.0.0.1:8080 (absent for roles without an API). */
+  url?: string;
+  database: Database;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface Services {
+  catalog: CatalogService;
+  checks: ChecksService;
+  health: HealthService;
+  recorder: HealthRecorder;
+  executor: Executor;
+  relay: OutboxRelay;
+  bus: EventBus;
+  strategies: StrategyRegistry;
+  validateDefinition: DefinitionValidator;
+  metrics: Metrics;
+}
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const migrationCount = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
+
+/** How many checks one worker process runs at once. */
+const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 50);
+
+/** The composition root: the only place that knows every part and wires them together. */
+export async function startApp(settings: Settings, log: Logger): Promise<App> {
+  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log });
+  log.info({ database: database.description }, 'Database ready');
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const bus = settings.redisUrl ? await createRedisBus(settings.redisUrl, log) : createMemoryBus();
+    stops.push(() => bus.close());
+    const services = createServices(database, bus, log);
+    services.relay.start();
+    stops.unshift(() => services.relay.stop());
+
+    const runsWorkers = settings.role === 'all' || settings.role === 'worker';
+    const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
+    let queue: CheckQueue | undefined;
+    if (runsWorkers || runsScheduler) {
+      queue = settings.redisUrl ? createBullmqQueue({ redisUrl: settings.redisUrl, log }) : createMemoryQueue({ log });
+      stops.unshift(() => queue!.close());
+    }
+    if (queue && runsWorkers) {
+      const executor = services.executor;
+      queue.work(async (job) => {
+        await executor.execute(job);
+      }, WORKER_CONCURRENCY);
+      log.info({ concurrency: WORKER_CONCURRENCY, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
+    }
+    if (queue && runsScheduler) {
+      const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
+      await scheduler.start();
+      stops.unshift(() => scheduler.stop());
+      log.info('Scheduler started');
+    }
+
+    let url: string | undefined;
+    if (settings.role === 'all' || settings.role === 'api') {
+      const server = await listen(createHttpApp(database, services, log).fetch, settings.host, settings.port);
+      stops.unshift(() => closeServer(server));
+      const address = server.address() as AddressInfo;
+      url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    }
+
+    let closing: Promise<void> | undefined;
+    return { url, database, services, close: () => (closing ??= runStops([...stops, () => database.close()], log)) };
+  } catch (error) {
+    await runStops([...stops, () => database.close()], log);
+    throw error;
+  }
+}
+
+/** The whole HTTP surface over the given services (tests call its `request` directly). */
+export function createHttpApp(database: Database, services: Services, log: Logger) {
+  return createApi({
+    log,
+    metrics: services.metrics,
+    version,
+    routers: [
+      catalogRoutes(services.catalog),
+      checksRoutes(services.checks, services.validateDefinition),
+      healthRoutes(services.health),
+      engineRoutes(services.checks, services.executor),
+      eventRoutes(services.bus),
+    ],
+    ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
+  });
+}
+
+export function createServices(database: Database, bus: EventBus, log: Logger): Services {
+  const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
+  const validateDefinition = createDefinitionValidator(strategies);
+  const metrics = createMetrics();
+  const environmentResolutionFailed = new Counter({
+    name: 'vigil_environment_resolution_failed_total',
+    help: "Runs that went ahead env-less because the system's environments could not be read",
+    registers: [metrics.registry],
+  });
+  const relay = new OutboxRelay(database.pool, bus, log);
+  const recorder = new HealthRecorder(database, relay, bus, log);
+  const executor = new Executor({
+    database,
+    strategies,
+    recorder,
+    log,
+    signals: {
+      environmentResolutionFailed(info) {
+        environmentResolutionFailed.inc();
+        bus.publish({ id: `${info.systemId}:${info.configurationId}:${Date.now()}`, topic: 'environment_resolution_failed', payload: info }).catch(() => undefined);
+      },
+    },
+  });
+  return {
+    catalog: new CatalogService(database.db),
+    checks: new ChecksService(database.db, validateDefinition),
+    health: new HealthService(database.pool),
+    recorder,
+    executor,
+    relay,
+    bus,
+    strategies,
+    validateDefinition,
+    metrics,
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port, createServer }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stop accepting, let in-flight requests finish (open event streams are cut). */
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    // Server-sent-event streams never finish on their own.
+    setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), 2_000).unref();
+  });
+}
+
+/** Runs every stop in order; one failing does not keep the others (or the database) from closing. */
+async function runStops(stops: (() => Promise<void>)[], log: Logger): Promise<void> {
+  for (const stop of stops) {
+    await stop().catch((error: unknown) => log.error({ err: error }, 'A part failed to stop cleanly'));
+  }
+}

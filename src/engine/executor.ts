@@ -1,0 +1,192 @@
+import type { StoredAssertion, StoredCollector } from '../checks/schema.ts';
+import type { Database } from '../db/database.ts';
+import type { RunRecord } from '../health/recorder.ts';
+import type { Logger } from '../log.ts';
+import type { CheckJob } from '../queue/types.ts';
+import type { StrategyRegistry } from '../strategies/registry.ts';
+import type { RunContext } from '../strategies/types.ts';
+import { effectiveEnvironments } from './environments.ts';
+import { planCheck, type CheckPlan } from './plan.ts';
+import { runCheck } from './run-check.ts';
+
+export interface RunRecorder {
+  recordRun(run: RunRecord): Promise<string | undefined>;
+  recomputeRollup(systemId: string, configurationId: string | null): Promise<void>;
+}
+
+export interface ExecutedRun extends RunRecord {
+  id: string;
+}
+
+export interface ExecutorSignals {
+  /** SPEC §2.4: the membership could not be read and the run went ahead env-less. */
+  environmentResolutionFailed(info: { systemId: string; configurationId: string; error: string }): void;
+}
+
+interface JobRow {
+  configuration_id: string;
+  name: string;
+  strategy: string;
+  config: Record<string, unknown>;
+  assertions: StoredAssertion[];
+  collectors: StoredCollector[];
+  interval_seconds: number;
+  configuration_enabled: boolean;
+  paused: boolean;
+  updated_at: Date;
+  assignment_enabled: boolean;
+  environment_ids: string[] | null;
+  system_name: string | null;
+}
+
+interface EnvironmentRow {
+  id: string;
+  name: string;
+  fields: Record<string, unknown>;
+}
+
+const PLAN_CACHE_LIMIT = 10_000;
+
+/**
+ * Runs one job (SPEC §2): reads the configuration and assignment fresh, plans the check once per
+ * configuration version, fans out over the effective environments, and records each run. One
+ * environment's failure never stops its siblings; nothing here ever throws at the queue.
+ */
+export class Executor {
+  private readonly plans = new Map<string, ReturnType<typeof planCheck>>();
+
+  constructor(
+    private readonly deps: {
+      database: Database;
+      strategies: StrategyRegistry;
+      recorder: RunRecorder;
+      log: Logger;
+      signals: ExecutorSignals;
+      source?: string;
+    },
+  ) {}
+
+  async execute(job: CheckJob): Promise<ExecutedRun[]> {
+    const { log } = this.deps;
+    const row = await this.load(job);
+    if (!row) {
+      log.warn({ ...job }, 'Skipped a check job: its configuration or assignment no longer exists');
+      return [];
+    }
+    if (!row.configuration_enabled || row.paused || !row.assignment_enabled) {
+      log.debug({ ...job }, 'Skipped a check job: the configuration is paused or disabled');
+      return [];
+    }
+    if (!this.deps.strategies.getStrategy(row.strategy)) {
+      log.warn({ ...job, strategy: row.strategy }, 'Skipped a check job: unknown strategy');
+      return [];
+    }
+
+    const planned = this.plan(row);
+    if (!planned.ok) {
+      // SPEC §2.9: a failure before the fan-out records one env-less unhealthy run.
+      const error = planned.errors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ');
+      const run = await this.record(job, null, { status: 'unhealthy', latencyMs: null, message: `Check failed: ${error}`, result: { error } });
+      return run ? [run] : [];
+    }
+
+    const environments = await this.environments(job, row.environment_ids);
+    const targets: (EnvironmentRow | null)[] = environments.length ? environments : [null];
+    const runs: ExecutedRun[] = [];
+    for (const environment of targets) {
+      try {
+        const run = await this.runOne(job, row, planned.plan, environment);
+        if (run) runs.push(run);
+      } catch (error) {
+        log.error(
+          { err: error, ...job },
+          `Failed to run health check ${job.configurationId} for system ${job.systemId} (${environment ? `environment ${environment.id}` : 'env-less'})`,
+        );
+      }
+    }
+    if (environments.length && runs.length) {
+      await this.deps.recorder.recomputeRollup(job.systemId, job.configurationId).catch((error: unknown) =>
+        log.error({ err: error, ...job }, `Failed to recompute the health of system ${job.systemId}`),
+      );
+    }
+    return runs;
+  }
+
+  private async runOne(job: CheckJob, row: JobRow, plan: CheckPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
+    const run: RunContext = {
+      check: { id: row.configuration_id, name: row.name || row.configuration_id, intervalSeconds: row.interval_seconds },
+      system: { id: job.systemId, name: row.system_name ?? job.systemId },
+      ...(environment ? { environment: { id: environment.id, name: environment.name, fields: environment.fields } } : {}),
+    };
+    const result = await runCheck({ strategy: plan.strategy, config: plan.config, collectors: plan.collectors, run });
+    const { status, latencyMs, message, ...document } = result;
+    return this.record(job, environment?.id ?? null, { status, latencyMs, message, result: document });
+  }
+
+  private async record(
+    job: CheckJob,
+    environmentId: string | null,
+    outcome: Pick<RunRecord, 'status' | 'latencyMs' | 'message' | 'result'>,
+  ): Promise<ExecutedRun | undefined> {
+    const run: RunRecord = {
+      systemId: job.systemId,
+      configurationId: job.configurationId,
+      environmentId,
+      source: this.deps.source ?? 'Local',
+      scheduledFor: new Date(job.scheduledFor),
+      at: new Date(),
+      ...outcome,
+    };
+    const id = await this.deps.recorder.recordRun(run);
+    if (!id) {
+      this.deps.log.info({ ...job, environmentId }, 'This tick was already recorded (a retried job); not recording it twice');
+      return undefined;
+    }
+    return { id, ...run };
+  }
+
+  private async load(job: CheckJob): Promise<JobRow | undefined> {
+    const { rows } = await this.deps.database.pool.query<JobRow>(
+      `SELECT c.id AS configuration_id, c.name, c.strategy, c.config, c.assertions, c.collectors, c.interval_seconds,
+              c.enabled AS configuration_enabled, c.paused, c.updated_at, a.enabled AS assignment_enabled, a.environment_ids,
+              s.name AS system_name
+         FROM assignments a
+         JOIN configurations c ON c.id = a.configuration_id
+         LEFT JOIN systems s ON s.id = a.system_id
+        WHERE a.configuration_id = $1 AND a.system_id = $2`,
+      [job.configurationId, job.systemId],
+    );
+    return rows[0];
+  }
+
+  /** SPEC §2.4, re-read every run; a membership that cannot be read means one env-less run (fail open). */
+  private async environments(job: CheckJob, assignmentEnvironmentIds: string[] | null): Promise<EnvironmentRow[]> {
+    if (assignmentEnvironmentIds !== null && assignmentEnvironmentIds.length === 0) return [];
+    try {
+      const { rows } = await this.deps.database.pool.query<EnvironmentRow>(
+        `SELECT e.id, e.name, e.fields FROM system_environments se JOIN environments e ON e.id = se.environment_id
+          WHERE se.system_id = $1 ORDER BY se.position`,
+        [job.systemId],
+      );
+      const wanted = new Set(effectiveEnvironments(assignmentEnvironmentIds, rows.map((r) => r.id)));
+      return rows.filter((r) => wanted.has(r.id));
+    } catch (error) {
+      const message = (error as Error).message;
+      this.deps.log.warn({ err: error, ...job }, 'Could not read the system’s environments; running env-less');
+      this.deps.signals.environmentResolutionFailed({ systemId: job.systemId, configurationId: job.configurationId, error: message });
+      return [];
+    }
+  }
+
+  /** Configs are migrated and validated once per configuration version, not once per run. */
+  private plan(row: JobRow): ReturnType<typeof planCheck> {
+    const key = `${row.configuration_id}:${row.updated_at.getTime()}`;
+    let planned = this.plans.get(key);
+    if (!planned) {
+      if (this.plans.size >= PLAN_CACHE_LIMIT) this.plans.clear();
+      planned = planCheck(this.deps.strategies, { strategy: row.strategy, config: row.config, assertions: row.assertions, collectors: row.collectors });
+      this.plans.set(key, planned);
+    }
+    return planned;
+  }
+}

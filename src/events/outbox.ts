@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import type { Logger } from '../log.ts';
+import type { BusEvent, EventBus } from './bus.ts';
+
+/**
+ * Publishes events written to the outbox in the same transaction as the change they announce
+ * (SPEC §4.4). A publish failure never undoes the change: the row stays pending and a later sweep
+ * (on any process, after a crash or restart too) delivers it. At-least-once; consumers dedupe by id.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly sweepMs = 2_000,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sweep(), this.sweepMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+  }
+
+  /** Delivers the given just-committed events now (the fast path after a change). */
+  async deliver(ids: string[]): Promise<void> {
+    if (ids.length) await this.publishPending('id = ANY($1::uuid[])', [ids]);
+  }
+
+  /** Delivers whatever is still pending, oldest first. */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.publishPending('true', []).finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async publishPending(where: string, params: unknown[]): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      // SKIP LOCKED: two processes sweeping at once each take different rows.
+      const { rows } = await client.query<{ id: string; topic: string; payload: Record<string, unknown> }>(
+        `SELECT id, topic, payload FROM outbox WHERE delivered_at IS NULL AND ${where}
+         ORDER BY seq LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        params,
+      );
+      const delivered: string[] = [];
+      for (const row of rows) {
+        const event: BusEvent = { id: row.id, topic: row.topic, payload: row.payload };
+        await this.bus.publish(event);
+        delivered.push(row.id);
+      }
+      if (delivered.length) await client.query('UPDATE outbox SET delivered_at = now() WHERE id = ANY($1::uuid[])', [delivered]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client?.query('ROLLBACK').catch(() => undefined);
+      this.log.warn({ err: error }, 'Could not publish pending events; will retry');
+    } finally {
+      client?.release();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { streamSSE } from 'hono/streaming';
+import { createRouter } from '../http/openapi.ts';
+import { SYSTEM_HEALTH_CHANGED } from '../health/changes.ts';
+import { HEALTH_CHANGED, RUN_COMPLETED } from '../health/recorder.ts';
+import type { BusEvent, EventBus } from './bus.ts';
+
+/** Bus topics as the live stream names them (SPEC §7.4). */
+const streamed: Record<string, string> = { [RUN_COMPLETED]: 'run.completed', [SYSTEM_HEALTH_CHANGED]: HEALTH_CHANGED };
+const HEARTBEAT_MS = 15_000;
+
+/** `GET /events`: server-sent events of run completions and health changes, on every API process. */
+export function eventRoutes(bus: EventBus) {
+  const router = createRouter();
+  router.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/v1/events',
+    tags: ['Events'],
+    summary: 'Live stream (text/event-stream) of run.completed and health.changed events; ?systemId= narrows it to one system',
+    responses: { 200: { description: 'An endless server-sent-events stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+  });
+  router.get('/events', (c) => {
+    const systemId = c.req.query('systemId');
+    return streamSSE(c, async (stream) => {
+      const pending: BusEvent[] = [];
+      let wake: (() => void) | undefined;
+      let open = true;
+      const unsubscribe = bus.subscribe((event) => {
+        if (!streamed[event.topic] || (systemId && event.payload.systemId !== systemId)) return;
+        pending.push(event);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        open = false;
+        unsubscribe();
+        wake?.();
+      });
+      await stream.writeSSE({ event: 'ready', data: '{}' });
+      while (open) {
+        for (let event = pending.shift(); event; event = pending.shift()) {
+          await stream.writeSSE({ id: event.id, event: streamed[event.topic]!, data: JSON.stringify(event.payload) });
+        }
+        const idle = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), HEARTBEAT_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        // A comment line keeps proxies from closing a quiet stream.
+        if (idle && open) await stream.write(': heartbeat\n\n');
+      }
+      unsubscribe();
+    });
+  });
+  return router;
+}

@@ -1,0 +1,246 @@
+import type pg from 'pg';
+import type { StateThresholds } from '../checks/schema.ts';
+import type { Database } from '../db/database.ts';
+import { withXactLock } from '../db/locks.ts';
+import { effectiveEnvironments } from '../engine/environments.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { OutboxRelay } from '../events/outbox.ts';
+import type { Logger } from '../log.ts';
+import { CHECK_FAILED, changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
+import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
+import { sketchKey } from './sketch.ts';
+
+export interface RunRecord {
+  systemId: string;
+  configurationId: string;
+  environmentId: string | null;
+  source: string;
+  status: Status;
+  latencyMs: number | null;
+  message: string;
+  result: Record<string, unknown>;
+  /** The tick the run was for (a run-now: when it was asked for). */
+  scheduledFor: Date;
+  at: Date;
+}
+
+export const RUN_COMPLETED = 'run.completed';
+export const HEALTH_CHANGED = 'health.changed';
+
+const letter: Record<Status, string> = { healthy: 'h', degraded: 'd', unhealthy: 'u' };
+const fromLetter: Record<string, Status> = { h: 'healthy', d: 'degraded', u: 'unhealthy' };
+
+/**
+ * The write side of health (SPEC §4.1): a run is stored, aggregated and its view re-evaluated in
+ * one transaction holding `health:<viewId>`, so N concurrent evaluations of one view — on any
+ * number of processes — record exactly one transition and one change event per real change.
+ */
+export class HealthRecorder {
+  constructor(
+    private readonly database: Database,
+    private readonly relay: OutboxRelay,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Stores one run and re-evaluates the view it belongs to: its environment's view, or for an
+   * env-less run the system's rollup. Returns the run's id, or undefined when this tick of this
+   * stream was already recorded (nothing is written twice).
+   */
+  async recordRun(run: RunRecord): Promise<string | undefined> {
+    const view = viewId(run.systemId, run.environmentId);
+    const { runId, eventIds } = await withXactLock(this.database.lockPool, `health:${view}`, async (client) => {
+      const runId = await insertRun(client, run);
+      if (!runId) return { runId, eventIds: [] };
+      const eventIds = await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at);
+      return { runId, eventIds };
+    });
+    if (!runId) return undefined;
+    await this.relay.deliver(eventIds);
+    await this.announceRun(runId, run);
+    return runId;
+  }
+
+  /** Re-evaluates the rollup of a system without a new run (SPEC §4.5: after an environment fan-out). */
+  async recomputeRollup(systemId: string, configurationId: string | null): Promise<void> {
+    const eventIds = await withXactLock(this.database.lockPool, `health:${systemId}`, (client) =>
+      reevaluate(client, systemId, undefined, configurationId, new Date()),
+    );
+    await this.relay.deliver(eventIds);
+  }
+
+  /** Live signals that need no durability: a lost one is superseded by the next run. */
+  private async announceRun(runId: string, run: RunRecord): Promise<void> {
+    const common = {
+      systemId: run.systemId,
+      configurationId: run.configurationId,
+      ...(run.environmentId === null ? {} : { environmentId: run.environmentId }),
+    };
+    try {
+      await this.bus.publish({
+        id: runId,
+        topic: RUN_COMPLETED,
+        payload: { runId, ...common, source: run.source, status: run.status, latencyMs: run.latencyMs, message: run.message, timestamp: run.at.toISOString() },
+      });
+      if (run.status !== 'healthy') {
+        await this.bus.publish({
+          id: `${runId}:failed`,
+          topic: CHECK_FAILED,
+          payload: { ...common, status: run.status, ...(run.latencyMs === null ? {} : { latencyMs: run.latencyMs }), message: run.message, timestamp: run.at.toISOString() },
+        });
+      }
+    } catch (error) {
+      this.log.warn({ err: error, runId }, 'Could not publish run events');
+    }
+  }
+}
+
+/**
+ * One statement: the run, its hourly bucket (SPEC §5.1) and its stream's newest statuses. Nothing
+ * at all when this stream already has a run for this tick (a retried job): returns undefined.
+ */
+async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string | undefined> {
+  const { rows } = await client.query<{ id: string }>(
+    `WITH run AS (
+       INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $12, $9)
+       ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
+     ), hourly AS (
+       INSERT INTO run_hourly AS b (system_id, configuration_id, environment_id, source, hour, run_count, healthy_count, degraded_count,
+                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch)
+       SELECT $1, $2, $3, $4, date_trunc('hour', $9::timestamptz), 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
+              ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
+              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END
+         FROM run
+       ON CONFLICT ON CONSTRAINT run_hourly_bucket_key DO UPDATE SET
+         run_count = b.run_count + 1,
+         healthy_count = b.healthy_count + excluded.healthy_count,
+         degraded_count = b.degraded_count + excluded.degraded_count,
+         unhealthy_count = b.unhealthy_count + excluded.unhealthy_count,
+         latency_count = b.latency_count + excluded.latency_count,
+         latency_sum = b.latency_sum + excluded.latency_sum,
+         latency_min = least(b.latency_min, excluded.latency_min),
+         latency_max = greatest(b.latency_max, excluded.latency_max),
+         latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
+           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END
+     ), stream AS (
+       INSERT INTO stream_states AS s (system_id, configuration_id, environment_id, source, recent, last_run_at)
+       SELECT $1, $2, $3, $4, $11, $9 FROM run
+       ON CONFLICT ON CONSTRAINT stream_states_stream_key DO UPDATE SET
+         recent = left(excluded.recent || s.recent, ${MAX_EVALUATED_RUNS}),
+         last_run_at = greatest(s.last_run_at, excluded.last_run_at)
+     )
+     SELECT id FROM run`,
+    [
+      run.systemId,
+      run.configurationId,
+      run.environmentId,
+      run.source,
+      run.status,
+      run.latencyMs,
+      run.message,
+      run.result,
+      run.at,
+      run.latencyMs === null ? 'z' : sketchKey(run.latencyMs),
+      letter[run.status],
+      run.scheduledFor,
+    ],
+  );
+  return rows[0]?.id;
+}
+
+interface Snapshot {
+  system_name: string | null;
+  checks: { configurationId: string; environmentIds: string[] | null; thresholds: StateThresholds | null }[];
+  streams: { configurationId: string; environmentId: string | null; source: string; recent: string }[];
+  membership: string[];
+  stored: { status: Status; healthyChecks: number; totalChecks: number; since: string } | null;
+}
+
+/** Everything one view's evaluation needs, in one round trip. */
+async function loadSnapshot(client: pg.PoolClient, systemId: string, view: string): Promise<Snapshot> {
+  const { rows } = await client.query<Snapshot>(
+    `SELECT
+       (SELECT name FROM systems WHERE id = $1) AS system_name,
+       (SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id, 'environmentIds', a.environment_ids,
+                                                   'thresholds', a.state_thresholds)), '[]')
+          FROM assignments a JOIN configurations c ON c.id = a.configuration_id
+         WHERE a.system_id = $1 AND a.enabled AND c.enabled AND NOT c.paused) AS checks,
+       (SELECT coalesce(json_agg(json_build_object('configurationId', configuration_id, 'environmentId', environment_id,
+                                                   'source', source, 'recent', recent)), '[]')
+          FROM stream_states WHERE system_id = $1) AS streams,
+       (SELECT coalesce(json_agg(environment_id ORDER BY position), '[]') FROM system_environments WHERE system_id = $1) AS membership,
+       (SELECT json_build_object('status', status, 'healthyChecks', healthy_checks, 'totalChecks', total_checks, 'since', since)
+          FROM health_states WHERE entity_id = $2) AS stored`,
+    [systemId, view],
+  );
+  return rows[0]!;
+}
+
+/** Pure: the snapshot as the evaluator's check states. */
+export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'membership'>): CheckState[] {
+  return snapshot.checks.map((check) => ({
+    configurationId: check.configurationId,
+    environmentIds: effectiveEnvironments(check.environmentIds, snapshot.membership),
+    streams: snapshot.streams
+      .filter((s) => s.configurationId === check.configurationId)
+      .map((s) => ({
+        environmentId: s.environmentId,
+        source: s.source,
+        status: evaluateStream([...s.recent].map((c) => fromLetter[c] ?? 'unhealthy'), check.thresholds ?? DEFAULT_THRESHOLDS),
+      })),
+  }));
+}
+
+/** Re-evaluates one view under its lock and writes what changed; returns the outbox ids to publish. */
+async function reevaluate(client: pg.PoolClient, systemId: string, environmentId: string | undefined, configurationId: string | null, at: Date): Promise<string[]> {
+  const view = viewId(systemId, environmentId);
+  const snapshot = await loadSnapshot(client, systemId, view);
+  if (snapshot.system_name === null) return []; // the system was deleted meanwhile
+  const next = evaluateView(checkStates(snapshot), environmentId);
+  const stored: StoredView | null = snapshot.stored ? { ...snapshot.stored, since: new Date(snapshot.stored.since) } : null;
+  const plan = planViewChange(stored, next, at);
+  return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, previous: stored?.status ?? 'healthy', at });
+}
+
+interface PlanContext {
+  view: string;
+  systemId: string;
+  environmentId: string | undefined;
+  configurationId: string | null;
+  systemName: string;
+  previous: Status;
+  at: Date;
+}
+
+async function applyPlan(client: pg.PoolClient, plan: ViewChangePlan, ctx: PlanContext): Promise<string[]> {
+  if (plan.write === null) {
+    await client.query('DELETE FROM health_states WHERE entity_id = $1', [ctx.view]);
+    return [];
+  }
+  if (plan.write) {
+    await client.query(
+      `INSERT INTO health_states (entity_id, system_id, environment_id, status, healthy_checks, total_checks, since, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (entity_id) DO UPDATE SET status = excluded.status, healthy_checks = excluded.healthy_checks,
+         total_checks = excluded.total_checks, since = excluded.since, updated_at = now()`,
+      [ctx.view, ctx.systemId, ctx.environmentId ?? null, plan.write.status, plan.write.healthyChecks, plan.write.totalChecks, plan.write.since],
+    );
+  }
+  for (const transition of plan.transitions) {
+    await client.query(
+      `INSERT INTO transitions (system_id, configuration_id, environment_id, from_status, to_status, transitioned_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [ctx.systemId, ctx.configurationId, ctx.environmentId ?? null, transition.from, transition.to, ctx.at],
+    );
+  }
+  if (!plan.triggers.length || !plan.write) return [];
+  const change = { systemId: ctx.systemId, environmentId: ctx.environmentId, systemName: ctx.systemName, previous: ctx.previous, next: plan.write, at: ctx.at };
+  const events = plan.triggers.map((trigger) => ({ topic: trigger, payload: changePayload(trigger, change) }));
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO outbox (topic, payload) SELECT e->>'topic', e->'payload' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id`,
+    [JSON.stringify(events)],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,40 @@
+/**
+ * The seam between scheduling and execution. A job carries ids only (SPEC §2.2): everything else
+ * is read fresh when it runs. Two implementations: in-process (embedded default, one process) and
+ * BullMQ on Redis (any number of scheduler and worker processes).
+ */
+
+export interface CheckJob {
+  configurationId: string;
+  systemId: string;
+  /** When the tick was due (ms since epoch); `Date.now()` for a run-now job. Lag = start − this. */
+  scheduledFor: number;
+}
+
+/** One live schedule: an enabled assignment of an enabled, unpaused configuration (SPEC §2.1). */
+export interface Schedule {
+  /** Stable identity of the schedule: the assignment id. */
+  id: string;
+  configurationId: string;
+  systemId: string;
+  intervalMs: number;
+  /** Stable per-assignment jitter in [0, intervalMs): ticks fall at offsetMs + k·intervalMs. */
+  offsetMs: number;
+}
+
+export type JobHandler = (job: CheckJob) => Promise<void>;
+
+export interface CheckQueue {
+  /**
+   * Makes the live schedules equal to `schedules`: adds new ones, re-times changed ones, removes
+   * the rest. Idempotent; several schedulers may call it concurrently with the same list and
+   * still produce one job per tick per schedule.
+   */
+  sync(schedules: Schedule[]): Promise<void>;
+  /** Enqueues one job to run as soon as a worker is free (run now). */
+  enqueue(job: CheckJob): Promise<void>;
+  /** Starts consuming jobs with at most `concurrency` at a time. Call once per worker process. */
+  work(handler: JobHandler, concurrency: number): void;
+  /** Stops producing and consuming; waits for in-flight jobs up to a grace period. */
+  close(): Promise<void>;
+}
