@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { maskSecrets, secretValuesAt } from './mask.ts';
+
+describe('secretValuesAt', () => {
+  const config = { password: 'pw', tls: { key: 'KEY' }, headers: { a: 'x', b: 'y' }, empty: '', count: 3 };
+  const rows: { name: string; paths: string[]; expected: string[] }[] = [
+    { name: 'top-level path', paths: ['password'], expected: ['pw'] },
+    { name: 'nested path', paths: ['tls.key'], expected: ['KEY'] },
+    { name: 'wildcard', paths: ['headers.*'], expected: ['x', 'y'] },
+    { name: 'missing path', paths: ['nope.deeper'], expected: [] },
+    { name: 'empty and non-string values are not secrets', paths: ['empty', 'count'], expected: [] },
+  ];
+  for (const row of rows) it(row.name, () => expect(secretValuesAt(config, row.paths)).toEqual(row.expected));
+});
+
+describe('maskSecrets', () => {
+  const rows: { name: string; input: unknown; secrets: string[]; expected: unknown }[] = [
+    { name: 'in a string', input: 'token abc in text', secrets: ['abc'], expected: 'token **** in text' },
+    { name: 'every occurrence', input: 'abc abc', secrets: ['abc'], expected: '**** ****' },
+    { name: 'deep in objects and arrays', input: { a: ['x abc', { b: 'abc' }], n: 1 }, secrets: ['abc'], expected: { a: ['x ****', { b: '****' }], n: 1 } },
+    { name: 'the longer secret first', input: 'abcdef', secrets: ['abc', 'abcdef'], expected: '****' },
+    { name: 'empty secrets change nothing', input: 'abc', secrets: [''], expected: 'abc' },
+  ];
+  for (const row of rows) it(row.name, () => expect(maskSecrets(row.input, row.secrets)).toEqual(row.expected));
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { migrateConfig } from '../../checks/versioned.ts';
+import { httpConfig } from './config.ts';
+
+const defaults = {
+  method: 'GET',
+  headers: {},
+  timeout: 30_000,
+  redirects: { follow: true, max: 5 },
+  expectedStatusCodes: [],
+  tls: { verify: true },
+  maxBodyBytes: 65_536,
+  version: 2,
+};
+
+describe('http config versions', () => {
+  const rows: { name: string; input: unknown; expected: unknown }[] = [
+    {
+      name: 'the canonical flat shape of SPEC §1.1 is v1 and still valid',
+      input: { url: 'http://a/health', method: 'GET', timeout: 10_000 },
+      expected: { ...defaults, url: 'http://a/health', timeout: 10_000 },
+    },
+    {
+      name: 'v1 redirect, insecure and expectedStatus fields move into their v2 homes',
+      input: { url: 'https://a', followRedirects: false, maxRedirects: 2, insecure: true, expectedStatus: 204 },
+      expected: { ...defaults, url: 'https://a', redirects: { follow: false, max: 2 }, tls: { verify: false }, expectedStatusCodes: [204] },
+    },
+    {
+      name: 'a v1 list of expected statuses stays a list',
+      input: { version: 1, url: 'https://a', expectedStatus: [200, 204] },
+      expected: { ...defaults, url: 'https://a', expectedStatusCodes: [200, 204] },
+    },
+    {
+      name: 'a v2 config passes unchanged',
+      input: { version: 2, url: 'https://a', redirects: { follow: false, max: 0 }, tls: { verify: false } },
+      expected: { ...defaults, url: 'https://a', redirects: { follow: false, max: 0 }, tls: { verify: false } },
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => expect(migrateConfig(httpConfig, row.input)).toEqual({ ok: true, config: row.expected }));
+  }
+
+  it('migration is idempotent on its own output', () => {
+    const v1 = { url: 'https://a', followRedirects: false, insecure: true, expectedStatus: 200 };
+    const migration = httpConfig.migrations[0];
+    if (!migration) throw new Error('http must declare its v1→v2 migration');
+    const once = migration.migrate(v1);
+    expect(migration.migrate(once)).toEqual(once);
+  });
+
+  it('a v2 key under a v1 label is still rejected strictly', () => {
+    const result = migrateConfig(httpConfig, { url: 'https://a', followRedirect: true });
+    expect(result).toMatchObject({ ok: false, errors: [{ path: [], message: expect.stringMatching(/followRedirect/) }] });
+  });
+
+  it('wrong types name the migrated path', () => {
+    const result = migrateConfig(httpConfig, { url: 'https://a', insecure: 'yes' });
+    expect(result).toMatchObject({ ok: false, errors: [{ path: ['tls', 'verify'] }] });
+  });
+});

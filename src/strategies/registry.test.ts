@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ALL_STRATEGIES, buildStrategyRegistry, pathsOverlap } from './registry.ts';
+import { defineStrategy } from './types.ts';
+import type { AnyStrategy } from './types.ts';
+
+const base = ALL_STRATEGIES.find((strategy) => strategy.id === 'tcp') as AnyStrategy;
+
+describe('strategy registry', () => {
+  it('registers every strategy of the issue, each with its default collector', () => {
+    const registry = buildStrategyRegistry(ALL_STRATEGIES);
+    expect(registry.listStrategies().map((strategy) => strategy.id)).toEqual([
+      'http', 'tcp', 'dns', 'tls', 'ping', 'postgres', 'mysql', 'redis', 'grpc', 'ssh', 'script',
+    ]);
+    for (const strategy of registry.listStrategies()) {
+      expect(registry.getCollector(strategy.defaultCollector)?.strategy).toBe(strategy);
+    }
+  });
+
+  it('refuses a broken migration chain at boot, naming the strategy', () => {
+    const broken = { ...base, id: 'broken', config: { version: 2, schema: z.strictObject({}), migrations: [] } };
+    expect(() => buildStrategyRegistry([broken])).toThrow(/strategy "broken": broken config migration chain/);
+  });
+
+  it('refuses a path both secret and templatable', () => {
+    const leaky = defineStrategy({ ...base, id: 'leaky', secret: ['headers.authorization'], templatable: ['url', 'headers.*'] });
+    expect(() => buildStrategyRegistry([leaky])).toThrow(/strategy "leaky": config path "headers.authorization" is marked both secret and templatable/);
+  });
+
+  it('refuses duplicate ids', () => {
+    expect(() => buildStrategyRegistry([base, base])).toThrow(/registered twice/);
+  });
+
+  const overlapRows: { a: string; b: string; expected: boolean }[] = [
+    { a: 'password', b: 'password', expected: true },
+    { a: 'tls.key', b: 'tls.*', expected: true },
+    { a: 'tls', b: 'tls.key', expected: true },
+    { a: 'tls.key', b: 'tls.ca', expected: false },
+    { a: 'password', b: 'url', expected: false },
+  ];
+  for (const row of overlapRows) {
+    it(`pathsOverlap(${row.a}, ${row.b}) = ${row.expected}`, () => expect(pathsOverlap(row.a, row.b)).toBe(row.expected));
+  }
+});

@@ -1,0 +1,101 @@
+import { assertMigrationChain } from '../checks/versioned.ts';
+import type { FieldSpecs } from '../assertions/types.ts';
+import { dnsStrategy } from './dns/index.ts';
+import { grpcStrategy } from './grpc/index.ts';
+import { httpStrategy } from './http/index.ts';
+import { mysqlStrategy } from './mysql/index.ts';
+import { pingStrategy } from './ping/index.ts';
+import { postgresStrategy } from './postgres/index.ts';
+import { redisStrategy } from './redis/index.ts';
+import { scriptStrategy } from './script/index.ts';
+import { sshStrategy } from './ssh/index.ts';
+import { tcpStrategy } from './tcp/index.ts';
+import { tlsStrategy } from './tls/index.ts';
+import type { AnyCollector, AnyStrategy } from './types.ts';
+
+/**
+ * All strategies, checked once at boot: a broken migration chain, a field
+ * both secret and templatable, or a duplicate id stops the process with the
+ * owner's name rather than failing runs later.
+ */
+
+export interface StrategyRegistry {
+  getStrategy(id: string): AnyStrategy | undefined;
+  listStrategies(): AnyStrategy[];
+  getCollector(id: string): { strategy: AnyStrategy; collector: AnyCollector } | undefined;
+}
+
+export function buildStrategyRegistry(definitions: AnyStrategy[]): StrategyRegistry {
+  const strategies = new Map<string, AnyStrategy>();
+  const collectors = new Map<string, { strategy: AnyStrategy; collector: AnyCollector }>();
+
+  for (const strategy of definitions) {
+    if (strategies.has(strategy.id)) throw new Error(`Strategy "${strategy.id}" is registered twice`);
+    assertMigrationChain(`strategy "${strategy.id}"`, strategy.config);
+    assertNoSecretTemplating(`strategy "${strategy.id}"`, strategy.secret, strategy.templatable);
+    for (const collector of strategy.collectors) {
+      if (collectors.has(collector.id)) throw new Error(`Collector "${collector.id}" is registered twice`);
+      assertMigrationChain(`collector "${collector.id}"`, collector.config);
+      collectors.set(collector.id, { strategy, collector });
+    }
+    if (!strategy.collectors.some((collector) => collector.id === strategy.defaultCollector)) {
+      throw new Error(`strategy "${strategy.id}": default collector "${strategy.defaultCollector}" is not one of its collectors`);
+    }
+    strategies.set(strategy.id, strategy);
+  }
+
+  return {
+    getStrategy: (id) => strategies.get(id),
+    listStrategies: () => [...strategies.values()],
+    getCollector: (id) => collectors.get(id),
+  };
+}
+
+/** Rendering a secret through a template would print it into URLs and logs. */
+export function assertNoSecretTemplating(ownerId: string, secret: string[], templatable: string[]): void {
+  for (const secretPath of secret) {
+    const clash = templatable.find((templatePath) => pathsOverlap(secretPath, templatePath));
+    if (clash !== undefined) {
+      throw new Error(`${ownerId}: config path "${secretPath}" is marked both secret and templatable ("${clash}")`);
+    }
+  }
+}
+
+/** Two dot paths overlap when one can address what the other does (`*` = any one key). */
+export function pathsOverlap(a: string, b: string): boolean {
+  const left = a.split('.');
+  const right = b.split('.');
+  const shared = Math.min(left.length, right.length);
+  for (let i = 0; i < shared; i++) {
+    if (left[i] !== right[i] && left[i] !== '*' && right[i] !== '*') return false;
+  }
+  return true;
+}
+
+/** The fields assertions may name: the collector's own, plus the latency every run measures. */
+export function collectorFields(collector: AnyCollector): FieldSpecs {
+  return {
+    latencyMs: { type: 'number', description: 'How long the collector took, in milliseconds' },
+    ...collector.fields,
+  };
+}
+
+export const ALL_STRATEGIES: AnyStrategy[] = [
+  httpStrategy,
+  tcpStrategy,
+  dnsStrategy,
+  tlsStrategy,
+  pingStrategy,
+  postgresStrategy,
+  mysqlStrategy,
+  redisStrategy,
+  grpcStrategy,
+  sshStrategy,
+  scriptStrategy,
+];
+
+const registry = buildStrategyRegistry(ALL_STRATEGIES);
+
+export const getStrategy = registry.getStrategy;
+export const listStrategies = registry.listStrategies;
+export const getCollector = registry.getCollector;

@@ -1,0 +1,99 @@
+import type { VersionedSchema } from '../checks/versioned.ts';
+import type { FieldSpecs } from '../assertions/types.ts';
+
+/**
+ * The one contract every strategy follows (blackbox_exporter style): a
+ * config schema, `connect` returning a client, and collectors that take
+ * measurements through that client. The engine only ever talks to this
+ * interface, so adding a strategy touches nothing outside its folder and the
+ * registry list.
+ */
+
+/** Read-only facts about the run a collector is part of (SPEC §2.6). */
+export interface RunContext {
+  check: { id: string; name: string; intervalSeconds: number };
+  system: { id: string; name: string };
+  /** Absent when the run has no environment. */
+  environment?: { id: string; name: string; fields: Record<string, unknown> };
+}
+
+export interface ConnectContext {
+  run: RunContext;
+  /** Aborted when the run's hard timeout fires; long operations must stop. */
+  signal: AbortSignal;
+}
+
+export interface CollectContext extends ConnectContext {
+  /** Resolved environment for the collector (its `secretEnv`, etc.). */
+  env: Record<string, string>;
+}
+
+export interface CollectorDefinition<Config = unknown, Client = unknown> {
+  /** Globally unique, `<strategy>.<measurement>`, e.g. `http.request`. */
+  id: string;
+  title: string;
+  config: VersionedSchema<Config>;
+  /** Every field `collect` may return, with its type for assertion validation. */
+  fields: FieldSpecs;
+  /** Config paths that templates may render (`*` matches one path segment). */
+  templatable: string[];
+  collect(client: Client, config: Config, ctx: CollectContext): Promise<Record<string, unknown>>;
+}
+
+/** How `vigil check <strategy> <target>` turns its target argument into config. */
+export interface TargetSyntax {
+  /** Shown in usage errors, e.g. `host:port`. */
+  example: string;
+  toConfig(target: string): Record<string, unknown>;
+}
+
+export interface StrategyDefinition<Config = unknown, Client = unknown> {
+  id: string;
+  title: string;
+  config: VersionedSchema<Config>;
+  /** Config paths that templates may render, e.g. http `url`, `headers.*`, `body`. */
+  templatable: string[];
+  /** Config paths holding secrets: masked out of results, never templatable. */
+  secret: string[];
+  target: TargetSyntax;
+  connect(config: Config, ctx: ConnectContext): Promise<Client>;
+  close(client: Client): Promise<void>;
+  defaultCollector: string;
+  collectors: AnyCollector<Client>[];
+}
+
+/**
+ * A strategy's collectors each have their own config type; the list erases it
+ * because every config is validated at run time by the collector's own schema.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCollector<Client = any> = CollectorDefinition<any, Client>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStrategy = StrategyDefinition<any, any>;
+
+/**
+ * A collector failure that still measured something: the run is unhealthy
+ * with `message`, and `fields` (e.g. the status code of an unexpected
+ * response, the rcode of NXDOMAIN) stay in the result for people to read.
+ */
+export class CollectorError extends Error {
+  readonly fields: Record<string, unknown>;
+
+  constructor(message: string, fields: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'CollectorError';
+    this.fields = fields;
+  }
+}
+
+/** Lets each strategy file infer its Config and Client types once. */
+export function defineStrategy<Config, Client>(definition: StrategyDefinition<Config, Client>): StrategyDefinition<Config, Client> {
+  return definition;
+}
+
+export function defineCollector<Config, Client>(
+  definition: CollectorDefinition<Config, Client>,
+): CollectorDefinition<Config, Client> {
+  return definition;
+}

@@ -1,0 +1,22 @@
+import { connect } from 'node:net';
+
+/**
+ * Whether a local service (PostgreSQL, MariaDB, Redis) answers, for
+ * `describe.skipIf`. On CI (`CI=true`) nothing is skipped: a missing
+ * service must fail the run loudly, not hide the tests.
+ */
+export async function serviceMissing(name: string, host: string, port: number): Promise<boolean> {
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+  if (reachable || process.env.CI === 'true') return false;
+  console.warn(`Skipping ${name} tests: nothing listens on ${host}:${port} (set CI=true to make this a failure)`);
+  return true;
+}
