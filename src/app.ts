@@ -15,14 +15,13 @@ import { Executor } from './engine/executor.ts';
 import { engineRoutes } from './engine/routes.ts';
 import { createScheduler } from './engine/scheduler.ts';
 import { loadSchedules } from './engine/schedules.ts';
-import { createMemoryBus, createRedisBus, type EventBus } from './events/bus.ts';
+import { createMemoryBus, type EventBus } from './events/bus.ts';
 import { OutboxRelay } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import type { Logger } from './log.ts';
-import { createBullmqQueue } from './queue/bullmq.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
 import type { Settings } from './settings.ts';
@@ -61,7 +60,10 @@ export async function startApp(settings: Settings, log: Logger): Promise<App> {
   log.info({ database: database.description }, 'Database ready');
   const stops: (() => Promise<void>)[] = [];
   try {
-    const bus = settings.redisUrl ? await createRedisBus(settings.redisUrl, log) : createMemoryBus();
+    // Redis clients load only when Redis is used: the embedded default starts without them.
+    const bus = settings.redisUrl
+      ? await (await import('./events/redis-bus.ts')).createRedisBus(settings.redisUrl, log, `${settings.redisPrefix}:events`)
+      : createMemoryBus();
     stops.push(() => bus.close());
     const services = createServices(database, bus, log);
     services.relay.start();
@@ -71,7 +73,9 @@ export async function startApp(settings: Settings, log: Logger): Promise<App> {
     const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
     let queue: CheckQueue | undefined;
     if (runsWorkers || runsScheduler) {
-      queue = settings.redisUrl ? createBullmqQueue({ redisUrl: settings.redisUrl, log }) : createMemoryQueue({ log });
+      queue = settings.redisUrl
+        ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
+        : createMemoryQueue({ log });
       stops.unshift(() => queue!.close());
     }
     if (queue && runsWorkers) {

@@ -11,6 +11,8 @@ const settingsSchema = z.object({
   dataDir: z.string().min(1),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  /** Key prefix in Redis, so several Vigil installations (or test runs) can share one server. */
+  redisPrefix: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -37,6 +39,7 @@ const fieldSources: Record<keyof Settings, string> = {
   dataDir: '--data-dir / VIGIL_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
   redisUrl: 'REDIS_URL',
+  redisPrefix: 'VIGIL_REDIS_PREFIX',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -49,6 +52,7 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     dataDir: resolve(flags.dataDir ?? env.VIGIL_DATA_DIR ?? 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.VIGIL_REDIS_PREFIX ?? 'vigil',
     logLevel: env.LOG_LEVEL ?? 'info',
   };
   const parsed = settingsSchema

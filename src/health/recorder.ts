@@ -57,8 +57,9 @@ export class HealthRecorder {
       return { runId, eventIds };
     });
     if (!runId) return undefined;
-    await this.relay.deliver(eventIds);
+    // The run first, then what it changed: a live view reads them in the order they happened.
     await this.announceRun(runId, run);
+    await this.relay.deliver(eventIds);
     return runId;
   }
 

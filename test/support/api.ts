@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createTestDatabase } from './database.ts';
 
 export interface TestApi {
+  app: ReturnType<typeof createHttpApp>;
   database: Database;
   services: Services;
   /** Sends one request through the real HTTP app (routing, validation, errors) without a socket. */
@@ -17,6 +18,7 @@ export async function createTestApi(): Promise<TestApi> {
   const services = createServices(database, createMemoryBus(), silentLogger());
   const app = createHttpApp(database, services, silentLogger());
   return {
+    app,
     database,
     services,
     async call(method, path, body, headers = {}) {

@@ -34,3 +34,13 @@ export async function adminQuery(config: pg.ClientConfig, sql: string, params: u
     await client.end();
   }
 }
+
+/** A postgres:// URL for a child process (a unix-socket host becomes `?host=<dir>`). */
+export function connectionUrl(config: pg.ClientConfig): string {
+  if (config.connectionString) return config.connectionString;
+  const url = new URL(`postgres://${config.user ?? 'postgres'}@localhost/${config.database ?? 'postgres'}`);
+  if (typeof config.host === 'string' && config.host.startsWith('/')) url.searchParams.set('host', config.host);
+  else if (config.host) url.hostname = config.host;
+  if (config.port) url.port = String(config.port);
+  return url.toString();
+}
