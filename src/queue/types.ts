@@ -28,13 +28,17 @@ export interface CheckQueue {
   /**
    * Makes the live schedules equal to `schedules`: adds new ones, re-times changed ones, removes
    * the rest. Idempotent; several schedulers may call it concurrently with the same list and
-   * still produce one job per tick per schedule.
+   * still produce one job per tick per schedule. Rejects with a RangeError naming the schedule if
+   * one is invalid (see `invalidScheduleReason`), changing nothing; the scheduler filters them out.
    */
   sync(schedules: Schedule[]): Promise<void>;
   /** Enqueues one job to run as soon as a worker is free (run now). */
   enqueue(job: CheckJob): Promise<void>;
   /** Starts consuming jobs with at most `concurrency` at a time. Call once per worker process. */
   work(handler: JobHandler, concurrency: number): void;
-  /** Stops producing and consuming; waits for in-flight jobs up to a grace period. */
+  /**
+   * Stops this process producing and consuming; waits for in-flight jobs up to a grace period.
+   * In-process, the schedules die with it; on BullMQ they stay in Redis for the other processes.
+   */
   close(): Promise<void>;
 }
