@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -51,6 +52,8 @@ export interface Services {
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const migrationCount = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
 
+const SCHEDULES_CHANGED = 'schedules.changed';
+
 /** How many checks one worker process runs at once. */
 const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 50);
 
@@ -87,8 +90,15 @@ export async function startApp(settings: Settings, log: Logger): Promise<App> {
     }
     if (queue && runsScheduler) {
       const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
-      await scheduler.start();
-      stops.unshift(() => scheduler.stop());
+      scheduler.start();
+      // Any process's API announces schedule changes on the bus; the scheduler follows at once.
+      const unsubscribe = bus.subscribe((event) => {
+        if (event.topic === SCHEDULES_CHANGED) void scheduler.reconcileNow();
+      });
+      stops.unshift(async () => {
+        unsubscribe();
+        await scheduler.stop();
+      });
       log.info('Scheduler started');
     }
 
@@ -150,7 +160,9 @@ export function createServices(database: Database, bus: EventBus, log: Logger): 
   });
   return {
     catalog: new CatalogService(database.db),
-    checks: new ChecksService(database.db, validateDefinition),
+    checks: new ChecksService(database.db, validateDefinition, () => {
+      bus.publish({ id: randomUUID(), topic: SCHEDULES_CHANGED, payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+    }),
     health: new HealthService(database.pool),
     recorder,
     executor,

@@ -28,7 +28,14 @@ export class ChecksService {
     private readonly db: Db,
     /** Strategy-aware validation (SPEC §7.3): migrates and strictly checks configs and assertions. */
     private readonly validateDefinition: DefinitionValidator,
+    /** Told after anything that changes what is scheduled, so schedules follow at once (SPEC §2.1). */
+    private readonly onScheduleChange: () => void = () => undefined,
   ) {}
+
+  private changed<T>(result: T): T {
+    this.onScheduleChange();
+    return result;
+  }
 
   // ── configurations ───────────────────────────────────────────────────────
 
@@ -63,7 +70,7 @@ export class ChecksService {
       .values({ ...input, ...definition })
       .returning()
       .catch(translateDbError);
-    return toConfiguration(row!);
+    return this.changed(toConfiguration(row!));
   }
 
   /** Merges the patch over the stored configuration and validates the result as a whole. */
@@ -85,13 +92,14 @@ export class ChecksService {
           .returning();
         return toConfiguration(row!);
       })
-      .catch(translateDbError);
+      .then((result) => this.changed(result), translateDbError);
   }
 
   /** Removes the configuration with its assignments, runs and transitions (SPEC §6.3, by cascade). */
   async deleteConfiguration(id: string): Promise<void> {
     const deleted = await this.db.delete(configurations).where(eq(configurations.id, id)).returning({ id: configurations.id });
     if (!deleted.length) throw new NotFoundError('Configuration', id);
+    this.onScheduleChange();
   }
 
   private normalize(definition: ConfigurationDefinition): { strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] } {
@@ -139,7 +147,7 @@ export class ChecksService {
         const [row] = await tx.insert(assignments).values(input).returning();
         return toAssignment(row!);
       })
-      .catch(translateDbError);
+      .then((result) => this.changed(result), translateDbError);
   }
 
   async updateAssignment(id: string, patch: AssignmentPatch): Promise<Assignment> {
@@ -153,12 +161,13 @@ export class ChecksService {
         .returning();
       if (!row) throw new NotFoundError('Assignment', id);
       return toAssignment(row);
-    });
+    }).then((result) => this.changed(result));
   }
 
   async deleteAssignment(id: string): Promise<void> {
     const deleted = await this.db.delete(assignments).where(eq(assignments.id, id)).returning({ id: assignments.id });
     if (!deleted.length) throw new NotFoundError('Assignment', id);
+    this.onScheduleChange();
   }
 }
 

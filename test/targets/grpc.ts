@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { healthService } from '../../src/strategies/grpc/health-proto.ts';
+import { loadGrpcHealth } from '../../src/strategies/grpc/health-proto.ts';
 import type { HealthCheckResponse } from '../../src/strategies/grpc/health-proto.ts';
 
 /**
@@ -16,7 +16,7 @@ export interface GrpcTarget {
 export async function startGrpcTarget(statuses: Record<string, HealthCheckResponse['status']> = { '': 'SERVING' }): Promise<GrpcTarget> {
   const current = new Map(Object.entries(statuses));
   const server = new grpc.Server();
-  server.addService(healthService().service, {
+  server.addService((await loadGrpcHealth()).Health.service, {
     Check(call: grpc.ServerUnaryCall<{ service: string }, HealthCheckResponse>, callback: grpc.sendUnaryData<HealthCheckResponse>) {
       const status = current.get(call.request.service);
       if (status === undefined) callback({ code: grpc.status.NOT_FOUND, details: 'unknown service' });

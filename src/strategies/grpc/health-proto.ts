@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
 
-/** The grpc.health.v1 definitions, loaded once (shared with test targets). */
+/**
+ * The grpc.health.v1 definitions and the gRPC library, loaded on first use (shared with test
+ * targets): most installations never run a gRPC check, and start faster without it.
+ */
 
 export interface HealthCheckResponse {
   status: 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
@@ -20,11 +22,19 @@ interface HealthPackage {
   grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
 }
 
-let loaded: HealthPackage | undefined;
+export interface GrpcHealth {
+  grpc: typeof grpc;
+  Health: grpc.ServiceClientConstructor;
+}
 
-export function healthService(): grpc.ServiceClientConstructor {
-  loaded ??= grpc.loadPackageDefinition(
-    loadSync(fileURLToPath(new URL('./health.proto', import.meta.url)), { keepCase: true, enums: String, defaults: true }),
-  ) as unknown as HealthPackage;
-  return loaded.grpc.health.v1.Health;
+let loading: Promise<GrpcHealth> | undefined;
+
+export function loadGrpcHealth(): Promise<GrpcHealth> {
+  loading ??= (async () => {
+    const [library, { loadSync }] = await Promise.all([import('@grpc/grpc-js'), import('@grpc/proto-loader')]);
+    const definition = loadSync(fileURLToPath(new URL('./health.proto', import.meta.url)), { keepCase: true, enums: String, defaults: true });
+    const loaded = library.loadPackageDefinition(definition) as unknown as HealthPackage;
+    return { grpc: library, Health: loaded.grpc.health.v1.Health };
+  })();
+  return loading;
 }

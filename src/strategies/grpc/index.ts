@@ -1,9 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { abortable, elapsedMs, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
-import { healthService } from './health-proto.ts';
-import type { HealthCheckResponse, HealthClient } from './health-proto.ts';
+import { loadGrpcHealth } from './health-proto.ts';
+import type { GrpcHealth, HealthCheckResponse, HealthClient } from './health-proto.ts';
 
 const grpcConfigSchema = z.strictObject({
   host: hostField,
@@ -18,6 +18,7 @@ const grpcConfigSchema = z.strictObject({
 type GrpcConfig = z.infer<typeof grpcConfigSchema>;
 
 interface GrpcClient {
+  library: GrpcHealth['grpc'];
   config: GrpcConfig;
   health: HealthClient;
   connectMs: number;
@@ -40,7 +41,7 @@ const grpcHealthCollector = defineCollector<{ service?: string }, GrpcClient>({
     const response = await new Promise<HealthCheckResponse>((resolve, reject) => {
       const call = client.health.Check({ service }, { deadline: Date.now() + client.config.timeout }, (error, reply) => {
         ctx.signal.removeEventListener('abort', cancel);
-        if (error) reject(new Error(describeGrpcError(error, service)));
+        if (error) reject(new Error(describeGrpcError(client.library, error, service)));
         else resolve(reply ?? { status: 'UNKNOWN' });
       });
       const cancel = () => call.cancel();
@@ -57,10 +58,10 @@ const grpcHealthCollector = defineCollector<{ service?: string }, GrpcClient>({
   },
 });
 
-function describeGrpcError(error: grpc.ServiceError, service: string): string {
-  if (error.code === grpc.status.NOT_FOUND) return `gRPC service "${service}" is unknown to the health server (NOT_FOUND)`;
-  if (error.code === grpc.status.UNIMPLEMENTED) return 'The server does not implement grpc.health.v1 (UNIMPLEMENTED)';
-  return `gRPC health check failed: ${grpc.status[error.code] ?? error.code} ${error.details}`;
+function describeGrpcError(library: GrpcHealth['grpc'], error: grpc.ServiceError, service: string): string {
+  if (error.code === library.status.NOT_FOUND) return `gRPC service "${service}" is unknown to the health server (NOT_FOUND)`;
+  if (error.code === library.status.UNIMPLEMENTED) return 'The server does not implement grpc.health.v1 (UNIMPLEMENTED)';
+  return `gRPC health check failed: ${library.status[error.code] ?? error.code} ${error.details}`;
 }
 
 export const grpcStrategy = defineStrategy<GrpcConfig, GrpcClient>({
@@ -74,7 +75,7 @@ export const grpcStrategy = defineStrategy<GrpcConfig, GrpcClient>({
     toConfig: (target) => parseHostPort(target),
   },
   async connect(config, ctx) {
-    const Health = healthService();
+    const { grpc, Health } = await loadGrpcHealth();
     const credentials = config.tls
       ? grpc.credentials.createSsl(config.ca === undefined ? null : Buffer.from(config.ca))
       : grpc.credentials.createInsecure();
@@ -82,12 +83,12 @@ export const grpcStrategy = defineStrategy<GrpcConfig, GrpcClient>({
     const health = new Health(address, credentials, { 'grpc.max_reconnect_backoff_ms': 1000 }) as unknown as HealthClient;
     const startedAt = performance.now();
     try {
-      await abortable(channelReady(health, Date.now() + config.timeout), ctx.signal);
+      await abortable(channelReady(grpc, health, Date.now() + config.timeout), ctx.signal);
     } catch (error) {
       health.close();
       throw new Error(ctx.signal.aborted ? (error as Error).message : `Cannot reach gRPC server ${address}: ${(error as Error).message}`, { cause: error });
     }
-    return { config, health, connectMs: elapsedMs(startedAt) };
+    return { library: grpc, config, health, connectMs: elapsedMs(startedAt) };
   },
   async close(client) {
     client.health.close();
@@ -100,7 +101,7 @@ export const grpcStrategy = defineStrategy<GrpcConfig, GrpcClient>({
  * Resolves when the channel is READY. grpc-js's own waitForReady keeps
  * retrying a refused port until the deadline; a check wants to know now.
  */
-function channelReady(health: HealthClient, deadline: number): Promise<void> {
+function channelReady(grpc: GrpcHealth['grpc'], health: HealthClient, deadline: number): Promise<void> {
   const channel = health.getChannel();
   return new Promise((resolve, reject) => {
     const watch = (state: grpc.connectivityState) => {

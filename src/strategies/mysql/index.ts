@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { abortable, elapsedMs, hostField, portField, timeoutField } from '../common.ts';
 import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
@@ -71,9 +71,11 @@ export const mysqlStrategy = defineStrategy<MysqlConfig, MysqlClient>({
     },
   },
   async connect(config, ctx) {
+    // Loaded on first use, so Vigil starts without the MySQL driver unless a check needs it.
+    const { default: driver } = await import('mysql2/promise');
     const startedAt = performance.now();
     let connection: mysql.Connection;
-    const connecting = mysql.createConnection({
+    const connecting = driver.createConnection({
       host: config.host,
       port: config.port,
       user: config.user,

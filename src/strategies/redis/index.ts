@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { abortable, elapsedMs, emptyCollectorConfig, hostField, portField, timeoutField } from '../common.ts';
 import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
@@ -87,6 +87,8 @@ export const redisStrategy = defineStrategy<RedisConfig, RedisClient>({
     },
   },
   async connect(config, ctx) {
+    // Loaded on first use, so Vigil starts without the Redis client unless a check needs it.
+    const { Redis } = await import('ioredis');
     const startedAt = performance.now();
     // No retries, no offline queue: a check measures this one attempt.
     const connection = new Redis({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client } from 'ssh2';
+import type { Client } from 'ssh2';
 import { z } from 'zod';
 import { elapsedMs, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
@@ -105,7 +105,9 @@ export const sshStrategy = defineStrategy<SshConfig, SshClient>({
       return { username: target.slice(0, at), ...parseHostPort(target.slice(at + 1), 22) };
     },
   },
-  connect(config, ctx) {
+  async connect(config, ctx) {
+    // Loaded on first use: most installations never run an ssh check, and start faster without it.
+    const { Client } = await import('ssh2');
     const startedAt = performance.now();
     const connection = new Client();
     let fingerprint = '';

@@ -1,0 +1,200 @@
+/**
+ * Engine figures (issue 12): N assignments (default 10,000) at a 30 s interval against a local
+ * HTTP target, end to end — scheduler, queue, executor, HTTP check, run + aggregate + health write.
+ *
+ *   node bin/run-ts.js bench/engine.ts embedded            one process, embedded PostgreSQL
+ *   node bin/run-ts.js bench/engine.ts redis 1|2           scheduler + 1 or 2 workers, local PostgreSQL + Redis
+ *   options: --assignments N --interval-s S --measure-s S
+ *
+ * Lag is measured from the runs themselves: created_at − latency − scheduled_for is when the check
+ * started minus when its tick was due (it includes the wait for a free worker slot). CPU is the
+ * user+system time of every Vigil process and every PostgreSQL backend over the window.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const args = process.argv.slice(2);
+const mode = args[0] ?? 'embedded';
+const workers = Number(args[1] && !args[1].startsWith('--') ? args[1] : 1);
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const ASSIGNMENTS = option('assignments', 10_000);
+const INTERVAL_S = option('interval-s', 30);
+const MEASURE_S = option('measure-s', 60);
+const CONFIGURATIONS = 10;
+const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
+const CLOCK_TICKS = 100;
+
+function spawnVigil(argv: string[], env: Record<string, string>): ChildProcess {
+  const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
+  return spawn(process.execPath, [bin, 'start', '--port', '0', ...argv], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${output}`)), timeoutMs);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] ?? match[0]);
+      }
+    });
+  });
+}
+
+function processTable(): Map<number, { ppid: number; comm: string; cpuTicks: number }> {
+  const table = new Map<number, { ppid: number; comm: string; cpuTicks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(fields[1]), comm, cpuTicks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return table;
+}
+
+/** Vigil processes, their children (the embedded PostgreSQL) and, for a server PostgreSQL, its backends. */
+function measuredPids(roots: number[], includeServerPostgres: boolean): number[] {
+  const table = processTable();
+  const pids = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, info] of table) {
+      if (pids.has(info.ppid) && !pids.has(pid)) {
+        pids.add(pid);
+        grew = true;
+      }
+    }
+  }
+  if (includeServerPostgres) for (const [pid, info] of table) if (info.comm === 'postgres' || info.comm.startsWith('postgres')) pids.add(pid);
+  return [...pids];
+}
+
+function cpuSeconds(pids: number[]): number {
+  const table = processTable();
+  return pids.reduce((sum, pid) => sum + (table.get(pid)?.cpuTicks ?? 0), 0) / CLOCK_TICKS;
+}
+
+function pssMb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function startTarget(): Promise<{ child: ChildProcess; url: string }> {
+  const script = `
+    const http = require('node:http');
+    const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }); res.end('{"status":"UP"}'); });
+    server.keepAliveTimeout = 0;
+    server.listen(0, '127.0.0.1', () => console.log('target on http://127.0.0.1:' + server.address().port + '/health'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await waitForOutput(child, /target on (\S+)/);
+  return { child, url };
+}
+
+async function seed(client: pg.Client, targetUrl: string): Promise<void> {
+  const systems = Math.ceil(ASSIGNMENTS / CONFIGURATIONS);
+  await client.query(`INSERT INTO systems (name) SELECT 'bench-system-' || i FROM generate_series(1, $1) i`, [systems]);
+  await client.query(
+    `INSERT INTO configurations (name, strategy, config, assertions, interval_seconds)
+     SELECT 'bench-check-' || i, 'http', $1::jsonb, '[{"field":"statusCode","operator":"equals","value":200}]', $2 FROM generate_series(1, $3) i`,
+    [JSON.stringify({ url: targetUrl, timeout: 10_000 }), INTERVAL_S, CONFIGURATIONS],
+  );
+  await client.query(
+    `INSERT INTO assignments (system_id, configuration_id)
+     SELECT s.id, c.id FROM (SELECT id FROM systems ORDER BY name) s CROSS JOIN configurations c LIMIT $1`,
+    [ASSIGNMENTS],
+  );
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : NaN;
+}
+
+async function main() {
+  const root = mkdtempSync('/tmp/vigil-bench-engine-');
+  chmodSync(root, 0o755);
+  const dataDir = join(root, 'data');
+  const target = await startTarget();
+  const children: ChildProcess[] = [];
+  let databaseName: string | undefined;
+  let admin: pg.Client | undefined;
+  let client: pg.Client | undefined;
+  try {
+    if (mode === 'embedded') {
+      const all = spawnVigil(['--data-dir', dataDir], {});
+      children.push(all);
+      await waitForOutput(all, /listening on (\S+)/);
+      client = new pg.Client({ host: join(dataDir, 'pg'), user: 'postgres', database: 'vigil' });
+    } else {
+      admin = new pg.Client({ connectionString: LOCAL_PG });
+      await admin.connect();
+      databaseName = `vigil_bench_${process.pid}`;
+      await admin.query(`CREATE DATABASE ${databaseName}`);
+      const url = new URL(LOCAL_PG);
+      url.pathname = `/${databaseName}`;
+      const env = { DATABASE_URL: url.toString(), REDIS_URL, VIGIL_REDIS_PREFIX: `vigil-bench-${process.pid}` };
+      const scheduler = spawnVigil(['--role', 'scheduler'], env);
+      children.push(scheduler);
+      await waitForOutput(scheduler, /()$/, 1); // migrations run on start; give it a moment below
+      for (let i = 0; i < workers; i++) children.push(spawnVigil(['--role', 'worker'], env));
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      client = new pg.Client({ connectionString: url.toString() });
+    }
+    await client.connect();
+    await seed(client, target.url);
+    console.error(`seeded ${ASSIGNMENTS} assignments; warming up for ${INTERVAL_S + 10} s`);
+    await new Promise((resolve) => setTimeout(resolve, (INTERVAL_S + 10) * 1000));
+
+    const pids = measuredPids(children.map((c) => c.pid!), mode !== 'embedded');
+    const cpuBefore = cpuSeconds(pids);
+    const windowStart = new Date();
+    await new Promise((resolve) => setTimeout(resolve, MEASURE_S * 1000));
+    const windowEnd = new Date();
+    const cpuAfter = cpuSeconds(measuredPids(children.map((c) => c.pid!), mode !== 'embedded'));
+
+    const { rows } = await client.query<{ lag: number }>(
+      `SELECT extract(epoch FROM (created_at - scheduled_for)) * 1000 - coalesce(latency_ms, 0) AS lag
+         FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2`,
+      [windowStart, windowEnd],
+    );
+    const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
+    const expected = Math.round((ASSIGNMENTS * MEASURE_S) / INTERVAL_S);
+    const runsInWindow = rows.length;
+    const memory = children.map((c) => `${pssMb(c.pid!).toFixed(0)}`);
+    const embeddedPg = mode === 'embedded' ? measuredPids([children[0]!.pid!], false).filter((p) => p !== children[0]!.pid).reduce((s, p) => s + pssMb(p), 0) : 0;
+    const cpuPerRun = ((cpuAfter - cpuBefore) / Math.max(1, runsInWindow)) * 1000;
+
+    console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${cpuPerRun.toFixed(2)} ms | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    target.child.kill();
+    await client?.end().catch(() => undefined);
+    if (admin && databaseName) {
+      await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+      await admin.end();
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+console.log('| mode | load | runs/s | lag p50 | lag p99 | missed ticks | CPU per run (Vigil + PostgreSQL) | memory (PSS) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+await main();
