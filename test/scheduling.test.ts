@@ -65,9 +65,10 @@ describe('schedules follow the configuration', () => {
     await sleep(2_200);
     expect(jobs.length).toBe(whenPaused);
 
+    const beforeResume = jobs.filter((j) => j.systemId === system.id).length;
     await api.call('PATCH', `/api/v1/configurations/${configuration.id}`, { paused: false, intervalSeconds: 2 });
     await sleep(4_500);
-    const after = jobs.filter((j) => j.systemId === system.id).slice(ticks.length);
+    const after = jobs.filter((j) => j.systemId === system.id).slice(beforeResume);
     expect(after.length).toBeGreaterThanOrEqual(1);
     expect(after.length).toBeLessThanOrEqual(3);
     const afterGaps = after.slice(1).map((j, i) => j.scheduledFor - after[i]!.scheduledFor);
