@@ -25,6 +25,10 @@ import { HealthService } from './health/service.ts';
 import type { Logger } from './log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
+import { SecretCipher } from './secrets/cipher.ts';
+import { loadSecretKey } from './secrets/key.ts';
+import { secretsRoutes } from './secrets/routes.ts';
+import { SecretsService } from './secrets/service.ts';
 import type { Settings } from './settings.ts';
 import { getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
 
@@ -44,6 +48,7 @@ export interface Services {
   executor: Executor;
   relay: OutboxRelay;
   bus: EventBus;
+  secrets: SecretsService;
   strategies: StrategyRegistry;
   validateDefinition: DefinitionValidator;
   metrics: Metrics;
@@ -59,6 +64,8 @@ const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 50);
 
 /** The composition root: the only place that knows every part and wires them together. */
 export async function startApp(settings: Settings, log: Logger): Promise<App> {
+  // Before the database: a missing or malformed key stops the start with nothing to undo.
+  const secretKey = await loadSecretKey(settings, log);
   const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log });
   log.info({ database: database.description }, 'Database ready');
   const stops: (() => Promise<void>)[] = [];
@@ -68,7 +75,7 @@ export async function startApp(settings: Settings, log: Logger): Promise<App> {
       ? await (await import('./events/redis-bus.ts')).createRedisBus(settings.redisUrl, log, `${settings.redisPrefix}:events`)
       : createMemoryBus();
     stops.push(() => bus.close());
-    const services = createServices(database, bus, log);
+    const services = createServices(database, bus, log, secretKey);
     services.relay.start();
     stops.unshift(() => services.relay.stop());
 
@@ -130,14 +137,17 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       healthRoutes(services.health),
       engineRoutes(services.checks, services.executor),
       eventRoutes(services.bus),
+      secretsRoutes(services.secrets),
     ],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
 }
 
-export function createServices(database: Database, bus: EventBus, log: Logger): Services {
+/** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
+export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer): Services {
   const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
-  const validateDefinition = createDefinitionValidator(strategies);
+  const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
+  const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
   const metrics = createMetrics();
   const environmentResolutionFailed = new Counter({
     name: 'vigil_environment_resolution_failed_total',
@@ -150,6 +160,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger): 
     database,
     strategies,
     recorder,
+    secrets,
     log,
     signals: {
       environmentResolutionFailed(info) {
@@ -168,6 +179,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger): 
     executor,
     relay,
     bus,
+    secrets,
     strategies,
     validateDefinition,
     metrics,

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startApp } from './app.ts';
 import { registerCheckCommand } from './cli/check.ts';
+import { registerSecretsCommand } from './cli/secrets.ts';
 import { EmbeddedPostgresError } from './db/embedded.ts';
 import { createLogger } from './log.ts';
 import { SettingsError, loadSettings, roles } from './settings.ts';
@@ -52,5 +53,6 @@ program
   });
 
 registerCheckCommand(program);
+registerSecretsCommand(program, () => createLogger());
 
 await program.parseAsync(process.argv);

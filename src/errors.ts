@@ -19,8 +19,9 @@ export abstract class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   readonly code = 'not_found';
-  constructor(resource: string, id: string) {
-    super(`${resource} ${id} not found`, [{ path: 'id', message: `no ${resource.toLowerCase()} with id ${id}` }]);
+  /** `field`: what the caller identified it by (`id`, or e.g. `name` for secrets). */
+  constructor(resource: string, id: string, field = 'id') {
+    super(`${resource} ${id} not found`, [{ path: field, message: `no ${resource.toLowerCase()} with ${field} ${id}` }]);
   }
 }
 

@@ -2,13 +2,16 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SettingsError, loadSettings } from './settings.ts';
 
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
 describe('loadSettings', () => {
   const rows: { name: string; flags?: Parameters<typeof loadSettings>[0]; env: NodeJS.ProcessEnv; expected: Partial<ReturnType<typeof loadSettings>> }[] = [
     { name: 'defaults: everything in one process on 127.0.0.1:8080, ./data', env: {}, expected: { role: 'all', host: '127.0.0.1', port: 8080, dataDir: resolve('data'), databaseUrl: undefined } },
-    { name: 'environment variables', env: { PORT: '9090', VIGIL_DATA_DIR: '/var/lib/vigil', DATABASE_URL: 'postgres://db/vigil' }, expected: { port: 9090, dataDir: '/var/lib/vigil', databaseUrl: 'postgres://db/vigil' } },
+    { name: 'environment variables', env: { PORT: '9090', VIGIL_DATA_DIR: '/var/lib/vigil', DATABASE_URL: 'postgres://db/vigil', VIGIL_SECRET_KEY: KEY }, expected: { port: 9090, dataDir: '/var/lib/vigil', databaseUrl: 'postgres://db/vigil', secretKey: KEY } },
+    { name: 'a hex secret key', env: { VIGIL_SECRET_KEY: 'ab'.repeat(32) }, expected: { secretKey: 'ab'.repeat(32) } },
     { name: 'flags win over the environment', flags: { port: '7070', dataDir: '/srv/v' }, env: { PORT: '9090', VIGIL_DATA_DIR: '/var/lib/vigil' }, expected: { port: 7070, dataDir: '/srv/v' } },
     { name: 'an empty DATABASE_URL means the embedded server', env: { DATABASE_URL: '' }, expected: { databaseUrl: undefined } },
-    { name: 'a split role with both services', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', REDIS_URL: 'redis://r:6379' }, expected: { role: 'worker', redisUrl: 'redis://r:6379', redisPrefix: 'vigil' } },
+    { name: 'a split role with both services', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', REDIS_URL: 'redis://r:6379', VIGIL_SECRET_KEY: KEY }, expected: { role: 'worker', redisUrl: 'redis://r:6379', redisPrefix: 'vigil' } },
   ];
   for (const row of rows) it(row.name, () => expect(loadSettings(row.flags, row.env)).toMatchObject(row.expected));
 
@@ -16,7 +19,9 @@ describe('loadSettings', () => {
     { name: 'a port that is not a number', flags: { port: 'eighty' }, env: {}, field: '--port / PORT' },
     { name: 'a port out of range', env: { PORT: '70000' }, field: '--port / PORT' },
     { name: 'a database URL of another kind', env: { DATABASE_URL: 'mysql://db' }, field: 'DATABASE_URL' },
-    { name: 'a split role without Redis', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v' }, field: '--role' },
+    { name: 'a split role without Redis', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', VIGIL_SECRET_KEY: KEY }, field: '--role' },
+    { name: 'DATABASE_URL without a secret key', env: { DATABASE_URL: 'postgres://db/v' }, field: 'VIGIL_SECRET_KEY' },
+    { name: 'a secret key that is not 32 bytes', env: { VIGIL_SECRET_KEY: 'c2hvcnQ=' }, field: 'VIGIL_SECRET_KEY' },
     { name: 'a split role on the embedded database', flags: { role: 'api' }, env: { REDIS_URL: 'redis://r' }, field: '--role' },
   ];
   for (const row of errors) {
@@ -30,4 +35,13 @@ describe('loadSettings', () => {
       }
     });
   }
+});
+
+describe('the secret key settings', () => {
+  it('tells how to make a key when DATABASE_URL has none', () => {
+    expect(() => loadSettings({}, { DATABASE_URL: 'postgres://db/v' })).toThrow(/VIGIL_SECRET_KEY: is required with DATABASE_URL.*openssl rand -base64 32/);
+  });
+  it('never repeats a malformed key in its error', () => {
+    expect(() => loadSettings({}, { VIGIL_SECRET_KEY: 'not-a-key-but-maybe-a-password' })).toThrow(/^(?!.*not-a-key-but).*VIGIL_SECRET_KEY must be 32 bytes/);
+  });
 });

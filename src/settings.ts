@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { MAKE_A_KEY, parseSecretKey } from './secrets/key.ts';
 
 export const roles = ['all', 'api', 'worker', 'scheduler'] as const;
 export type Role = (typeof roles)[number];
@@ -14,6 +15,18 @@ const settingsSchema = z.object({
   /** Key prefix in Redis, so several Vigil installations (or test runs) can share one server. */
   redisPrefix: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
+  secretKey: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text === undefined) return;
+      try {
+        parseSecretKey(text, 'VIGIL_SECRET_KEY');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -41,6 +54,7 @@ const fieldSources: Record<keyof Settings, string> = {
   redisUrl: 'REDIS_URL',
   redisPrefix: 'VIGIL_REDIS_PREFIX',
   logLevel: 'LOG_LEVEL',
+  secretKey: 'VIGIL_SECRET_KEY',
 };
 
 /** Flags win over environment variables, which win over defaults. Pure: the environment is passed in. */
@@ -54,6 +68,7 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.VIGIL_REDIS_PREFIX ?? 'vigil',
     logLevel: env.LOG_LEVEL ?? 'info',
+    secretKey: env.VIGIL_SECRET_KEY || undefined,
   };
   const parsed = settingsSchema
     .refine((s) => s.role === 'all' || s.redisUrl, {
@@ -63,6 +78,12 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     .refine((s) => s.role === 'all' || s.databaseUrl, {
       message: 'a split role needs DATABASE_URL: processes on different machines must share one PostgreSQL',
       path: ['role'],
+    })
+    // Processes sharing a PostgreSQL must share the key too: generating one per process would
+    // leave each unable to read the others' secrets.
+    .refine((s) => !s.databaseUrl || s.secretKey, {
+      message: `is required with DATABASE_URL (every process needs the same key to read secrets): ${MAKE_A_KEY} and set VIGIL_SECRET_KEY to it`,
+      path: ['secretKey'],
     })
     .safeParse(raw);
   if (!parsed.success) {

@@ -58,7 +58,7 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
       await database.pool.query(`INSERT INTO assignments (system_id, configuration_id, state_thresholds) VALUES ($1, $2, $3)`, [system.id, configuration.id, thresholds]);
     }
 
-    const env = { DATABASE_URL: connectionUrl(database.connection), REDIS_URL, VIGIL_REDIS_PREFIX: prefix, LOG_LEVEL: 'info' };
+    const env = { DATABASE_URL: connectionUrl(database.connection), REDIS_URL, VIGIL_REDIS_PREFIX: prefix, LOG_LEVEL: 'info', VIGIL_SECRET_KEY: randomBytes(32).toString('base64') };
     for (const role of ['scheduler', 'scheduler', 'worker', 'worker', 'worker']) {
       processes.push(runVigil(['start', '--role', role], env));
     }

@@ -48,8 +48,8 @@ const validate = createRoute({
 export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator) {
   const router = createRouter();
 
-  router.openapi(validate, (c) => {
-    const outcome = validateDefinition(c.req.valid('json'));
+  router.openapi(validate, async (c) => {
+    const outcome = await validateDefinition(c.req.valid('json'));
     return c.json({ valid: outcome.valid, errors: outcome.valid ? [] : outcome.errors }, 200);
   });
   router.openapi(configurationRoutes.list, async (c) => {

@@ -64,7 +64,7 @@ export class ChecksService {
   }
 
   async createConfiguration(input: ConfigurationInput): Promise<Configuration> {
-    const definition = this.normalize(input);
+    const definition = await this.normalize(input);
     const [row] = await this.db
       .insert(configurations)
       .values({ ...input, ...definition })
@@ -79,7 +79,7 @@ export class ChecksService {
       .transaction(async (tx) => {
         const [current] = await tx.select().from(configurations).where(eq(configurations.id, id)).for('update');
         if (!current) throw new NotFoundError('Configuration', id);
-        const definition = this.normalize({
+        const definition = await this.normalize({
           strategy: patch.strategy ?? current.strategy,
           config: patch.config ?? current.config,
           assertions: patch.assertions ?? current.assertions,
@@ -102,8 +102,8 @@ export class ChecksService {
     this.onScheduleChange();
   }
 
-  private normalize(definition: ConfigurationDefinition): { strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] } {
-    const outcome = this.validateDefinition(definition);
+  private async normalize(definition: ConfigurationDefinition): Promise<{ strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] }> {
+    const outcome = await this.validateDefinition(definition);
     if (!outcome.valid) {
       throw new ValidationError(outcome.errors.map((e) => ({ path: formatPath(e.path), message: e.message })));
     }

@@ -23,16 +23,17 @@ export interface NormalizedDefinition {
 
 export type ValidationOutcome = { valid: true; definition: NormalizedDefinition } | { valid: false; errors: ConfigIssue[] };
 
-export type DefinitionValidator = (definition: ConfigurationDefinition) => ValidationOutcome;
+export type DefinitionValidator = (definition: ConfigurationDefinition) => Promise<ValidationOutcome>;
 
 /**
  * SPEC §7.3 on save: the engine's own planning decides what is valid (one set of rules for the
  * API, YAML and the executor), and a valid definition is stored as planned — configs migrated to
- * their current version, assertions in object form.
+ * their current version, assertions in object form. Secret references must name existing secrets.
  */
-export function createDefinitionValidator(strategies: StrategyRegistry): DefinitionValidator {
-  return (definition) => {
-    const planned = planCheck(strategies, definition);
+export function createDefinitionValidator(strategies: StrategyRegistry, secretNames: () => Promise<ReadonlySet<string>>): DefinitionValidator {
+  return async (definition) => {
+    const known = await secretNames();
+    const planned = planCheck(strategies, definition, { secretExists: (name) => known.has(name.toLowerCase()) });
     if (!planned.ok) return { valid: false, errors: planned.errors };
     const { strategy, config, collectors } = planned.plan;
     // The plan puts the default collector first when the definition does not list it, and gives it

@@ -69,6 +69,13 @@ export function assertMigrationChain(ownerId: string, vs: VersionedSchema<unknow
 
 /** Migrates a stored config to the current version, then validates it strictly. */
 export function migrateConfig<T>(vs: VersionedSchema<T>, raw: unknown): MigrationResult<T> {
+  const upgraded = upgradeConfig(vs, raw);
+  if (!upgraded.ok) return upgraded;
+  return validateConfig(vs, upgraded.body);
+}
+
+/** Runs the migration chain only: the current version's shape, not yet validated (nor defaulted). */
+export function upgradeConfig(vs: VersionedSchema<unknown>, raw: unknown): { ok: true; body: Record<string, unknown> } | { ok: false; errors: ConfigIssue[] } {
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: [{ path: [], message: 'Expected an object' }] };
@@ -89,8 +96,12 @@ export function migrateConfig<T>(vs: VersionedSchema<T>, raw: unknown): Migratio
   for (const migration of vs.migrations) {
     if (migration.from >= version) migrated = migration.migrate(migrated);
   }
+  return { ok: true, body: migrated };
+}
 
-  const parsed = vs.schema.safeParse(migrated);
+/** Strict validation of an already current config body. */
+export function validateConfig<T>(vs: VersionedSchema<T>, body: Record<string, unknown>): MigrationResult<T> {
+  const parsed = vs.schema.safeParse(body);
   if (!parsed.success) {
     return {
       ok: false,

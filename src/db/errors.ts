@@ -12,6 +12,7 @@ const uniqueFields: Record<string, { resource: string; field: string }> = {
   groups_name_key: { resource: 'group', field: 'name' },
   environments_name_key: { resource: 'environment', field: 'name' },
   configurations_name_key: { resource: 'configuration', field: 'name' },
+  secrets_name_key: { resource: 'secret', field: 'name' },
   assignments_system_configuration_key: { resource: 'assignment', field: 'configurationId' },
 };
 

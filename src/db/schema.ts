@@ -3,3 +3,4 @@ export * from '../catalog/schema.ts';
 export * from '../checks/schema.ts';
 export * from '../health/schema.ts';
 export * from '../events/schema.ts';
+export * from '../secrets/schema.ts';

@@ -6,7 +6,9 @@ import type { CheckJob } from '../queue/types.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
 import type { RunContext } from '../strategies/types.ts';
 import { effectiveEnvironments } from './environments.ts';
+import { maskSecrets } from './mask.ts';
 import { planCheck, type CheckPlan } from './plan.ts';
+import { prepareRun, renderContextOf } from './prepare-run.ts';
 import { runCheck } from './run-check.ts';
 
 export interface RunRecorder {
@@ -16,6 +18,11 @@ export interface RunRecorder {
 
 export interface ExecutedRun extends RunRecord {
   id: string;
+}
+
+/** Reads secret values for one run (SPEC §2.7): by lower-cased name; a missing one is simply absent. */
+export interface SecretResolver {
+  resolve(names: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface ExecutorSignals {
@@ -60,6 +67,7 @@ export class Executor {
       database: Database;
       strategies: StrategyRegistry;
       recorder: RunRecorder;
+      secrets: SecretResolver;
       log: Logger;
       signals: ExecutorSignals;
       source?: string;
@@ -118,9 +126,29 @@ export class Executor {
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
       ...(environment ? { environment: { id: environment.id, name: environment.name, fields: environment.fields } } : {}),
     };
-    const result = await runCheck({ strategy: plan.strategy, config: plan.config, collectors: plan.collectors, run });
+    // Resolved per run and dropped with it: a secret changed or deleted takes effect on the next run.
+    let secrets = new Map<string, string>();
+    if (plan.secretNames.length) {
+      try {
+        secrets = await this.deps.secrets.resolve(plan.secretNames);
+      } catch (error) {
+        return this.recordFailure(job, environment, (error as Error).message);
+      }
+    }
+    const values = [...secrets.values()];
+    const prepared = prepareRun(plan, renderContextOf(run, secrets));
+    if (!prepared.ok) {
+      // A rendered URL may hold a secret: the message is masked like any result.
+      return this.recordFailure(job, environment, maskSecrets(prepared.error, values));
+    }
+    const result = await runCheck({ strategy: plan.strategy, config: prepared.config, collectors: prepared.collectors, run, secrets: values });
     const { status, latencyMs, message, ...document } = result;
     return this.record(job, environment?.id ?? null, { status, latencyMs, message, result: document });
+  }
+
+  /** A run that could not go ahead (secrets unreadable, config not runnable as rendered): unhealthy, nothing measured. */
+  private recordFailure(job: CheckJob, environment: EnvironmentRow | null, message: string): Promise<ExecutedRun | undefined> {
+    return this.record(job, environment?.id ?? null, { status: 'unhealthy', latencyMs: null, message, result: { error: message, collectors: [] } });
   }
 
   private async record(

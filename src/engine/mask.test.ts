@@ -20,6 +20,13 @@ describe('maskSecrets', () => {
     { name: 'deep in objects and arrays', input: { a: ['x abc', { b: 'abc' }], n: 1 }, secrets: ['abc'], expected: { a: ['x ****', { b: '****' }], n: 1 } },
     { name: 'the longer secret first', input: 'abcdef', secrets: ['abc', 'abcdef'], expected: '****' },
     { name: 'empty secrets change nothing', input: 'abc', secrets: [''], expected: 'abc' },
+    { name: 'JSON-escaped', input: '{"t":"p\\"w\\\\d"}', secrets: ['p"w\\d'], expected: '{"t":"****"}' },
+    { name: 'URL-encoded', input: 'GET /?t=a%2Fb%20c%26d', secrets: ['a/b c&d'], expected: 'GET /?t=****' },
+    { name: 'URL-encoded in lower case', input: 't=a%2fb', secrets: ['a/b'], expected: 't=****' },
+    { name: 'form-encoded (spaces as +)', input: 't=a+b', secrets: ['a b'], expected: 't=****' },
+    { name: 'base64, as in a Basic header', input: 'Basic dXNlcjpwYXNz', secrets: ['user:pass'], expected: 'Basic ****' },
+    { name: 'split across lines', input: 'tok-\n123456\r\n789', secrets: ['tok-123456789'], expected: '****' },
+    { name: 'regex characters in a secret are literal', input: 'a.b a+b', secrets: ['a+b'], expected: 'a.b ****' },
   ];
   for (const row of rows) it(row.name, () => expect(maskSecrets(row.input, row.secrets)).toEqual(row.expected));
 });

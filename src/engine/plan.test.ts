@@ -62,3 +62,68 @@ describe('planCheck', () => {
     });
   }
 });
+
+describe('planCheck: templates and secret references (SPEC §7.3)', () => {
+  const secretExists = (name: string) => ['payments-token'].includes(name.toLowerCase());
+  const rows: { name: string; input: Parameters<typeof planCheck>[1]; errors: { path: (string | number)[]; message: RegExp }[] }[] = [
+    {
+      name: 'an unknown variable',
+      input: { strategy: 'http', config: { url: '{{ environment.baseUrl }}/{{ check.owner }}' } },
+      errors: [{ path: ['config', 'url'], message: /^Unknown template variable "check\.owner"\. Available: environment\.<field>, check\.id/ }],
+    },
+    {
+      name: 'a template in a field that is not templatable',
+      input: { strategy: 'http', config: { url: 'http://h/', tls: { ca: '{{ environment.ca }}' } } },
+      errors: [{ path: ['config', 'tls', 'ca'], message: /^Templates \(\{\{ … \}\}\) are not supported in this field; this config renders them only in: url, headers\.\*, body$/ }],
+    },
+    {
+      name: 'a templated port: one clear error instead of a type error',
+      input: { strategy: 'tcp', config: { host: '{{ environment.host }}', port: '{{ environment.port }}' } },
+      errors: [{ path: ['config', 'port'], message: /^Templates .* are not supported in this field/ }],
+    },
+    {
+      name: 'a secret that does not exist',
+      input: { strategy: 'http', config: { url: 'http://h/', headers: { authorization: '{{ secrets.nope }}' } } },
+      errors: [{ path: ['config', 'headers', 'authorization'], message: /^Secret "nope" does not exist/ }],
+    },
+    {
+      name: 'a secretEnv naming a secret that does not exist',
+      input: { strategy: 'script', config: { command: 'true', secretEnv: { TOKEN: 'nope' } } },
+      errors: [{ path: ['config', 'secretEnv', 'TOKEN'], message: /^Secret "nope" does not exist/ }],
+    },
+    {
+      name: "a collector's secretEnv naming a secret that does not exist",
+      input: { strategy: 'script', config: { command: 'true' }, collectors: [{ collector: 'script.run', config: { secretEnv: { T: 'nope' } } }] },
+      errors: [{ path: ['collectors', 0, 'config', 'secretEnv', 'T'], message: /^Secret "nope" does not exist/ }],
+    },
+    {
+      name: 'secretEnv on a strategy without it',
+      input: { strategy: 'http', config: { url: 'http://h/', secretEnv: { T: 'payments-token' } } },
+      errors: [{ path: ['config'], message: /secretEnv/ }],
+    },
+    {
+      name: 'an unterminated template',
+      input: { strategy: 'http', config: { url: '{{ environment.baseUrl }/health' } },
+      errors: [{ path: ['config', 'url'], message: /^Unterminated template/ }],
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const planned = planCheck(registry, row.input, { secretExists });
+      expect(planned.ok).toBe(false);
+      if (planned.ok) return;
+      expect(planned.errors.map((e) => e.path)).toEqual(row.errors.map((e) => e.path));
+      row.errors.forEach((expected, index) => expect(planned.errors[index]?.message).toMatch(expected.message));
+    });
+  }
+
+  it('accepts known variables and existing secrets in any case, and lists what a run must resolve', () => {
+    const planned = planCheck(
+      registry,
+      { strategy: 'script', config: { command: 'sh', args: ['-c', 'echo {{ system.name }} {{ secrets.Payments-Token }}'], secretEnv: { API_TOKEN: 'payments-token' } } },
+      { secretExists },
+    );
+    if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
+    expect(planned.plan.secretNames).toEqual(['payments-token']);
+  });
+});

@@ -1,11 +1,11 @@
 import { parseAssertion } from '../assertions/parse.ts';
 import { validateAssertion } from '../assertions/validate.ts';
 import type { Assertion } from '../assertions/types.ts';
-import { migrateConfig } from '../checks/versioned.ts';
 import type { ConfigIssue } from '../checks/versioned.ts';
 import { collectorFields } from '../strategies/registry.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
 import type { AnyStrategy } from '../strategies/types.ts';
+import { checkConfig, type ConfigCheckOptions } from './config-check.ts';
 import type { PlannedCollector } from './run-check.ts';
 
 /**
@@ -26,11 +26,14 @@ export interface CheckPlan {
   strategy: AnyStrategy;
   config: unknown;
   collectors: PlannedCollector[];
+  /** Every secret the templates and `secretEnv`s name, lower-cased: what a run must resolve. */
+  secretNames: string[];
 }
 
 export type PlanResult = { ok: true; plan: CheckPlan } | { ok: false; errors: ConfigIssue[] };
 
-export function planCheck(registry: StrategyRegistry, definition: CheckDefinition): PlanResult {
+/** `options.secretExists` turns on the save-time check that referenced secrets exist (SPEC §7.3). */
+export function planCheck(registry: StrategyRegistry, definition: CheckDefinition, options: ConfigCheckOptions = {}): PlanResult {
   const strategy = registry.getStrategy(definition.strategy);
   if (!strategy) {
     const available = registry.listStrategies().map((known) => known.id).join(', ');
@@ -41,8 +44,9 @@ export function planCheck(registry: StrategyRegistry, definition: CheckDefinitio
   }
 
   const errors: ConfigIssue[] = [];
-  const config = migrateConfig(strategy.config, definition.config);
+  const config = checkConfig(strategy.config, strategy.templatable, definition.config, options);
   if (!config.ok) errors.push(...config.errors.map((issue) => ({ ...issue, path: ['config', ...issue.path] })));
+  const secrets = new Set(config.ok ? config.secrets : []);
 
   const entries = definition.collectors ?? [];
   // Top-level assertions belong to the default collector, which always runs once.
@@ -60,7 +64,8 @@ export function planCheck(registry: StrategyRegistry, definition: CheckDefinitio
       errors.push({ path: at('collector'), message: `Unknown collector "${entry.collector}". Available: ${available}.` });
       return;
     }
-    const collectorConfig = migrateConfig(known.config, entry.config);
+    const collectorConfig = checkConfig(known.config, known.templatable, entry.config, options);
+    if (collectorConfig.ok) collectorConfig.secrets.forEach((name) => secrets.add(name));
     if (!collectorConfig.ok) errors.push(...collectorConfig.errors.map((issue) => ({ ...issue, path: at('config', ...issue.path) })));
 
     const isDefault = entry.collector === strategy.defaultCollector && (index < 0 || index === defaultIndex);
@@ -83,5 +88,5 @@ export function planCheck(registry: StrategyRegistry, definition: CheckDefinitio
   });
 
   if (errors.length > 0 || !config.ok) return { ok: false, errors };
-  return { ok: true, plan: { strategy, config: config.config, collectors: planned } };
+  return { ok: true, plan: { strategy, config: config.config, collectors: planned, secretNames: [...secrets] } };
 }

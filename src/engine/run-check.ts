@@ -21,6 +21,8 @@ export interface PlannedCollector {
   assertions: Assertion[];
   /** Resolved environment for this collector (its secretEnv, …). */
   env?: Record<string, string>;
+  /** Set when the collector cannot run this time (e.g. a secret it needs is missing): its error, without executing. */
+  failure?: string;
 }
 
 export interface RunCheckInput {
@@ -135,6 +137,7 @@ async function runCollector(
   input: RunCheckInput,
   signal: AbortSignal,
 ): Promise<CollectorResult> {
+  if (planned.failure !== undefined) return { collector: planned.collector.id, fields: {}, assertions: [], error: planned.failure };
   const startedAt = performance.now();
   let fields: Record<string, unknown>;
   let error: string | undefined;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets/name.ts';
 
 /** Every strategy config carries the run's hard timeout (SPEC §1.1, §2.8). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -7,6 +8,15 @@ export const timeoutField = z.number().int().min(100).default(DEFAULT_TIMEOUT_MS
 
 export const hostField = z.string().min(1);
 export const portField = z.number().int().min(1).max(65_535);
+
+export const environmentVariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Not a valid environment variable name');
+
+/**
+ * `secretEnv` (SPEC §2.7): environment variable → secret name. The engine resolves it per run
+ * for the collector whose config holds it (a strategy config's: its default collector) and hands
+ * the values over as the collector's `env`; a config never holds a secret value itself.
+ */
+export const secretEnvField = z.record(environmentVariableName, z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_RULE)).default({});
 
 /** An empty strict collector config, for collectors with nothing to set yet. */
 export const emptyCollectorConfig = {

@@ -55,6 +55,11 @@ export interface StrategyDefinition<Config = unknown, Client = unknown> {
   templatable: string[];
   /** Config paths holding secrets: masked out of results, never templatable. */
   secret: string[];
+  /**
+   * Why a config cannot run as rendered (e.g. http: the rendered URL does not parse), checked
+   * after templates are rendered and before `connect`; the reason becomes the run's message.
+   */
+  renderedConfigProblem?(config: Config): string | undefined;
   target: TargetSyntax;
   connect(config: Config, ctx: ConnectContext): Promise<Client>;
   close(client: Client): Promise<void>;

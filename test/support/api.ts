@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createHttpApp, createServices, type Services } from '../../src/app.ts';
 import { createMemoryBus } from '../../src/events/bus.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -15,7 +16,8 @@ export interface TestApi {
 
 export async function createTestApi(): Promise<TestApi> {
   const database = await createTestDatabase();
-  const services = createServices(database, createMemoryBus(), silentLogger());
+  // A fresh key per file: nothing a test stores is readable under another file's key.
+  const services = createServices(database, createMemoryBus(), silentLogger(), randomBytes(32));
   const app = createHttpApp(database, services, silentLogger());
   return {
     app,

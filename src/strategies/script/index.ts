@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { elapsedMs, emptyCollectorConfig, timeoutField } from '../common.ts';
+import { elapsedMs, environmentVariableName, secretEnvField, timeoutField } from '../common.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 import { runContextEnv } from './run-context-env.ts';
 
@@ -11,7 +11,8 @@ const scriptConfigSchema = z.strictObject({
   /** Run through `sh -c` when `args` is empty, else executed directly with `args`. */
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Not a valid environment variable name'), z.string()).default({}),
+  env: z.record(environmentVariableName, z.string()).default({}),
+  secretEnv: secretEnvField,
   /** Default: a fresh temporary directory per run, removed afterwards. */
   workingDirectory: z.string().min(1).optional(),
   maxOutputBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -25,10 +26,12 @@ interface ScriptClient {
   ownsDirectory: boolean;
 }
 
-const scriptRunCollector = defineCollector<Record<string, never>, ScriptClient>({
+const scriptRunConfigSchema = z.strictObject({ secretEnv: secretEnvField });
+
+const scriptRunCollector = defineCollector<z.infer<typeof scriptRunConfigSchema>, ScriptClient>({
   id: 'script.run',
   title: 'Script',
-  config: emptyCollectorConfig,
+  config: { version: 1, schema: scriptRunConfigSchema, migrations: [] },
   templatable: [],
   fields: {
     exitCode: { type: 'number', description: 'Exit code of the script' },
