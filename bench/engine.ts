@@ -11,6 +11,7 @@
  * user+system time of every Vigil process and every PostgreSQL backend over the window.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -103,7 +104,7 @@ async function startTarget(): Promise<{ child: ChildProcess; url: string }> {
     const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }); res.end('{"status":"UP"}'); });
     server.keepAliveTimeout = 0;
     server.listen(0, '127.0.0.1', () => console.log('target on http://127.0.0.1:' + server.address().port + '/health'));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await waitForOutput(child, /target on (\S+)/);
   return { child, url };
 }
@@ -149,7 +150,12 @@ async function main() {
       await admin.query(`CREATE DATABASE ${databaseName}`);
       const url = new URL(LOCAL_PG);
       url.pathname = `/${databaseName}`;
-      const env = { DATABASE_URL: url.toString(), REDIS_URL, VIGIL_REDIS_PREFIX: `vigil-bench-${process.pid}` };
+      const env = {
+        DATABASE_URL: url.toString(),
+        REDIS_URL,
+        VIGIL_REDIS_PREFIX: `vigil-bench-${process.pid}`,
+        VIGIL_SECRET_KEY: randomBytes(32).toString('base64'),
+      };
       const scheduler = spawnVigil(['--role', 'scheduler'], env);
       children.push(scheduler);
       await waitForOutput(scheduler, /()$/, 1); // migrations run on start; give it a moment below
@@ -157,6 +163,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 8_000));
       client = new pg.Client({ connectionString: url.toString() });
     }
+    client.on('error', () => undefined); // the server going away at the end is expected
     await client.connect();
     await seed(client, target.url);
     console.error(`seeded ${ASSIGNMENTS} assignments; warming up for ${INTERVAL_S + 10} s`);
@@ -183,10 +190,10 @@ async function main() {
 
     console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${cpuPerRun.toFixed(2)} ms | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
   } finally {
+    await client?.end().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
     target.child.kill();
-    await client?.end().catch(() => undefined);
     if (admin && databaseName) {
       await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
       await admin.end();

@@ -7,6 +7,7 @@
  *   node bin/run-ts.js bench/foundation.ts
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -132,7 +133,7 @@ async function main() {
       try {
         const url = new URL(LOCAL_PG);
         url.pathname = `/${name}`;
-        const server = await startVigil(dataDir, { DATABASE_URL: url.toString() });
+        const server = await startVigil(dataDir, { DATABASE_URL: url.toString(), VIGIL_SECRET_KEY: randomBytes(32).toString('base64') });
         rows.push(['local PostgreSQL: POST /systems + GET /systems/{id}, 4 clients', `${(await roundTrips(server.url)).toFixed(0)} pairs/s`, 'sanity']);
         await stop(server.child);
       } finally {
