@@ -31,10 +31,13 @@ const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
 const CLOCK_TICKS = 100;
+const profileAt = args.indexOf('--profile');
+/** `--profile DIR`: write a V8 CPU profile of each Vigil process into DIR (open it in Chrome DevTools). */
+const nodeArgs = profileAt >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${args[profileAt + 1]}`] : [];
 
 function spawnVigil(argv: string[], env: Record<string, string>): ChildProcess {
   const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  return spawn(process.execPath, [bin, 'start', '--port', '0', ...argv], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, [...nodeArgs, bin, 'start', '--port', '0', ...argv], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
@@ -171,10 +174,14 @@ async function main() {
 
     const pids = measuredPids(children.map((c) => c.pid!), mode !== 'embedded');
     const cpuBefore = cpuSeconds(pids);
+    const vigilCpuBefore = cpuSeconds(children.map((c) => c.pid!));
     const windowStart = new Date();
     await new Promise((resolve) => setTimeout(resolve, MEASURE_S * 1000));
     const windowEnd = new Date();
-    const cpuAfter = cpuSeconds(measuredPids(children.map((c) => c.pid!), mode !== 'embedded'));
+    const pidsAfter = measuredPids(children.map((c) => c.pid!), mode !== 'embedded');
+    const cpuAfter = cpuSeconds(pidsAfter);
+    const vigilCpu = cpuSeconds(children.map((c) => c.pid!)) - vigilCpuBefore;
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // runs of the window's last ticks finish
 
     const { rows } = await client.query<{ lag: number }>(
       `SELECT extract(epoch FROM (created_at - scheduled_for)) * 1000 - coalesce(latency_ms, 0) AS lag
@@ -187,8 +194,9 @@ async function main() {
     const memory = children.map((c) => `${pssMb(c.pid!).toFixed(0)}`);
     const embeddedPg = mode === 'embedded' ? measuredPids([children[0]!.pid!], false).filter((p) => p !== children[0]!.pid).reduce((s, p) => s + pssMb(p), 0) : 0;
     const cpuPerRun = ((cpuAfter - cpuBefore) / Math.max(1, runsInWindow)) * 1000;
+    const vigilPerRun = (vigilCpu / Math.max(1, runsInWindow)) * 1000;
 
-    console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${cpuPerRun.toFixed(2)} ms | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
+    console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${cpuPerRun.toFixed(2)} ms (Vigil ${vigilPerRun.toFixed(2)}) | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
   } finally {
     await client?.end().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');

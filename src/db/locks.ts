@@ -15,8 +15,8 @@ export function advisoryKey(key: string): bigint {
 export async function withXactLock<T>(lockPool: pg.Pool, key: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await lockPool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(key).toString()]);
+    // One round trip for both; the key is a number we computed, safe to write into the text.
+    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(key)})`);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

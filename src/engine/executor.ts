@@ -34,9 +34,6 @@ interface JobRow {
   configuration_id: string;
   name: string;
   strategy: string;
-  config: Record<string, unknown>;
-  assertions: StoredAssertion[];
-  collectors: StoredCollector[];
   interval_seconds: number;
   configuration_enabled: boolean;
   paused: boolean;
@@ -44,7 +41,40 @@ interface JobRow {
   assignment_enabled: boolean;
   environment_ids: string[] | null;
   system_name: string | null;
+  /** The system's environments in its order; null when the assignment runs env-less ([]), or unread. */
+  environments: EnvironmentRow[] | null;
 }
+
+interface DefinitionRow {
+  config: Record<string, unknown>;
+  assertions: StoredAssertion[];
+  collectors: StoredCollector[];
+}
+
+/**
+ * One round trip per job: the configuration's state (not its definition, which is planned once per
+ * version) and the system's environments. Named, so PostgreSQL plans it once per connection.
+ */
+const LOAD_JOB = `
+  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
+         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name,
+         CASE WHEN a.environment_ids IS NULL OR jsonb_array_length(a.environment_ids) > 0 THEN (
+           SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name, 'fields', e.fields) ORDER BY se.position), '[]')
+             FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = a.system_id)
+         END AS environments
+    FROM assignments a
+    JOIN configurations c ON c.id = a.configuration_id
+    LEFT JOIN systems s ON s.id = a.system_id
+   WHERE a.configuration_id = $1 AND a.system_id = $2`;
+
+/** The same without the environments: the fail-open path when they cannot be read (SPEC §2.4). */
+const LOAD_JOB_WITHOUT_ENVIRONMENTS = `
+  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
+         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name, NULL AS environments
+    FROM assignments a
+    JOIN configurations c ON c.id = a.configuration_id
+    LEFT JOIN systems s ON s.id = a.system_id
+   WHERE a.configuration_id = $1 AND a.system_id = $2`;
 
 interface EnvironmentRow {
   id: string;
@@ -90,7 +120,7 @@ export class Executor {
       return [];
     }
 
-    const planned = this.plan(row);
+    const planned = await this.plan(row);
     if (!planned.ok) {
       // SPEC §2.9: a failure before the fan-out records one env-less unhealthy run.
       const error = planned.errors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ');
@@ -98,7 +128,7 @@ export class Executor {
       return run ? [run] : [];
     }
 
-    const environments = await this.environments(job, row.environment_ids);
+    const environments = this.environments(row);
     const targets: (EnvironmentRow | null)[] = environments.length ? environments : [null];
     const runs: ExecutedRun[] = [];
     for (const environment of targets) {
@@ -174,45 +204,39 @@ export class Executor {
   }
 
   private async load(job: CheckJob): Promise<JobRow | undefined> {
-    const { rows } = await this.deps.database.pool.query<JobRow>(
-      `SELECT c.id AS configuration_id, c.name, c.strategy, c.config, c.assertions, c.collectors, c.interval_seconds,
-              c.enabled AS configuration_enabled, c.paused, c.updated_at, a.enabled AS assignment_enabled, a.environment_ids,
-              s.name AS system_name
-         FROM assignments a
-         JOIN configurations c ON c.id = a.configuration_id
-         LEFT JOIN systems s ON s.id = a.system_id
-        WHERE a.configuration_id = $1 AND a.system_id = $2`,
-      [job.configurationId, job.systemId],
-    );
-    return rows[0];
-  }
-
-  /** SPEC §2.4, re-read every run; a membership that cannot be read means one env-less run (fail open). */
-  private async environments(job: CheckJob, assignmentEnvironmentIds: string[] | null): Promise<EnvironmentRow[]> {
-    if (assignmentEnvironmentIds !== null && assignmentEnvironmentIds.length === 0) return [];
+    const values = [job.configurationId, job.systemId];
     try {
-      const { rows } = await this.deps.database.pool.query<EnvironmentRow>(
-        `SELECT e.id, e.name, e.fields FROM system_environments se JOIN environments e ON e.id = se.environment_id
-          WHERE se.system_id = $1 ORDER BY se.position`,
-        [job.systemId],
-      );
-      const wanted = new Set(effectiveEnvironments(assignmentEnvironmentIds, rows.map((r) => r.id)));
-      return rows.filter((r) => wanted.has(r.id));
+      const { rows } = await this.deps.database.pool.query<JobRow>({ name: 'vigil.load-job', text: LOAD_JOB, values });
+      return rows[0];
     } catch (error) {
-      const message = (error as Error).message;
-      this.deps.log.warn({ err: error, ...job }, 'Could not read the system’s environments; running env-less');
-      this.deps.signals.environmentResolutionFailed({ systemId: job.systemId, configurationId: job.configurationId, error: message });
-      return [];
+      // SPEC §2.4: environments that cannot be read mean one env-less run (fail open), said loudly.
+      const { rows } = await this.deps.database.pool.query<JobRow>({ name: 'vigil.load-job-envless', text: LOAD_JOB_WITHOUT_ENVIRONMENTS, values });
+      if (rows[0]) {
+        this.deps.log.warn({ err: error, ...job }, 'Could not read the system’s environments; running env-less');
+        this.deps.signals.environmentResolutionFailed({ systemId: job.systemId, configurationId: job.configurationId, error: (error as Error).message });
+      }
+      return rows[0];
     }
   }
 
+  /** SPEC §2.4, re-read every run (with the job): the effective environments, in the system's order. */
+  private environments(row: JobRow): EnvironmentRow[] {
+    if (!row.environments) return [];
+    const wanted = new Set(effectiveEnvironments(row.environment_ids, row.environments.map((e) => e.id)));
+    return row.environments.filter((e) => wanted.has(e.id));
+  }
+
   /** Configs are migrated and validated once per configuration version, not once per run. */
-  private plan(row: JobRow): ReturnType<typeof planCheck> {
-    const key = `${row.configuration_id}:${row.updated_at.getTime()}`;
+  private async plan(row: JobRow): Promise<ReturnType<typeof planCheck>> {
+    const key = `${row.configuration_id}:${row.updated_at.toISOString()}`;
     let planned = this.plans.get(key);
     if (!planned) {
+      const { rows } = await this.deps.database.pool.query<DefinitionRow>('SELECT config, assertions, collectors FROM configurations WHERE id = $1', [
+        row.configuration_id,
+      ]);
+      const definition = rows[0] ?? { config: {}, assertions: [], collectors: [] };
       if (this.plans.size >= PLAN_CACHE_LIMIT) this.plans.clear();
-      planned = planCheck(this.deps.strategies, { strategy: row.strategy, config: row.config, assertions: row.assertions, collectors: row.collectors });
+      planned = planCheck(this.deps.strategies, { strategy: row.strategy, ...definition });
       this.plans.set(key, planned);
     }
     return planned;

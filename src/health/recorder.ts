@@ -102,8 +102,9 @@ export class HealthRecorder {
  * at all when this stream already has a run for this tick (a retried job): returns undefined.
  */
 async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string | undefined> {
-  const { rows } = await client.query<{ id: string }>(
-    `WITH run AS (
+  const { rows } = await client.query<{ id: string }>({
+    name: 'vigil.insert-run',
+    text: `WITH run AS (
        INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
        VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $12, $9)
        ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
@@ -133,7 +134,7 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
          last_run_at = greatest(s.last_run_at, excluded.last_run_at)
      )
      SELECT id FROM run`,
-    [
+    values: [
       run.systemId,
       run.configurationId,
       run.environmentId,
@@ -147,7 +148,7 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
       letter[run.status],
       run.scheduledFor,
     ],
-  );
+  });
   return rows[0]?.id;
 }
 
@@ -161,8 +162,9 @@ interface Snapshot {
 
 /** Everything one view's evaluation needs, in one round trip. */
 async function loadSnapshot(client: pg.PoolClient, systemId: string, view: string): Promise<Snapshot> {
-  const { rows } = await client.query<Snapshot>(
-    `SELECT
+  const { rows } = await client.query<Snapshot>({
+    name: 'vigil.snapshot',
+    text: `SELECT
        (SELECT name FROM systems WHERE id = $1) AS system_name,
        (SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id, 'environmentIds', a.environment_ids,
                                                    'thresholds', a.state_thresholds)), '[]')
@@ -174,8 +176,8 @@ async function loadSnapshot(client: pg.PoolClient, systemId: string, view: strin
        (SELECT coalesce(json_agg(environment_id ORDER BY position), '[]') FROM system_environments WHERE system_id = $1) AS membership,
        (SELECT json_build_object('status', status, 'healthyChecks', healthy_checks, 'totalChecks', total_checks, 'since', since)
           FROM health_states WHERE entity_id = $2) AS stored`,
-    [systemId, view],
-  );
+    values: [systemId, view],
+  });
   return rows[0]!;
 }
 
