@@ -2,22 +2,11 @@ import type pg from 'pg';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError } from '../errors.ts';
 import { worst, type Status } from './evaluate.ts';
-import { checkStates } from './recorder.ts';
+import { checkStates, type RunRecord } from './recorder.ts';
 import { mergeSketches, sketchQuantile, type Sketch } from './sketch.ts';
 
-export interface Run {
-  id: string;
-  systemId: string;
-  configurationId: string;
-  environmentId: string | null;
-  source: string;
-  status: Status;
-  latencyMs: number | null;
-  message: string;
-  result: Record<string, unknown>;
-  scheduledFor: string;
-  createdAt: string;
-}
+/** A stored run as the API shows it: times as ISO-8601 strings. */
+export type Run = Omit<RunRecord, 'scheduledFor' | 'at'> & { id: string; scheduledFor: string; createdAt: string };
 
 export interface Transition {
   id: string;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { abortable, elapsedMs, hostField, portField, timeoutField } from '../common.ts';
 import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
 import { describeNetworkError } from '../network-errors.ts';
-import { summarizeRows } from '../rows.ts';
+import { sqlQueryConfig, sqlQueryFields, summarizeRows } from '../rows.ts';
 import { defineCollector, defineStrategy } from '../types.ts';
 
 const mysqlConfigSchema = z.strictObject({
@@ -28,17 +28,9 @@ interface MysqlClient {
 const mysqlQueryCollector = defineCollector<{ query?: string }, MysqlClient>({
   id: 'mysql.query',
   title: 'MySQL / MariaDB query',
-  config: { version: 1, schema: z.strictObject({ query: z.string().min(1).optional() }), migrations: [] },
+  config: sqlQueryConfig,
   templatable: ['query'],
-  fields: {
-    connectMs: { type: 'number', description: 'Time to connect and authenticate' },
-    queryMs: { type: 'number', description: 'Time to run the query' },
-    rowCount: { type: 'number', description: 'Rows returned (or affected)' },
-    rows: { type: 'array', description: 'Returned rows as objects, at most 100' },
-    firstRow: { type: 'object', description: 'The first row, column → value' },
-    value: { type: 'json', description: 'First column of the first row' },
-    serverVersion: { type: 'string', description: 'Server version, e.g. 10.11.6-MariaDB' },
-  },
+  fields: sqlQueryFields('10.11.6-MariaDB'),
   async collect(client, config) {
     const startedAt = performance.now();
     const [result] = await client.connection.query(config.query ?? client.config.query);

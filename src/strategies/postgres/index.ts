@@ -4,7 +4,7 @@ import { elapsedMs, hostField, portField, timeoutField } from '../common.ts';
 import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { defineCollector, defineStrategy } from '../types.ts';
-import { summarizeRows } from '../rows.ts';
+import { sqlQueryConfig, sqlQueryFields, summarizeRows } from '../rows.ts';
 
 const postgresConfigSchema = z.strictObject({
   host: hostField,
@@ -30,17 +30,9 @@ interface PostgresClient {
 const postgresQueryCollector = defineCollector<{ query?: string }, PostgresClient>({
   id: 'postgres.query',
   title: 'PostgreSQL query',
-  config: { version: 1, schema: z.strictObject({ query: z.string().min(1).optional() }), migrations: [] },
+  config: sqlQueryConfig,
   templatable: ['query'],
-  fields: {
-    connectMs: { type: 'number', description: 'Time to connect and authenticate' },
-    queryMs: { type: 'number', description: 'Time to run the query' },
-    rowCount: { type: 'number', description: 'Rows returned (or affected)' },
-    rows: { type: 'array', description: 'Returned rows as objects, at most 100' },
-    firstRow: { type: 'object', description: 'The first row, column → value' },
-    value: { type: 'json', description: 'First column of the first row' },
-    serverVersion: { type: 'string', description: 'Server version, e.g. 16.4' },
-  },
+  fields: sqlQueryFields('16.4'),
   async collect(client, config) {
     const startedAt = performance.now();
     const result = await client.connection.query(config.query ?? client.config.query);
