@@ -71,8 +71,8 @@ function processTable(): Map<number, { ppid: number; comm: string; cpuTicks: num
   return table;
 }
 
-/** Vigil processes, their children (the embedded PostgreSQL) and, for a server PostgreSQL, its backends. */
-function measuredPids(roots: number[], includeServerPostgres: boolean): number[] {
+/** Vigil processes, their children (the embedded PostgreSQL) and, in server mode, PostgreSQL's backends and Redis. */
+function measuredPids(roots: number[], includeServers: boolean): number[] {
   const table = processTable();
   const pids = new Set(roots);
   for (let grew = true; grew; ) {
@@ -84,7 +84,8 @@ function measuredPids(roots: number[], includeServerPostgres: boolean): number[]
       }
     }
   }
-  if (includeServerPostgres) for (const [pid, info] of table) if (info.comm === 'postgres' || info.comm.startsWith('postgres')) pids.add(pid);
+  // Server mode: the PostgreSQL backends and Redis work for Vigil too, so their CPU counts.
+  if (includeServers) for (const [pid, info] of table) if (info.comm.startsWith('postgres') || info.comm.startsWith('redis-server')) pids.add(pid);
   return [...pids];
 }
 
@@ -159,11 +160,17 @@ async function main() {
         VIGIL_REDIS_PREFIX: `vigil-bench-${process.pid}`,
         VIGIL_SECRET_KEY: randomBytes(32).toString('base64'),
       };
-      const scheduler = spawnVigil(['--role', 'scheduler'], env);
+      // The scheduler migrates the database first; workers start once it says it is running.
+      const scheduler = spawnVigil(['--role', 'scheduler'], { ...env, LOG_LEVEL: 'info' });
       children.push(scheduler);
-      await waitForOutput(scheduler, /()$/, 1); // migrations run on start; give it a moment below
-      for (let i = 0; i < workers; i++) children.push(spawnVigil(['--role', 'worker'], env));
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await waitForOutput(scheduler, /(Scheduler started)/);
+      const started = [];
+      for (let i = 0; i < workers; i++) {
+        const worker = spawnVigil(['--role', 'worker'], { ...env, LOG_LEVEL: 'info' });
+        children.push(worker);
+        started.push(waitForOutput(worker, /(Worker started)/));
+      }
+      await Promise.all(started);
       client = new pg.Client({ connectionString: url.toString() });
     }
     client.on('error', () => undefined); // the server going away at the end is expected
@@ -210,6 +217,6 @@ async function main() {
   }
 }
 
-console.log('| mode | load | runs/s | lag p50 | lag p99 | missed ticks | CPU per run (Vigil + PostgreSQL) | memory (PSS) |');
+console.log('| mode | load | runs/s | lag p50 | lag p99 | missed ticks | CPU per run (all processes) | memory (PSS) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 await main();
