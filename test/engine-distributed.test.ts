@@ -12,8 +12,9 @@ import { serviceMissing } from './targets/services.ts';
 
 /**
  * SPEC §4.1 across processes: two schedulers and three workers on one PostgreSQL and Redis, one
- * system with two checks against a target that flips between 200 and 500. Every real change is
- * one transition and one health.changed event; no tick runs twice.
+ * system with two checks against a target that flips between 200 and 500, and one worker killed
+ * with SIGKILL halfway. Every real change is one transition and one health.changed event; no tick
+ * runs twice.
  */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisMissing = await serviceMissing('distributed engine (Redis)', '127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
@@ -65,7 +66,9 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
     const runsSoFar = async () => Number((await database.pool.query('SELECT count(*) FROM runs')).rows[0].count);
     await waitFor(async () => (await runsSoFar()) >= 4, 40_000);
 
-    for (const status of [500, 200, 500, 200]) {
+    for (const [flip, status] of [500, 200, 500, 200].entries()) {
+      // Halfway, one worker dies without warning: the schedule carries on with the other two.
+      if (flip === 2) processes[2]!.child.kill('SIGKILL');
       target.setStatus(status);
       const before = await runsSoFar();
       await waitFor(async () => (await runsSoFar()) >= before + 6, 20_000); // ≥ 3 ticks of both checks
