@@ -107,6 +107,14 @@ describe('a check run through the engine', () => {
     expect(healthy.payload).toMatchObject({ systemName: 'engine-flip', previousStatus: 'unhealthy', healthyChecks: 1, totalChecks: 1 });
     expect(events.filter((e) => e.topic === 'healthcheck.check_failed' && e.payload.systemId === system.id)).toHaveLength(2);
 
+    // The hourly buckets add up to the runs, per collector too (SPEC §5.1); a run may straddle an hour.
+    const buckets = (await api.database.pool.query('SELECT run_count, healthy_count, unhealthy_count, collectors FROM run_hourly WHERE system_id = $1', [system.id])).rows;
+    const sum = (pick: (b: any) => number) => buckets.reduce((total, b) => total + pick(b), 0);
+    expect([sum((b) => b.run_count), sum((b) => b.healthy_count), sum((b) => b.unhealthy_count)]).toEqual([4, 2, 2]);
+    expect(sum((b) => b.collectors['http.request'].runs)).toBe(4);
+    expect(sum((b) => b.collectors['http.request'].errors)).toBe(2);
+    expect(sum((b) => b.collectors['http.request'].latencyCount)).toBe(4);
+
     const runs = (await api.call('GET', `/api/v1/runs?systemId=${system.id}&limit=2`)).body;
     expect(runs.items.map((r: { status: string }) => r.status)).toEqual(['healthy', 'unhealthy']);
     expect(runs.nextCursor).not.toBeNull();

@@ -8,6 +8,7 @@ import type { OutboxRelay } from '../events/outbox.ts';
 import type { Logger } from '../log.ts';
 import { CHECK_FAILED, changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
+import { collectorCounts } from './collector-counts.ts';
 import { sketchKey } from './sketch.ts';
 
 export interface RunRecord {
@@ -110,10 +111,10 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
        ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
      ), hourly AS (
        INSERT INTO run_hourly AS b (system_id, configuration_id, environment_id, source, hour, run_count, healthy_count, degraded_count,
-                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch)
+                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
        SELECT $1, $2, $3, $4, date_trunc('hour', $9::timestamptz), 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
               ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
-              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END
+              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END, $13::jsonb
          FROM run
        ON CONFLICT ON CONSTRAINT run_hourly_bucket_key DO UPDATE SET
          run_count = b.run_count + 1,
@@ -125,7 +126,8 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
          latency_min = least(b.latency_min, excluded.latency_min),
          latency_max = greatest(b.latency_max, excluded.latency_max),
          latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
-           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END
+           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END,
+         collectors = vigil_merge_counts(b.collectors, excluded.collectors)
      ), stream AS (
        INSERT INTO stream_states AS s (system_id, configuration_id, environment_id, source, recent, last_run_at)
        SELECT $1, $2, $3, $4, $11, $9 FROM run
@@ -147,6 +149,7 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
       run.latencyMs === null ? 'z' : sketchKey(run.latencyMs),
       letter[run.status],
       run.scheduledFor,
+      JSON.stringify(collectorCounts(run.result)),
     ],
   });
   return rows[0]?.id;

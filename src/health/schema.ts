@@ -48,7 +48,7 @@ const bucketColumns = () => ({
   latencyMax: integer('latency_max'),
   /** Mergeable percentile sketch of latencies (SPEC §5.1). */
   latencySketch: jsonb('latency_sketch').$type<unknown>(),
-  /** Per-collector aggregates, keyed by collector id. */
+  /** Per-collector counts keyed by collector id (CollectorCounts), merged by vigil_merge_counts(). */
   collectors: jsonb('collectors').$type<Record<string, unknown>>().notNull().default({}),
 });
 
