@@ -11,6 +11,7 @@ import { CatalogService } from './catalog/service.ts';
 import { checksRoutes } from './checks/routes.ts';
 import { ChecksService } from './checks/service.ts';
 import { createDefinitionValidator, type DefinitionValidator } from './checks/validation.ts';
+import type { EmbeddedPostgres } from './db/embedded.ts';
 import { migrationsApplied, migrationsFolder, openDatabase, type Database } from './db/database.ts';
 import { Executor } from './engine/executor.ts';
 import { engineRoutes } from './engine/routes.ts';
@@ -63,10 +64,10 @@ const SCHEDULES_CHANGED = 'schedules.changed';
 const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 50);
 
 /** The composition root: the only place that knows every part and wires them together. */
-export async function startApp(settings: Settings, log: Logger): Promise<App> {
+export async function startApp(settings: Settings, log: Logger, started: { embedded?: EmbeddedPostgres } = {}): Promise<App> {
   // Before the database: a missing or malformed key stops the start with nothing to undo.
   const secretKey = await loadSecretKey(settings, log);
-  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log });
+  const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log, embedded: started.embedded });
   log.info({ database: database.description }, 'Database ready');
   const stops: (() => Promise<void>)[] = [];
   try {

@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startApp } from './app.ts';
 import { registerCheckCommand } from './cli/check.ts';
 import { registerSecretsCommand } from './cli/secrets.ts';
-import { EmbeddedPostgresError } from './db/embedded.ts';
+import { EmbeddedPostgres, EmbeddedPostgresError } from './db/embedded.ts';
 import { createLogger } from './log.ts';
 import { SettingsError, loadSettings, roles } from './settings.ts';
 
@@ -25,7 +24,17 @@ program
     const log = createLogger();
     try {
       const settings = loadSettings(flags);
-      const app = await startApp(settings, log);
+      // The embedded PostgreSQL starts in its own process while the rest of Vigil loads in this one.
+      const embedded = settings.databaseUrl ? undefined : new EmbeddedPostgres({ dataDir: settings.dataDir, log });
+      const [loading, starting] = await Promise.allSettled([import('./app.ts'), embedded?.start()]);
+      if (loading.status === 'rejected' || starting.status === 'rejected') {
+        await embedded?.stop();
+        throw loading.status === 'rejected' ? loading.reason : (starting as PromiseRejectedResult).reason;
+      }
+      const app = await loading.value.startApp(settings, log, { embedded }).catch(async (error: unknown) => {
+        await embedded?.stop();
+        throw error;
+      });
       if (app.url) console.log(`Vigil listening on ${app.url}`);
       let stopping = false;
       const stop = (signal: string) => {

@@ -27,6 +27,8 @@ const MIGRATION_LOCK = advisoryKey('vigil:migrations').toString();
 export interface OpenDatabaseOptions {
   /** A postgres:// URL; without it an embedded PostgreSQL is started under `dataDir`. */
   databaseUrl?: string;
+  /** An embedded PostgreSQL the caller already started (to overlap its start with loading code). */
+  embedded?: EmbeddedPostgres;
   dataDir: string;
   log: Logger;
   poolSize?: number;
@@ -41,8 +43,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     connection = { connectionString: options.databaseUrl };
     description = redactUrl(options.databaseUrl);
   } else {
-    embedded = new EmbeddedPostgres({ dataDir: options.dataDir, log: options.log });
-    await embedded.start();
+    embedded = options.embedded;
+    if (!embedded) {
+      embedded = new EmbeddedPostgres({ dataDir: options.dataDir, log: options.log });
+      await embedded.start();
+    }
     connection = embedded.connectionConfig('vigil');
     description = `embedded PostgreSQL in ${embedded.pgDir}`;
   }

@@ -67,7 +67,7 @@ export class EmbeddedPostgres {
       this.preparePgDir(runAs);
       if (!existsSync(join(this.pgDir, 'PG_VERSION'))) {
         const started = Date.now();
-        this.initdb(bins, runAs);
+        await this.initdb(bins, runAs);
         log.info({ dir: this.pgDir, ms: Date.now() - started }, 'Initialised embedded PostgreSQL data directory');
       }
       this.stopOrphan(bins, runAs);
@@ -143,16 +143,24 @@ export class EmbeddedPostgres {
     }
   }
 
-  private initdb(bins: Binaries, runAs: RunAs): void {
-    const result = spawnSync(
-      bins.initdb,
-      ['-D', this.pgDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-instructions'],
-      { ...runAs, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } },
-    );
-    if (result.status !== 0) {
+  /** Asynchronous, so the rest of Vigil can load while the cluster is created (about a second). */
+  private async initdb(bins: Binaries, runAs: RunAs): Promise<void> {
+    const child = spawn(bins.initdb, ['-D', this.pgDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-instructions'], {
+      ...runAs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) {
       rmSync(join(this.pgDir, 'PG_VERSION'), { force: true });
-      const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n').slice(-5).join('\n');
-      throw new EmbeddedPostgresError(`Could not initialise PostgreSQL in ${this.pgDir}:\n${output}`);
+      const tail = output.trim().split('\n').slice(-5).join('\n');
+      throw new EmbeddedPostgresError(`Could not initialise PostgreSQL in ${this.pgDir}:\n${tail}`);
     }
   }
 
