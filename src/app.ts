@@ -170,10 +170,17 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       },
     },
   });
+  /** Best effort: a failure leaves the stored views as they were until the system's next run. */
+  const recomputeHealth = (systemIds: string[]) => {
+    for (const systemId of new Set(systemIds)) {
+      recorder.recomputeSystem(systemId).catch((error: unknown) => log.error({ err: error, systemId }, 'Could not re-evaluate the health of a changed system'));
+    }
+  };
   return {
-    catalog: new CatalogService(database.db),
-    checks: new ChecksService(database.db, validateDefinition, () => {
+    catalog: new CatalogService(database.db, (systemId) => recomputeHealth([systemId])),
+    checks: new ChecksService(database.db, validateDefinition, (systemIds) => {
       bus.publish({ id: randomUUID(), topic: SCHEDULES_CHANGED, payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+      recomputeHealth(systemIds);
     }),
     health: new HealthService(database.pool),
     recorder,

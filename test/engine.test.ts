@@ -195,6 +195,33 @@ describe('a check run through the engine', () => {
   });
 });
 
+describe('changes to checks', () => {
+  it('re-evaluate the system at once: removing its failing check makes it healthy without a new run', async () => {
+    const { system, assignment } = await setup('engine-removed-check', {
+      thresholds: { mode: 'consecutive', healthy: { minSuccessCount: 1 }, degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 1 } },
+    });
+    const healthyConfiguration = (
+      await api.call('POST', '/api/v1/configurations', { name: 'engine-removed-check-2', strategy: 'tcp', config: { host: '127.0.0.1', port: Number(new URL(target.url).port) }, intervalSeconds: 60 })
+    ).body;
+    await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: healthyConfiguration.id });
+    target.setStatus(500);
+    await runNow(assignment.id);
+    target.setStatus(200);
+    expect((await api.call('GET', `/api/v1/systems/${system.id}/health`)).body).toMatchObject({ status: 'unhealthy', healthyChecks: 1, totalChecks: 2 });
+
+    await api.call('DELETE', `/api/v1/assignments/${assignment.id}`);
+    let health: any;
+    for (let i = 0; i < 50; i++) {
+      health = (await api.call('GET', `/api/v1/systems/${system.id}/health`)).body;
+      if (health.status === 'healthy') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(health).toMatchObject({ status: 'healthy', healthyChecks: 1, totalChecks: 1 });
+    const latest = (await api.call('GET', `/api/v1/transitions?systemId=${system.id}&rollup=true&limit=1`)).body.items[0];
+    expect(latest).toMatchObject({ fromStatus: 'unhealthy', toStatus: 'healthy', configurationId: null });
+  });
+});
+
 describe('environments', () => {
   it('runs once per effective environment, with per-environment views and a rollup of the worst', async () => {
     const prod = (await api.call('POST', '/api/v1/environments', { name: 'engine-prod' })).body;

@@ -34,7 +34,11 @@ export interface NamedFilter {
 
 /** Systems, groups and environments (SPEC §1), with their memberships. */
 export class CatalogService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Told, after commit, when a system's environments changed: its per-environment views follow. */
+    private readonly onEnvironmentsChange: (systemId: string) => void = () => undefined,
+  ) {}
 
   // ── systems ──────────────────────────────────────────────────────────────
 
@@ -102,7 +106,7 @@ export class CatalogService {
 
   /** Replaces the system's environments with `environmentIds`, in that order. */
   async setSystemEnvironments(id: string, environmentIds: string[]): Promise<System> {
-    return this.db.transaction(async (tx) => {
+    const system = await this.db.transaction(async (tx) => {
       await this.getSystem(id, tx);
       await requireExisting(tx, environments, environmentIds, 'environmentIds', 'environment');
       await tx.delete(systemEnvironments).where(eq(systemEnvironments.systemId, id));
@@ -112,6 +116,8 @@ export class CatalogService {
       await tx.update(systems).set({ updatedAt: new Date() }).where(eq(systems.id, id));
       return this.getSystem(id, tx);
     });
+    this.onEnvironmentsChange(id);
+    return system;
   }
 
   /** The system's environments in its order: what a run fans out over (SPEC §2.4). */

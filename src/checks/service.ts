@@ -28,13 +28,21 @@ export class ChecksService {
     private readonly db: Db,
     /** Strategy-aware validation (SPEC §7.3): migrates and strictly checks configs and assertions. */
     private readonly validateDefinition: DefinitionValidator,
-    /** Told after anything that changes what is scheduled, so schedules follow at once (SPEC §2.1). */
-    private readonly onScheduleChange: () => void = () => undefined,
+    /**
+     * Told, after commit, of anything that changes what is scheduled or how the named systems'
+     * health is computed: schedules follow at once (SPEC §2.1), health views are re-evaluated.
+     */
+    private readonly onChange: (systemIds: string[]) => void = () => undefined,
   ) {}
 
-  private changed<T>(result: T): T {
-    this.onScheduleChange();
+  private changed<T>(result: T, systemIds: string[]): T {
+    this.onChange(systemIds);
     return result;
+  }
+
+  private async assignedSystems(db: Pick<Db, 'select'>, configurationId: string): Promise<string[]> {
+    const rows = await db.select({ systemId: assignments.systemId }).from(assignments).where(eq(assignments.configurationId, configurationId));
+    return rows.map((r) => r.systemId);
   }
 
   // ── configurations ───────────────────────────────────────────────────────
@@ -70,7 +78,7 @@ export class ChecksService {
       .values({ ...input, ...definition })
       .returning()
       .catch(translateDbError);
-    return this.changed(toConfiguration(row!));
+    return this.changed(toConfiguration(row!), []);
   }
 
   /** Merges the patch over the stored configuration and validates the result as a whole. */
@@ -90,16 +98,20 @@ export class ChecksService {
           .set({ ...patch, ...definition, updatedAt: new Date() })
           .where(eq(configurations.id, id))
           .returning();
-        return toConfiguration(row!);
+        return { configuration: toConfiguration(row!), systemIds: await this.assignedSystems(tx, id) };
       })
-      .then((result) => this.changed(result), translateDbError);
+      .then(({ configuration, systemIds }) => this.changed(configuration, systemIds), translateDbError);
   }
 
   /** Removes the configuration with its assignments, runs and transitions (SPEC §6.3, by cascade). */
   async deleteConfiguration(id: string): Promise<void> {
-    const deleted = await this.db.delete(configurations).where(eq(configurations.id, id)).returning({ id: configurations.id });
-    if (!deleted.length) throw new NotFoundError('Configuration', id);
-    this.onScheduleChange();
+    const systemIds = await this.db.transaction(async (tx) => {
+      const assigned = await this.assignedSystems(tx, id);
+      const deleted = await tx.delete(configurations).where(eq(configurations.id, id)).returning({ id: configurations.id });
+      if (!deleted.length) throw new NotFoundError('Configuration', id);
+      return assigned;
+    });
+    this.onChange(systemIds);
   }
 
   private async normalize(definition: ConfigurationDefinition): Promise<{ strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] }> {
@@ -147,7 +159,7 @@ export class ChecksService {
         const [row] = await tx.insert(assignments).values(input).returning();
         return toAssignment(row!);
       })
-      .then((result) => this.changed(result), translateDbError);
+      .then((result) => this.changed(result, [result.systemId]), translateDbError);
   }
 
   async updateAssignment(id: string, patch: AssignmentPatch): Promise<Assignment> {
@@ -161,13 +173,13 @@ export class ChecksService {
         .returning();
       if (!row) throw new NotFoundError('Assignment', id);
       return toAssignment(row);
-    }).then((result) => this.changed(result));
+    }).then((result) => this.changed(result, [result.systemId]));
   }
 
   async deleteAssignment(id: string): Promise<void> {
-    const deleted = await this.db.delete(assignments).where(eq(assignments.id, id)).returning({ id: assignments.id });
+    const deleted = await this.db.delete(assignments).where(eq(assignments.id, id)).returning({ systemId: assignments.systemId });
     if (!deleted.length) throw new NotFoundError('Assignment', id);
-    this.onScheduleChange();
+    this.onChange(deleted.map((d) => d.systemId));
   }
 }
 

@@ -72,6 +72,28 @@ export class HealthRecorder {
     await this.relay.deliver(eventIds);
   }
 
+  /**
+   * Re-evaluates every view of a system without a new run: after a check was added, removed,
+   * paused or re-thresholded, the stored health follows now rather than at the next run.
+   */
+  async recomputeSystem(systemId: string): Promise<void> {
+    const { rows } = await this.database.pool.query<{ id: string }>(
+      `SELECT environment_id::text AS id FROM system_environments WHERE system_id = $1
+       UNION SELECT environment_id FROM health_states WHERE system_id = $1 AND environment_id IS NOT NULL`,
+      [systemId],
+    );
+    const at = new Date();
+    const eventIds: string[] = [];
+    for (const environmentId of [...rows.map((r) => r.id), undefined]) {
+      eventIds.push(
+        ...(await withXactLock(this.database.lockPool, `health:${viewId(systemId, environmentId)}`, (client) =>
+          reevaluate(client, systemId, environmentId, null, at),
+        )),
+      );
+    }
+    await this.relay.deliver(eventIds);
+  }
+
   /** Live signals that need no durability: a lost one is superseded by the next run. */
   private async announceRun(runId: string, run: RunRecord): Promise<void> {
     const common = {
