@@ -60,8 +60,8 @@ const migrationCount = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journ
 
 const SCHEDULES_CHANGED = 'schedules.changed';
 
-/** How many checks one worker process runs at once. */
-const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 50);
+/** How many checks one worker process runs at once: checks mostly wait on the network, and a few slow targets must not hold everyone else's ticks back. */
+const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 500);
 
 /** The composition root: the only place that knows every part and wires them together. */
 export async function startApp(settings: Settings, log: Logger, started: { embedded?: EmbeddedPostgres } = {}): Promise<App> {
