@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { SecretsService } from '../src/secrets/service.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { createTestDatabase } from './support/database.ts';
 import { connectionUrl } from './support/postgres.ts';
-import { runVigil } from './support/vigil-process.ts';
+import { runVigil, startVigil } from './support/vigil-process.ts';
 import { startHttpTarget, type HttpTarget } from './targets/http.ts';
 
 /**
@@ -265,6 +265,49 @@ describe('vigil secrets rotate-key', () => {
       await database.close();
     }
   }, 60_000);
+
+  it('on the embedded default: stop Vigil, rotate, start again — the key file is replaced and checks still get the secret', async () => {
+    const root = mkdtempSync('/tmp/vigil-rotate-embedded-');
+    chmodSync(root, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach the data dir
+    const dataDir = join(root, 'data');
+    const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
+    try {
+      const first = await startVigil(['--data-dir', dataDir]);
+      expect((await fetch(`${first.url}/api/v1/secrets`, json({ name: 'rotated', value: 'before and after' }))).status).toBe(201);
+      const system = await (await fetch(`${first.url}/api/v1/systems`, json({ name: 'rotation' }))).json();
+      const configuration = await (
+        await fetch(
+          `${first.url}/api/v1/configurations`,
+          json({
+            name: 'rotation-check',
+            strategy: 'script',
+            intervalSeconds: 3600,
+            config: { command: process.execPath, args: ['-e', "console.log(require('node:crypto').createHash('sha256').update(process.env.T).digest('hex'))"], secretEnv: { T: 'rotated' } },
+          }),
+        )
+      ).json();
+      const assignment = await (await fetch(`${first.url}/api/v1/assignments`, json({ systemId: system.id, configurationId: configuration.id }))).json();
+      const runNow = async (url: string) => (await (await fetch(`${url}/api/v1/assignments/${assignment.id}/run`, { method: 'POST' })).json()).items[0];
+      expect(JSON.stringify(await runNow(first.url))).toContain(hashOf('before and after'));
+      expect(await first.stop()).toBe(0);
+
+      const keyBefore = readFileSync(join(dataDir, 'secret.key'), 'utf8');
+      const rotate = runVigil(['secrets', 'rotate-key', '--data-dir', dataDir]);
+      expect(await rotate.exited, rotate.output()).toBe(0);
+      const keyAfter = readFileSync(join(dataDir, 'secret.key'), 'utf8');
+      expect(keyAfter).not.toBe(keyBefore);
+      expect(rotate.output()).not.toContain(keyAfter.trim());
+
+      const second = await startVigil(['--data-dir', dataDir]);
+      const run = await runNow(second.url);
+      expect(run.status, JSON.stringify(run)).toBe('healthy');
+      expect(JSON.stringify(run)).toContain(hashOf('before and after'));
+      expect(await second.stop()).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('says how to make a key when DATABASE_URL has none', async () => {
     const run = runVigil(['secrets', 'rotate-key'], { DATABASE_URL: 'postgres://127.0.0.1:1/none', VIGIL_SECRET_KEY: '' });
