@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -155,6 +155,25 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     help: "Runs that went ahead env-less because the system's environments could not be read",
     registers: [metrics.registry],
   });
+  const runsTotal = new Counter({
+    name: 'vigil_runs_total',
+    help: 'Runs recorded, by strategy and status',
+    labelNames: ['strategy', 'status'] as const,
+    registers: [metrics.registry],
+  });
+  const runLatency = new Histogram({
+    name: 'vigil_run_latency_seconds',
+    help: 'How long checks took, by strategy',
+    labelNames: ['strategy'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
+  const schedulingLag = new Histogram({
+    name: 'vigil_scheduling_lag_seconds',
+    help: 'How late check jobs started after their tick was due (includes waiting for a free worker slot)',
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
   const relay = new OutboxRelay(database.pool, bus, log);
   const recorder = new HealthRecorder(database, relay, bus, log);
   const executor = new Executor({
@@ -167,6 +186,13 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       environmentResolutionFailed(info) {
         environmentResolutionFailed.inc();
         bus.publish({ id: `${info.systemId}:${info.configurationId}:${Date.now()}`, topic: 'environment_resolution_failed', payload: info }).catch(() => undefined);
+      },
+      jobStarted(lagMs) {
+        schedulingLag.observe(Math.max(0, lagMs) / 1000);
+      },
+      runRecorded(run) {
+        runsTotal.inc({ strategy: run.strategy, status: run.status });
+        if (run.latencyMs !== null) runLatency.observe({ strategy: run.strategy }, run.latencyMs / 1000);
       },
     },
   });

@@ -115,6 +115,11 @@ describe('a check run through the engine', () => {
     expect(sum((b) => b.collectors['http.request'].errors)).toBe(2);
     expect(sum((b) => b.collectors['http.request'].latencyCount)).toBe(4);
 
+    const metrics = String((await api.call('GET', '/metrics')).body);
+    expect(Number(/vigil_runs_total\{strategy="http",status="unhealthy"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/vigil_run_latency_seconds_count\{strategy="http"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(4);
+    expect(Number(/vigil_scheduling_lag_seconds_count (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(4);
+
     const runs = (await api.call('GET', `/api/v1/runs?systemId=${system.id}&limit=2`)).body;
     expect(runs.items.map((r: { status: string }) => r.status)).toEqual(['healthy', 'unhealthy']);
     expect(runs.nextCursor).not.toBeNull();

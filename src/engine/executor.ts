@@ -28,6 +28,10 @@ export interface SecretResolver {
 export interface ExecutorSignals {
   /** SPEC §2.4: the membership could not be read and the run went ahead env-less. */
   environmentResolutionFailed(info: { systemId: string; configurationId: string; error: string }): void;
+  /** A job started `lagMs` after its tick was due (scheduling lag, for /metrics). */
+  jobStarted(lagMs: number): void;
+  /** A run was recorded. */
+  runRecorded(run: { strategy: string; status: RunRecord['status']; latencyMs: number | null }): void;
 }
 
 interface JobRow {
@@ -44,6 +48,9 @@ interface JobRow {
   /** The system's environments in its order; null when the assignment runs env-less ([]), or unread. */
   environments: EnvironmentRow[] | null;
 }
+
+/** A job whose configuration has been read: its strategy labels the run's metrics. */
+type StrategyJob = CheckJob & { strategy: string };
 
 interface DefinitionRow {
   config: Record<string, unknown>;
@@ -106,6 +113,7 @@ export class Executor {
 
   async execute(job: CheckJob): Promise<ExecutedRun[]> {
     const { log } = this.deps;
+    this.deps.signals.jobStarted(Date.now() - job.scheduledFor);
     const row = await this.load(job);
     if (!row) {
       log.warn({ ...job }, 'Skipped a check job: its configuration or assignment no longer exists');
@@ -120,11 +128,12 @@ export class Executor {
       return [];
     }
 
+    const target: StrategyJob = { ...job, strategy: row.strategy };
     const planned = await this.plan(row);
     if (!planned.ok) {
       // SPEC §2.9: a failure before the fan-out records one env-less unhealthy run.
       const error = planned.errors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ');
-      const run = await this.record(job, null, { status: 'unhealthy', latencyMs: null, message: `Check failed: ${error}`, result: { error } });
+      const run = await this.record(target, null, { status: 'unhealthy', latencyMs: null, message: `Check failed: ${error}`, result: { error } });
       return run ? [run] : [];
     }
 
@@ -133,7 +142,7 @@ export class Executor {
     const runs: ExecutedRun[] = [];
     for (const environment of targets) {
       try {
-        const run = await this.runOne(job, row, planned.plan, environment);
+        const run = await this.runOne(target, row, planned.plan, environment);
         if (run) runs.push(run);
       } catch (error) {
         log.error(
@@ -150,7 +159,7 @@ export class Executor {
     return runs;
   }
 
-  private async runOne(job: CheckJob, row: JobRow, plan: CheckPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
+  private async runOne(job: StrategyJob, row: JobRow, plan: CheckPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
     const run: RunContext = {
       check: { id: row.configuration_id, name: row.name || row.configuration_id, intervalSeconds: row.interval_seconds },
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
@@ -177,12 +186,12 @@ export class Executor {
   }
 
   /** A run that could not go ahead (secrets unreadable, config not runnable as rendered): unhealthy, nothing measured. */
-  private recordFailure(job: CheckJob, environment: EnvironmentRow | null, message: string): Promise<ExecutedRun | undefined> {
+  private recordFailure(job: StrategyJob, environment: EnvironmentRow | null, message: string): Promise<ExecutedRun | undefined> {
     return this.record(job, environment?.id ?? null, { status: 'unhealthy', latencyMs: null, message, result: { error: message, collectors: [] } });
   }
 
   private async record(
-    job: CheckJob,
+    job: StrategyJob,
     environmentId: string | null,
     outcome: Pick<RunRecord, 'status' | 'latencyMs' | 'message' | 'result'>,
   ): Promise<ExecutedRun | undefined> {
@@ -196,6 +205,7 @@ export class Executor {
       ...outcome,
     };
     const id = await this.deps.recorder.recordRun(run);
+    if (id) this.deps.signals.runRecorded({ strategy: job.strategy, status: run.status, latencyMs: run.latencyMs });
     if (!id) {
       this.deps.log.info({ ...job, environmentId }, 'This tick was already recorded (a retried job); not recording it twice');
       return undefined;
