@@ -152,6 +152,15 @@ describe('a check run through the engine', () => {
     expect(await runNow(assignment.id)).toEqual([]);
   });
 
+  it('records nothing when the assignment is gone or the strategy is unknown (SPEC §2.2)', async () => {
+    const { system, configuration } = await setup('engine-no-op');
+    const gone = { configurationId: '00000000-0000-4000-8000-000000000000', systemId: system.id, scheduledFor: Date.now() };
+    expect(await api.services.executor.execute(gone)).toEqual([]);
+    await api.database.pool.query(`UPDATE configurations SET strategy = 'carrier-pigeon', updated_at = now() WHERE id = $1`, [configuration.id]);
+    expect(await api.services.executor.execute({ configurationId: configuration.id, systemId: system.id, scheduledFor: Date.now() })).toEqual([]);
+    expect((await api.call('GET', `/api/v1/runs?systemId=${system.id}`)).body.items).toEqual([]);
+  });
+
   it('records one env-less unhealthy run when the stored config cannot be migrated (SPEC §2.9)', async () => {
     const { system, configuration, assignment } = await setup('engine-broken-config');
     await api.database.pool.query(`UPDATE configurations SET config = '{"version": 1, "url": 7}', updated_at = now() WHERE id = $1`, [configuration.id]);
