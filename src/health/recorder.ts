@@ -52,10 +52,12 @@ export class HealthRecorder {
   async recordRun(run: RunRecord): Promise<string | undefined> {
     const view = viewId(run.systemId, run.environmentId);
     const { runId, eventIds } = await withXactLock(this.database.lockPool, `health:${view}`, async (client) => {
-      const runId = await insertRun(client, run);
-      if (!runId) return { runId, eventIds: [] };
-      const eventIds = await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at);
-      return { runId, eventIds };
+      const inserted = await insertRun(client, run);
+      if (!inserted) return { runId: undefined, eventIds: [] };
+      const eventIds = mayChangeView(inserted, run.status)
+        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at)
+        : [];
+      return { runId: inserted.id, eventIds };
     });
     if (!runId) return undefined;
     // The run first, then what it changed: a live view reads them in the order they happened.
@@ -124,10 +126,13 @@ export class HealthRecorder {
  * One statement: the run, its hourly bucket (SPEC §5.1) and its stream's newest statuses. Nothing
  * at all when this stream already has a run for this tick (a retried job): returns undefined.
  */
-async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string | undefined> {
-  const { rows } = await client.query<{ id: string }>({
+async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<InsertedRun | undefined> {
+  const { rows } = await client.query<InsertedRun>({
     name: 'vigil.insert-run',
-    text: `WITH run AS (
+    text: `WITH previous AS (
+       SELECT recent FROM stream_states
+        WHERE system_id = $1 AND configuration_id = $2 AND environment_id IS NOT DISTINCT FROM $3::uuid AND source = $4
+     ), run AS (
        INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
        VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $12, $9)
        ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
@@ -157,7 +162,10 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
          recent = left(excluded.recent || s.recent, ${MAX_EVALUATED_RUNS}),
          last_run_at = greatest(s.last_run_at, excluded.last_run_at)
      )
-     SELECT id FROM run`,
+     SELECT run.id, (SELECT recent FROM previous) AS previous,
+            (SELECT state_thresholds FROM assignments WHERE system_id = $1 AND configuration_id = $2) AS thresholds,
+            EXISTS (SELECT 1 FROM health_states WHERE entity_id = $14) AS view_exists
+       FROM run`,
     values: [
       run.systemId,
       run.configurationId,
@@ -172,9 +180,36 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<string 
       letter[run.status],
       run.scheduledFor,
       JSON.stringify(collectorCounts(run.result)),
+      viewId(run.systemId, run.environmentId),
     ],
   });
-  return rows[0]?.id;
+  return rows[0];
+}
+
+interface InsertedRun {
+  id: string;
+  /** The stream's newest statuses before this run (h/d/u letters, newest first); null for its first run. */
+  previous: string | null;
+  thresholds: StateThresholds | null;
+  view_exists: boolean;
+}
+
+/**
+ * Pure: whether this run can change its view at all. A view is the worst of its checks, each the
+ * worst of its streams; if this stream's own status stays the same, nothing above it moves — so
+ * the (comparatively costly) re-evaluation is skipped for most runs. A stream's first run, or a
+ * view not stored yet, is always evaluated.
+ */
+export function mayChangeView(inserted: Pick<InsertedRun, 'previous' | 'thresholds' | 'view_exists'>, status: Status): boolean {
+  if (inserted.previous === null || !inserted.view_exists) return true;
+  const thresholds = inserted.thresholds ?? DEFAULT_THRESHOLDS;
+  const before = decodeRecent(inserted.previous);
+  const after = [status, ...before].slice(0, MAX_EVALUATED_RUNS);
+  return evaluateStream(before, thresholds) !== evaluateStream(after, thresholds);
+}
+
+function decodeRecent(recent: string): Status[] {
+  return [...recent].map((c) => fromLetter[c] ?? 'unhealthy');
 }
 
 interface Snapshot {
@@ -216,7 +251,7 @@ export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'mem
       .map((s) => ({
         environmentId: s.environmentId,
         source: s.source,
-        status: evaluateStream([...s.recent].map((c) => fromLetter[c] ?? 'unhealthy'), check.thresholds ?? DEFAULT_THRESHOLDS),
+        status: evaluateStream(decodeRecent(s.recent), check.thresholds ?? DEFAULT_THRESHOLDS),
       })),
   }));
 }

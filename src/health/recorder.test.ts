@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { StateThresholds } from '../checks/schema.ts';
+import type { Status } from './evaluate.ts';
+import { mayChangeView } from './recorder.ts';
+
+describe('mayChangeView: when a run can skip re-evaluating its view', () => {
+  const window: StateThresholds = { mode: 'window', windowSize: 3, degraded: { minFailureCount: 2 }, unhealthy: { minFailureCount: 3 } };
+  const rows: { name: string; previous: string | null; viewExists?: boolean; thresholds?: StateThresholds; status: Status; expected: boolean }[] = [
+    { name: 'the stream’s first run is always evaluated', previous: null, status: 'healthy', expected: true },
+    { name: 'a view not stored yet is always evaluated', previous: 'hhh', viewExists: false, status: 'healthy', expected: true },
+    { name: 'healthy after healthy: the stream stays healthy, skip', previous: 'hhh', status: 'healthy', expected: false },
+    { name: 'a first failure below the default degraded threshold: still healthy, skip', previous: 'hhh', status: 'unhealthy', expected: false },
+    { name: 'a second failure in a row degrades (default 2): evaluate', previous: 'uhh', status: 'unhealthy', expected: true },
+    { name: 'the fifth failure makes it unhealthy: evaluate', previous: 'uuuuh', status: 'unhealthy', expected: true },
+    { name: 'a sixth failure keeps it unhealthy: skip', previous: 'uuuuu', status: 'unhealthy', expected: false },
+    { name: 'recovery: evaluate', previous: 'uuuuu', status: 'healthy', expected: true },
+    { name: 'window mode: a failure falling out of the window recovers the stream: evaluate', previous: 'huu', thresholds: window, status: 'healthy', expected: true },
+    { name: 'window mode: still two failures in the window, skip', previous: 'uhu', thresholds: window, status: 'unhealthy', expected: false },
+  ];
+  for (const row of rows) {
+    it(row.name, () =>
+      expect(mayChangeView({ previous: row.previous, thresholds: row.thresholds ?? null, view_exists: row.viewExists ?? true }, row.status)).toBe(row.expected),
+    );
+  }
+});
