@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync } f
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../src/db/embedded.ts';
 import { runVigil, startVigil } from './support/vigil-process.ts';
 
 /**
@@ -35,19 +36,6 @@ function postmasterPid(dataDir: string): number | undefined {
   return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
 }
 
-/** Running, and not a zombie waiting for a parent (a killed Vigil's children are reaped by init, if at all). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('embedded PostgreSQL lifecycle', () => {
   it('starts on an empty data dir, keeps data across a restart and stops its PostgreSQL on SIGTERM', async () => {
@@ -58,7 +46,7 @@ describe('embedded PostgreSQL lifecycle', () => {
     const pgPid = postmasterPid(dataDir);
     expect(pgPid).toBeGreaterThan(0);
     expect(await first.stop('SIGTERM')).toBe(0);
-    expect(alive(pgPid!)).toBe(false);
+    expect(isAlive(pgPid!)).toBe(false);
     expect(existsSync(join(dataDir, 'vigil.pid'))).toBe(false);
 
     const second = await startVigil(['--data-dir', dataDir]);
@@ -72,11 +60,11 @@ describe('embedded PostgreSQL lifecycle', () => {
     await createSystem(first.url, 'committed-before-kill');
     const orphan = postmasterPid(dataDir)!;
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
-    expect(alive(orphan)).toBe(true); // PostgreSQL outlives a killed Vigil: exactly the case to handle
+    expect(isAlive(orphan)).toBe(true); // PostgreSQL outlives a killed Vigil: exactly the case to handle
 
     const second = await startVigil(['--data-dir', dataDir]);
     expect(await systemNames(second.url)).toEqual(['committed-before-kill']);
-    expect(alive(orphan)).toBe(false);
+    expect(isAlive(orphan)).toBe(false);
     expect(await second.stop()).toBe(0);
   });
 

@@ -288,7 +288,7 @@ function mayBeVigil(pid: number): boolean {
 }
 
 /** Running — a zombie (exited, not yet reaped by its parent) does not count. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
