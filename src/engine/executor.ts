@@ -58,30 +58,29 @@ interface DefinitionRow {
   collectors: StoredCollector[];
 }
 
+/** The job's query, with or without the system's environments (SPEC §2.4 fail-open path). */
+function loadJobQuery(withEnvironments: boolean): string {
+  const environments = withEnvironments
+    ? `CASE WHEN a.environment_ids IS NULL OR jsonb_array_length(a.environment_ids) > 0 THEN (
+         SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name, 'fields', e.fields) ORDER BY se.position), '[]')
+           FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = a.system_id)
+       END`
+    : 'NULL';
+  return `
+  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
+         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name, ${environments} AS environments
+    FROM assignments a
+    JOIN configurations c ON c.id = a.configuration_id
+    LEFT JOIN systems s ON s.id = a.system_id
+   WHERE a.configuration_id = $1 AND a.system_id = $2`;
+}
+
 /**
  * One round trip per job: the configuration's state (not its definition, which is planned once per
  * version) and the system's environments. Named, so PostgreSQL plans it once per connection.
  */
-const LOAD_JOB = `
-  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
-         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name,
-         CASE WHEN a.environment_ids IS NULL OR jsonb_array_length(a.environment_ids) > 0 THEN (
-           SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name, 'fields', e.fields) ORDER BY se.position), '[]')
-             FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = a.system_id)
-         END AS environments
-    FROM assignments a
-    JOIN configurations c ON c.id = a.configuration_id
-    LEFT JOIN systems s ON s.id = a.system_id
-   WHERE a.configuration_id = $1 AND a.system_id = $2`;
-
-/** The same without the environments: the fail-open path when they cannot be read (SPEC §2.4). */
-const LOAD_JOB_WITHOUT_ENVIRONMENTS = `
-  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
-         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name, NULL AS environments
-    FROM assignments a
-    JOIN configurations c ON c.id = a.configuration_id
-    LEFT JOIN systems s ON s.id = a.system_id
-   WHERE a.configuration_id = $1 AND a.system_id = $2`;
+const LOAD_JOB = loadJobQuery(true);
+const LOAD_JOB_WITHOUT_ENVIRONMENTS = loadJobQuery(false);
 
 interface EnvironmentRow {
   id: string;
