@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { ChecksService } from '../checks/service.ts';
 import { Run } from '../health/routes.ts';
+import { runView } from '../health/service.ts';
 import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../http/openapi.ts';
 import type { Executor } from './executor.ts';
 
@@ -18,12 +19,7 @@ export function engineRoutes(checks: ChecksService, executor: Executor) {
   router.openapi(runNow, async (c) => {
     const assignment = await checks.getAssignment(c.req.valid('param').id);
     const runs = await executor.execute({ configurationId: assignment.configurationId, systemId: assignment.systemId, scheduledFor: Date.now() });
-    return c.json(
-      {
-        items: runs.map(({ at, scheduledFor, ...run }) => ({ ...run, scheduledFor: scheduledFor.toISOString(), createdAt: at.toISOString() })),
-      },
-      200,
-    );
+    return c.json({ items: runs.map(runView) }, 200);
   });
   return router;
 }

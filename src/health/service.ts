@@ -223,6 +223,11 @@ interface TransitionRow {
   transitioned_at: Date;
 }
 
+/** A run just recorded (times as dates) as the API shows it. */
+export function runView({ at, scheduledFor, ...run }: RunRecord & { id: string }): Run {
+  return { ...run, scheduledFor: scheduledFor.toISOString(), createdAt: at.toISOString() };
+}
+
 function toRun(r: RunRow): Run {
   return {
     id: r.id,
