@@ -12,9 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { cpuSeconds, descendants, processTable, pssMb, spawnVigil as spawnVigilWith, waitForOutput } from './processes.ts';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'embedded';
@@ -29,77 +30,18 @@ const MEASURE_S = option('measure-s', 60);
 const CONFIGURATIONS = 10;
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
-const CLOCK_TICKS = 100;
 const profileAt = args.indexOf('--profile');
 /** `--profile DIR`: write a V8 CPU profile of each Vigil process into DIR (open it in Chrome DevTools). */
 const nodeArgs = profileAt >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${args[profileAt + 1]}`] : [];
-
-function spawnVigil(argv: string[], env: Record<string, string>): ChildProcess {
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  return spawn(process.execPath, [...nodeArgs, bin, 'start', '--port', '0', ...argv], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${output}`)), timeoutMs);
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] ?? match[0]);
-      }
-    });
-  });
-}
-
-function processTable(): Map<number, { ppid: number; comm: string; cpuTicks: number }> {
-  const table = new Map<number, { ppid: number; comm: string; cpuTicks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), { ppid: Number(fields[1]), comm, cpuTicks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return table;
-}
+const spawnVigil = (argv: string[], env: Record<string, string>) => spawnVigilWith(argv, env, nodeArgs);
 
 /** Vigil processes, their children (the embedded PostgreSQL) and, in server mode, PostgreSQL's backends and Redis. */
 function measuredPids(roots: number[], includeServers: boolean): number[] {
   const table = processTable();
-  const pids = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, info] of table) {
-      if (pids.has(info.ppid) && !pids.has(pid)) {
-        pids.add(pid);
-        grew = true;
-      }
-    }
-  }
+  const pids = descendants(roots, table);
   // Server mode: the PostgreSQL backends and Redis work for Vigil too, so their CPU counts.
   if (includeServers) for (const [pid, info] of table) if (info.comm.startsWith('postgres') || info.comm.startsWith('redis-server')) pids.add(pid);
   return [...pids];
-}
-
-function cpuSeconds(pids: number[]): number {
-  const table = processTable();
-  return pids.reduce((sum, pid) => sum + (table.get(pid)?.cpuTicks ?? 0), 0) / CLOCK_TICKS;
-}
-
-function pssMb(pid: number): number {
-  try {
-    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 async function startTarget(): Promise<{ child: ChildProcess; url: string }> {

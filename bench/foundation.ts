@@ -6,13 +6,13 @@
  *
  *   node bin/run-ts.js bench/foundation.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { descendants, pssMb, spawnVigil, waitForOutput } from './processes.ts';
 
-const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Started {
@@ -23,20 +23,8 @@ interface Started {
 
 async function startVigil(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
   const started = performance.now();
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--data-dir', dataDir], {
-    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`vigil exited ${code}: ${output}`)));
-  });
+  const child = spawnVigil(['--data-dir', dataDir], env);
+  const url = await waitForOutput(child, /listening on (\S+)/);
   for (let i = 0; i < 600; i++) {
     const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
     if (ready) return { child, url, readyMs: performance.now() - started };
@@ -53,35 +41,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** PSS in MB of a process and all its descendants (Vigil and the embedded PostgreSQL's processes). */
 function treePssMb(root: number): number {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const tree = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, parent] of parents) {
-      if (tree.has(parent) && !tree.has(pid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  let kb = 0;
-  for (const pid of tree) {
-    try {
-      kb += Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return kb / 1024;
+  let mb = 0;
+  for (const pid of descendants([root])) mb += pssMb(pid);
+  return mb;
 }
 
 async function roundTrips(url: string, seconds = 10, maxPairs = 20_000): Promise<number> {

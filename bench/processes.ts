@@ -1,0 +1,90 @@
+/**
+ * What the benchmarks share about processes: starting Vigil the way a user does, waiting for what
+ * it prints, and reading CPU time and memory of process trees from /proc (Linux).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
+const CLOCK_TICKS = 100;
+
+/** `vigil start --port 0 <argv>` with its own settings only (none inherited from the shell). */
+export function spawnVigil(argv: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+  const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
+  return spawn(process.execPath, [...nodeArgs, bin, 'start', '--port', '0', ...argv], {
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Resolves with the first group of `pattern` (or the whole match) once the child prints it. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${output}`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before printing ${pattern}: ${output}`));
+    });
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] ?? match[0]);
+      }
+    });
+  });
+}
+
+export interface ProcessInfo {
+  ppid: number;
+  comm: string;
+  cpuTicks: number;
+}
+
+export function processTable(): Map<number, ProcessInfo> {
+  const table = new Map<number, ProcessInfo>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(fields[1]), comm, cpuTicks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return table;
+}
+
+/** The roots and every process below them (Vigil and its embedded PostgreSQL's processes). */
+export function descendants(roots: number[], table = processTable()): Set<number> {
+  const pids = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, info] of table) {
+      if (pids.has(info.ppid) && !pids.has(pid)) {
+        pids.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return pids;
+}
+
+export function cpuSeconds(pids: Iterable<number>): number {
+  const table = processTable();
+  let ticks = 0;
+  for (const pid of pids) ticks += table.get(pid)?.cpuTicks ?? 0;
+  return ticks / CLOCK_TICKS;
+}
+
+export function pssMb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
