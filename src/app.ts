@@ -16,7 +16,7 @@ import { migrationsApplied, migrationsFolder, openDatabase, type Database } from
 import { Executor } from './engine/executor.ts';
 import { engineRoutes } from './engine/routes.ts';
 import { createScheduler } from './engine/scheduler.ts';
-import { loadSchedules } from './engine/schedules.ts';
+import { loadSchedules } from './engine/desired-schedules.ts';
 import { createMemoryBus, type EventBus } from './events/bus.ts';
 import { OutboxRelay } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScheduler, type Scheduler } from '../src/engine/scheduler.ts';
-import { loadSchedules } from '../src/engine/schedules.ts';
+import { loadSchedules } from '../src/engine/desired-schedules.ts';
 import { silentLogger } from '../src/log.ts';
 import { createMemoryQueue, type MemoryQueue } from '../src/queue/memory.ts';
 import type { CheckJob } from '../src/queue/types.ts';
