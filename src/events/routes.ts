@@ -49,7 +49,6 @@ export function eventRoutes(bus: EventBus) {
         // A comment line keeps proxies from closing a quiet stream.
         if (idle && open) await stream.write(': heartbeat\n\n');
       }
-      unsubscribe();
     });
   });
   return router;
