@@ -12,7 +12,7 @@ import { createMemoryBus } from '../src/events/bus.ts';
 import { OutboxRelay } from '../src/events/outbox.ts';
 import { HealthRecorder } from '../src/health/recorder.ts';
 import { HealthService } from '../src/health/service.ts';
-import { silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const maxPower = Number(process.argv[2] ?? 7);

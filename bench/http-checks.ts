@@ -12,9 +12,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
-import { planCheck } from '../src/engine/plan.ts';
-import { runCheck } from '../src/engine/run-check.ts';
-import type { CheckPlan } from '../src/engine/plan.ts';
+import { planDefinition } from '../src/definitions/plan.ts';
+import { executeRun } from '../src/engine/execute-run.ts';
+import type { DefinitionPlan } from '../src/definitions/plan.ts';
 import { closeHttpAgents } from '../src/strategies/http/timing.ts';
 import { getCollector, getStrategy, listStrategies } from '../src/strategies/registry.ts';
 import type { RunContext } from '../src/strategies/types.ts';
@@ -77,8 +77,8 @@ async function throughput(task: () => Promise<void>): Promise<{ perSecond: numbe
 const run: RunContext = { check: { id: 'bench', name: 'bench', intervalSeconds: 30 }, system: { id: 'bench', name: 'bench' } };
 const registry = { getStrategy, listStrategies, getCollector };
 
-function plan(url: string, assertions: string[]): CheckPlan {
-  const planned = planCheck(registry, { strategy: 'http', config: { url, timeout: 10_000 }, assertions });
+function plan(url: string, assertions: string[]): DefinitionPlan {
+  const planned = planDefinition(registry, { strategy: 'http', config: { url, timeout: 10_000 }, assertions });
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   return planned.plan;
 }
@@ -94,16 +94,16 @@ const rawRequest = async () => {
 };
 const strategyPlan = plan(url, ['statusCode == 200', 'json $.status == "UP"']);
 const strategyCheck = async () => {
-  const result = await runCheck({ ...strategyPlan, run });
+  const result = await executeRun({ ...strategyPlan, run });
   if (result.status !== 'healthy') throw new Error(`check: ${result.message}`);
 };
 
 // Memory first, while the heap is still small: IN_FLIGHT checks waiting on responses that take SLOW_MS.
 const slowPlan = plan(url.replace('/health', '/slow'), ['statusCode == 200']);
-await runCheck({ ...slowPlan, run: { ...run } }).catch(() => undefined);
+await executeRun({ ...slowPlan, run: { ...run } }).catch(() => undefined);
 gc();
 const before = process.memoryUsage();
-const inFlight = Array.from({ length: IN_FLIGHT }, () => runCheck({ ...slowPlan, run }));
+const inFlight = Array.from({ length: IN_FLIGHT }, () => executeRun({ ...slowPlan, run }));
 await new Promise((resolve) => setTimeout(resolve, SLOW_MS / 2));
 gc();
 const during = process.memoryUsage();
@@ -142,7 +142,7 @@ console.log(`## HTTP checks (loopback, new connection per check, concurrency ${C
 | path | checks/s | rounds |
 | --- | ---: | --- |
 | raw \`undici.request\` (Agent, pipelining 0) | ${rawMedian.toFixed(0)} | ${raw.map((value) => value.toFixed(0)).join(', ')} |
-| http strategy via \`runCheck\` (timings, 2 assertions) | ${checkMedian.toFixed(0)} | ${checks.map((value) => value.toFixed(0)).join(', ')} |
+| http strategy via \`executeRun\` (timings, 2 assertions) | ${checkMedian.toFixed(0)} | ${checks.map((value) => value.toFixed(0)).join(', ')} |
 | ratio strategy / raw (median of per-round ratios) | ${(ratioMedian * 100).toFixed(0)} % | goal ≥ 70 %; ${ratios.map((r) => (r * 100).toFixed(0)).join(', ')} |
 
 ## Memory with ${IN_FLIGHT} checks in flight (responses held ${SLOW_MS} ms)

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent, EventBus } from '../src/events/bus.ts';
 import { createRedisBus } from '../src/events/redis-bus.ts';
-import { silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { connectionUrl } from './support/postgres.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../src/events/bus.ts';
 import { OutboxRelay } from '../src/events/outbox.ts';
-import { silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScheduler, type Scheduler } from '../src/engine/scheduler.ts';
 import { loadSchedules } from '../src/engine/desired-schedules.ts';
-import { silentLogger } from '../src/log.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 import { createMemoryQueue, type MemoryQueue } from '../src/queue/memory.ts';
 import type { CheckJob } from '../src/queue/types.ts';
 import { createTestApi, type TestApi } from './support/api.ts';

@@ -5,8 +5,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError } from '../errors.ts';
-import type { Logger } from '../log.ts';
+import { DomainError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import { docsPage } from './docs.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -1,11 +1,11 @@
-import { z } from '../http/openapi.ts';
+import { z } from 'zod';
 
 /** Names people type and read: trimmed, 1–100 characters, unique ignoring case per resource. */
 export const Name = z.string().trim().min(1, 'expected a non-empty name').max(100, 'expected at most 100 characters');
 const Description = z.string().max(2000, 'expected at most 2000 characters');
 const Uuid = z.uuid({ message: 'expected a UUID' });
 const UuidList = z.array(Uuid).refine((ids) => new Set(ids).size === ids.length, 'expected each id at most once');
-const Timestamp = z.string().openapi({ format: 'date-time' });
+const Timestamp = z.string().meta({ format: 'date-time' });
 
 export const SystemInput = z
   .object({
@@ -16,7 +16,7 @@ export const SystemInput = z
     tags: z.record(z.string(), z.string()).default({}),
   })
   .strict()
-  .openapi('SystemInput');
+  .meta({ id: 'SystemInput' });
 
 export const SystemPatch = z
   .object({
@@ -28,7 +28,7 @@ export const SystemPatch = z
   })
   .partial()
   .strict()
-  .openapi('SystemPatch');
+  .meta({ id: 'SystemPatch' });
 
 export const System = z
   .object({
@@ -37,27 +37,27 @@ export const System = z
     description: z.string(),
     public: z.boolean(),
     groupIds: z.array(z.string()),
-    environmentIds: z.array(z.string()).openapi({ description: "The system's environments, in order" }),
+    environmentIds: z.array(z.string()).meta({ description: "The system's environments, in order" }),
     tags: z.record(z.string(), z.string()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
-  .openapi('System');
+  .meta({ id: 'System' });
 
 export const GroupInput = z
   .object({ name: Name, description: Description.default(''), systemIds: UuidList.default([]) })
   .strict()
-  .openapi('GroupInput');
+  .meta({ id: 'GroupInput' });
 
 export const GroupPatch = z
   .object({ name: Name, description: Description, systemIds: UuidList })
   .partial()
   .strict()
-  .openapi('GroupPatch');
+  .meta({ id: 'GroupPatch' });
 
 export const Group = z
   .object({ id: z.string(), name: z.string(), description: z.string(), systemIds: z.array(z.string()), createdAt: Timestamp, updatedAt: Timestamp })
-  .openapi('Group');
+  .meta({ id: 'Group' });
 
 /** Free-form custom fields of an environment, read by templates as `{{ environment.<field> }}`. */
 const Fields = z.record(
@@ -68,22 +68,22 @@ const Fields = z.record(
 export const EnvironmentInput = z
   .object({ name: Name, description: Description.default(''), fields: Fields.default({}) })
   .strict()
-  .openapi('EnvironmentInput');
+  .meta({ id: 'EnvironmentInput' });
 
 export const EnvironmentPatch = z
   .object({ name: Name, description: Description, fields: Fields })
   .partial()
   .strict()
-  .openapi('EnvironmentPatch');
+  .meta({ id: 'EnvironmentPatch' });
 
 export const Environment = z
   .object({ id: z.string(), name: z.string(), description: z.string(), fields: z.record(z.string(), z.unknown()), createdAt: Timestamp, updatedAt: Timestamp })
-  .openapi('Environment');
+  .meta({ id: 'Environment' });
 
 export const MembershipInput = z
-  .object({ environmentIds: UuidList.openapi({ description: "The system's environments, in the order runs and views list them" }) })
+  .object({ environmentIds: UuidList.meta({ description: "The system's environments, in the order runs and views list them" }) })
   .strict()
-  .openapi('EnvironmentMembership');
+  .meta({ id: 'EnvironmentMembership' });
 
 export type SystemInput = z.infer<typeof SystemInput>;
 export type SystemPatch = z.infer<typeof SystemPatch>;

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { IdParam, PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../http/openapi.ts';
+import { IdParam, PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
 import { Environment, EnvironmentInput, EnvironmentPatch, Group, GroupInput, GroupPatch, MembershipInput, System, SystemInput, SystemPatch } from './model.ts';
 import type { CatalogService } from './service.ts';
 

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../kernel/errors.ts';
 import type {
   Environment,
   EnvironmentInput,

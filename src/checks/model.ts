@@ -1,8 +1,8 @@
 import { Name } from '../catalog/model.ts';
-import { z } from '../http/openapi.ts';
+import { z } from 'zod';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });
-const Timestamp = z.string().openapi({ format: 'date-time' });
+const Timestamp = z.string().meta({ format: 'date-time' });
 
 /** An assertion as the API stores and returns it (SPEC §1.2). */
 export const Assertion = z
@@ -14,7 +14,7 @@ export const Assertion = z
     severity: z.enum(['unhealthy', 'degraded']).optional(),
   })
   .strict()
-  .openapi('Assertion');
+  .meta({ id: 'Assertion' });
 
 /** On input an assertion may also be written in its string form, e.g. `statusCode == 200`. */
 export const AssertionInput = z.union([z.string().min(1, 'expected an assertion such as "statusCode == 200"'), Assertion]);
@@ -27,14 +27,14 @@ const CollectorInput = z
   })
   .strict();
 
-const Collector = z.object({ collector: z.string(), config: z.record(z.string(), z.unknown()), assertions: z.array(Assertion) }).openapi('Collector');
+const Collector = z.object({ collector: z.string(), config: z.record(z.string(), z.unknown()), assertions: z.array(Assertion) }).meta({ id: 'Collector' });
 
 const configurationFields = {
   name: Name,
   description: z.string().max(2000, 'expected at most 2000 characters'),
   strategy: z.string().min(1, 'expected a strategy id such as "http"'),
-  config: z.record(z.string(), z.unknown()).openapi({ description: "The strategy's config; `timeout` (ms, min 100, default 30000) bounds each run" }),
-  assertions: z.array(AssertionInput).openapi({ description: "Assertions on the strategy's default collector" }),
+  config: z.record(z.string(), z.unknown()).meta({ description: "The strategy's config; `timeout` (ms, min 100, default 30000) bounds each run" }),
+  assertions: z.array(AssertionInput).meta({ description: "Assertions on the strategy's default collector" }),
   collectors: z.array(CollectorInput),
   intervalSeconds: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (one day)'),
   enabled: z.boolean(),
@@ -52,9 +52,9 @@ export const ConfigurationInput = z
     paused: z.boolean().default(false),
   })
   .strict()
-  .openapi('ConfigurationInput');
+  .meta({ id: 'ConfigurationInput' });
 
-export const ConfigurationPatch = z.object(configurationFields).partial().strict().openapi('ConfigurationPatch');
+export const ConfigurationPatch = z.object(configurationFields).partial().strict().meta({ id: 'ConfigurationPatch' });
 
 export const Configuration = z
   .object({
@@ -71,7 +71,7 @@ export const Configuration = z
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
-  .openapi('Configuration');
+  .meta({ id: 'Configuration' });
 
 const Count = z.number().int('expected a whole number').min(1, 'expected at least 1');
 
@@ -95,20 +95,20 @@ export const StateThresholds = z
       })
       .strict(),
   ])
-  .openapi('StateThresholds');
+  .meta({ id: 'StateThresholds' });
 
 const Days = z.number().int('expected a whole number of days').min(1, 'expected at least 1 day');
-export const Retention = z.object({ rawDays: Days, hourlyDays: Days, dailyDays: Days }).partial().strict().openapi('Retention');
-export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() }).partial().strict().openapi('NotificationPolicy');
+export const Retention = z.object({ rawDays: Days, hourlyDays: Days, dailyDays: Days }).partial().strict().meta({ id: 'Retention' });
+export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() }).partial().strict().meta({ id: 'NotificationPolicy' });
 
 const assignmentSettings = {
   enabled: z.boolean(),
-  includeLocal: z.boolean().openapi({ description: 'Run on the central workers' }),
-  satelliteIds: z.array(Uuid).openapi({ description: 'Also run on these remote agents' }),
+  includeLocal: z.boolean().meta({ description: 'Run on the central workers' }),
+  satelliteIds: z.array(Uuid).meta({ description: 'Also run on these remote agents' }),
   environmentIds: z
     .array(Uuid)
     .nullable()
-    .openapi({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
+    .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
   retention: Retention.nullable(),
   notificationPolicy: NotificationPolicy.nullable(),
@@ -127,9 +127,9 @@ export const AssignmentInput = z
     notificationPolicy: assignmentSettings.notificationPolicy.default(null),
   })
   .strict()
-  .openapi('AssignmentInput');
+  .meta({ id: 'AssignmentInput' });
 
-export const AssignmentPatch = z.object(assignmentSettings).partial().strict().openapi('AssignmentPatch');
+export const AssignmentPatch = z.object(assignmentSettings).partial().strict().meta({ id: 'AssignmentPatch' });
 
 export const Assignment = z
   .object({
@@ -140,13 +140,13 @@ export const Assignment = z
     includeLocal: z.boolean(),
     satelliteIds: z.array(z.string()),
     environmentIds: z.array(z.string()).nullable(),
-    stateThresholds: z.unknown().nullable().openapi({ description: 'See StateThresholds' }),
+    stateThresholds: z.unknown().nullable().meta({ description: 'See StateThresholds' }),
     retention: z.unknown().nullable(),
     notificationPolicy: z.unknown().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
-  .openapi('Assignment');
+  .meta({ id: 'Assignment' });
 
 export type ConfigurationInput = z.infer<typeof ConfigurationInput>;
 export type ConfigurationPatch = z.infer<typeof ConfigurationPatch>;
@@ -155,3 +155,6 @@ export type AssignmentInput = z.infer<typeof AssignmentInput>;
 export type AssignmentPatch = z.infer<typeof AssignmentPatch>;
 export type Assignment = z.infer<typeof Assignment>;
 export type AssertionInput = z.infer<typeof AssertionInput>;
+export type StateThresholds = z.output<typeof StateThresholds>;
+export type Retention = z.output<typeof Retention>;
+export type NotificationPolicy = z.output<typeof NotificationPolicy>;

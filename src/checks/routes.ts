@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../http/openapi.ts';
+import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
 import { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import type { ChecksService } from './service.ts';
-import type { DefinitionValidator } from './validation.ts';
+import type { DefinitionValidator } from '../definitions/validation.ts';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });
 

@@ -1,22 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { systems } from '../catalog/schema.ts';
+import type { Assertion } from '../assertions/types.ts';
 import { createdAt, id, updatedAt } from '../db/columns.ts';
-
-/** Assertion in its stored (object) form, SPEC §1.2. */
-export interface StoredAssertion {
-  field: string;
-  operator: string;
-  value?: unknown;
-  jsonPath?: string;
-  severity?: 'unhealthy' | 'degraded';
-}
-
-export interface StoredCollector {
-  collector: string;
-  config: Record<string, unknown>;
-  assertions: StoredAssertion[];
-}
+import type { StoredCollector } from '../definitions/validation.ts';
+import type { NotificationPolicy, Retention, StateThresholds } from './model.ts';
 
 export const configurations = pgTable(
   'configurations',
@@ -28,7 +16,7 @@ export const configurations = pgTable(
     /** The strategy config as stored, including its `version` key (SPEC §2.3). */
     config: jsonb('config').$type<Record<string, unknown>>().notNull(),
     /** Assertions on the strategy's default collector. */
-    assertions: jsonb('assertions').$type<StoredAssertion[]>().notNull().default([]),
+    assertions: jsonb('assertions').$type<Assertion[]>().notNull().default([]),
     collectors: jsonb('collectors').$type<StoredCollector[]>().notNull().default([]),
     intervalSeconds: integer('interval_seconds').notNull(),
     enabled: boolean('enabled').notNull().default(true),
@@ -38,20 +26,6 @@ export const configurations = pgTable(
   },
   (t) => [uniqueIndex('configurations_name_key').on(sql`lower(${t.name})`), index('configurations_strategy_idx').on(t.strategy)],
 );
-
-export type StateThresholds =
-  | { mode: 'consecutive'; healthy: { minSuccessCount: number }; degraded: { minFailureCount: number }; unhealthy: { minFailureCount: number } }
-  | { mode: 'window'; windowSize: number; degraded: { minFailureCount: number }; unhealthy: { minFailureCount: number } };
-
-export interface RetentionOverrides {
-  rawDays?: number;
-  hourlyDays?: number;
-  dailyDays?: number;
-}
-
-export interface NotificationPolicy {
-  suppressDeEscalations?: boolean;
-}
 
 export const assignments = pgTable(
   'assignments',
@@ -65,7 +39,7 @@ export const assignments = pgTable(
     /** null = all of the system's environments, [] = env-less, list = those (SPEC §2.4). */
     environmentIds: jsonb('environment_ids').$type<string[] | null>(),
     stateThresholds: jsonb('state_thresholds').$type<StateThresholds | null>(),
-    retention: jsonb('retention').$type<RetentionOverrides | null>(),
+    retention: jsonb('retention').$type<Retention | null>(),
     notificationPolicy: jsonb('notification_policy').$type<NotificationPolicy | null>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -4,10 +4,11 @@ import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { NotFoundError, ValidationError, formatPath } from '../errors.ts';
+import { NotFoundError, ValidationError, formatPath } from '../kernel/errors.ts';
 import type { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
-import { assignments, configurations, type StoredAssertion, type StoredCollector } from './schema.ts';
-import type { ConfigurationDefinition, DefinitionValidator } from './validation.ts';
+import { assignments, configurations } from './schema.ts';
+import type { Definition } from '../definitions/plan.ts';
+import type { DefinitionValidator, NormalizedDefinition } from '../definitions/validation.ts';
 
 export interface ConfigurationFilter {
   name?: string;
@@ -114,7 +115,7 @@ export class ChecksService {
     this.onChange(systemIds);
   }
 
-  private async normalize(definition: ConfigurationDefinition): Promise<{ strategy: string; config: Record<string, unknown>; assertions: StoredAssertion[]; collectors: StoredCollector[] }> {
+  private async normalize(definition: Definition): Promise<NormalizedDefinition> {
     const outcome = await this.validateDefinition(definition);
     if (!outcome.valid) {
       throw new ValidationError(outcome.errors.map((e) => ({ path: formatPath(e.path), message: e.message })));

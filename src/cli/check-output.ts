@@ -1,4 +1,4 @@
-import type { CheckResult } from '../engine/run-check.ts';
+import type { RunResult } from '../engine/execute-run.ts';
 
 /**
  * The human rendering of one check result: verdict first, then what each
@@ -8,7 +8,7 @@ import type { CheckResult } from '../engine/run-check.ts';
 const STATUS_MARK = { healthy: '✓', degraded: '!', unhealthy: '✗' } as const;
 const MAX_VALUE_CHARS = 120;
 
-export function formatCheckResult(title: string, result: CheckResult): string {
+export function formatCheckResult(title: string, result: RunResult): string {
   const lines = [`${STATUS_MARK[result.status]} ${result.status.toUpperCase()}  ${title}  (${result.latencyMs} ms)`, `  ${result.message}`];
   for (const collector of result.collectors) {
     lines.push('', collector.collector);

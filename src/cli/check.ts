@@ -1,8 +1,8 @@
 import type { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../assertions/duration.ts';
-import { planCheck } from '../engine/plan.ts';
-import { runCheck } from '../engine/run-check.ts';
+import { planDefinition } from '../definitions/plan.ts';
+import { executeRun } from '../engine/execute-run.ts';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
 import { formatCheckResult } from './check-output.ts';
 
@@ -93,7 +93,7 @@ async function runFromShell(strategyId: string, target: string, flags: CheckFlag
     }
   }
 
-  const planned = planCheck(
+  const planned = planDefinition(
     { getStrategy, listStrategies, getCollector },
     {
       strategy: strategy.id,
@@ -107,7 +107,7 @@ async function runFromShell(strategyId: string, target: string, flags: CheckFlag
     throw new UsageError(lines.join('\n  '));
   }
 
-  const result = await runCheck({
+  const result = await executeRun({
     ...planned.plan,
     run: {
       check: { id: 'cli', name: `${strategy.id} ${target}`, intervalSeconds: 0 },

@@ -3,7 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openDatabase } from '../db/database.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { SecretCipher } from '../secrets/cipher.ts';
 import { KEY_FILE, generateSecretKeyText, loadSecretKey, parseSecretKey } from '../secrets/key.ts';
 import { rotateSecretKey } from '../secrets/rotate.ts';

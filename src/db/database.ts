@@ -2,12 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { EmbeddedPostgres } from './embedded.ts';
 import { advisoryKey } from './locks.ts';
-import * as schema from './schema.ts';
 
-export type Db = NodePgDatabase<typeof schema>;
+/** Typed queries over whatever tables a domain imports from its own schema.ts: db/ knows no domain. */
+export type Db = NodePgDatabase;
 
 export interface Database {
   db: Db;
@@ -82,7 +82,7 @@ export function createDatabase(connection: pg.PoolConfig, options: CreateDatabas
   }
   let closed = false;
   return {
-    db: drizzle(pool, { schema }),
+    db: drizzle(pool),
     pool,
     lockPool,
     description: options.description,

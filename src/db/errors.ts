@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../kernel/errors.ts';
 
 interface PgError {
   code?: string;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { adminQuery, withDatabase } from '../../test/support/postgres.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../kernel/log.ts';
 import type { Database } from './database.ts';
 import { migrationsFolder, runMigrations } from './database.ts';
 import { advisoryKey, withXactLock } from './locks.ts';

@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { ErrorDetail } from '../errors.ts';
+import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Db } from './database.ts';
 
 type Executor = Pick<Db, 'select'>;

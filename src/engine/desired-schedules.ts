@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Schedule } from '../queue/types.ts';
-import { jitterOffset } from './schedule.ts';
+import { jitterOffset } from '../queue/schedule.ts';
 
 /**
  * What should be scheduled right now (SPEC §2.1): each enabled assignment of an enabled, unpaused

@@ -1,15 +1,16 @@
-import type { StoredAssertion, StoredCollector } from '../checks/schema.ts';
+import type { Assertion } from '../assertions/types.ts';
+import type { StoredCollector } from '../definitions/validation.ts';
 import type { Database } from '../db/database.ts';
 import type { RunRecord } from '../health/recorder.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { CheckJob } from '../queue/types.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
 import type { RunContext } from '../strategies/types.ts';
-import { effectiveEnvironments } from './environments.ts';
-import { maskSecrets } from './mask.ts';
-import { planCheck, type CheckPlan } from './plan.ts';
-import { prepareRun, renderContextOf } from './prepare-run.ts';
-import { runCheck } from './run-check.ts';
+import { effectiveEnvironments } from '../definitions/environments.ts';
+import { maskSecrets } from '../definitions/mask.ts';
+import { planDefinition, type DefinitionPlan } from '../definitions/plan.ts';
+import { prepareRun, renderContextOf } from '../definitions/prepare-run.ts';
+import { executeRun } from './execute-run.ts';
 
 export interface RunRecorder {
   recordRun(run: RunRecord): Promise<string | undefined>;
@@ -54,7 +55,7 @@ type StrategyJob = CheckJob & { strategy: string };
 
 interface DefinitionRow {
   config: Record<string, unknown>;
-  assertions: StoredAssertion[];
+  assertions: Assertion[];
   collectors: StoredCollector[];
 }
 
@@ -96,7 +97,7 @@ const PLAN_CACHE_LIMIT = 10_000;
  * environment's failure never stops its siblings; nothing here ever throws at the queue.
  */
 export class Executor {
-  private readonly plans = new Map<string, ReturnType<typeof planCheck>>();
+  private readonly plans = new Map<string, ReturnType<typeof planDefinition>>();
 
   constructor(
     private readonly deps: {
@@ -158,7 +159,7 @@ export class Executor {
     return runs;
   }
 
-  private async runOne(job: StrategyJob, row: JobRow, plan: CheckPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
+  private async runOne(job: StrategyJob, row: JobRow, plan: DefinitionPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
     const run: RunContext = {
       check: { id: row.configuration_id, name: row.name || row.configuration_id, intervalSeconds: row.interval_seconds },
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
@@ -179,7 +180,7 @@ export class Executor {
       // A rendered URL may hold a secret: the message is masked like any result.
       return this.recordFailure(job, environment, maskSecrets(prepared.error, values));
     }
-    const result = await runCheck({ strategy: plan.strategy, config: prepared.config, collectors: prepared.collectors, run, secrets: values });
+    const result = await executeRun({ strategy: plan.strategy, config: prepared.config, collectors: prepared.collectors, run, secrets: values });
     const { status, latencyMs, message, ...document } = result;
     return this.record(job, environment?.id ?? null, { status, latencyMs, message, result: document });
   }
@@ -236,7 +237,7 @@ export class Executor {
   }
 
   /** Configs are migrated and validated once per configuration version, not once per run. */
-  private async plan(row: JobRow): Promise<ReturnType<typeof planCheck>> {
+  private async plan(row: JobRow): Promise<ReturnType<typeof planDefinition>> {
     const key = `${row.configuration_id}:${row.updated_at.toISOString()}`;
     let planned = this.plans.get(key);
     if (!planned) {
@@ -245,7 +246,7 @@ export class Executor {
       ]);
       const definition = rows[0] ?? { config: {}, assertions: [], collectors: [] };
       if (this.plans.size >= PLAN_CACHE_LIMIT) this.plans.clear();
-      planned = planCheck(this.deps.strategies, { strategy: row.strategy, ...definition });
+      planned = planDefinition(this.deps.strategies, { strategy: row.strategy, ...definition });
       this.plans.set(key, planned);
     }
     return planned;

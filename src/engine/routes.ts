@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { ChecksService } from '../checks/service.ts';
 import { Run } from '../health/routes.ts';
 import { runView } from '../health/service.ts';
-import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../http/openapi.ts';
+import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../api/openapi.ts';
 import type { Executor } from './executor.ts';
 
 const runNow = createRoute({

@@ -1,6 +1,6 @@
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { CheckQueue, Schedule } from '../queue/types.ts';
-import { invalidScheduleReason } from './schedule.ts';
+import { invalidScheduleReason } from '../queue/schedule.ts';
 
 /**
  * The reconciler of SPEC §2.1: every `reconcileMs` (and whenever something changed) it makes the

@@ -1,3 +1,4 @@
+import type { Status } from '../kernel/status.ts';
 import type { Assertion } from '../assertions/types.ts';
 
 /** What one collector produced, as the verdict needs it. */
@@ -6,14 +7,12 @@ export interface CollectorVerdictInput {
   assertions: { assertion: Assertion; passed: boolean; message: string }[];
 }
 
-export type RunStatus = 'healthy' | 'degraded' | 'unhealthy';
-
 /**
  * The run's status and message from its collectors (SPEC §1.2, §2.10): a
  * collector error beats a failed assertion, an unhealthy failure beats a
  * degraded one, and the first of each kind names the run.
  */
-export function decideVerdict(collectors: CollectorVerdictInput[], latencyMs: number): { status: RunStatus; message: string } {
+export function decideVerdict(collectors: CollectorVerdictInput[], latencyMs: number): { status: Status; message: string } {
   const firstError = collectors.find((collector) => collector.error !== undefined)?.error;
   if (firstError !== undefined) return { status: 'unhealthy', message: `Check failed: ${firstError}` };
 

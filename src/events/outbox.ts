@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { BusEvent, EventBus } from './bus.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { createMemoryBus, type BusEvent, type EventBus } from './bus.ts';
 
 /**

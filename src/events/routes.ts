@@ -1,5 +1,5 @@
 import { streamSSE } from 'hono/streaming';
-import { createRouter } from '../http/openapi.ts';
+import { createRouter } from '../api/openapi.ts';
 import { SYSTEM_HEALTH_CHANGED } from '../health/changes.ts';
 import { HEALTH_CHANGED, RUN_COMPLETED } from '../health/recorder.ts';
 import type { BusEvent, EventBus } from './bus.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateThresholds } from '../checks/schema.ts';
+import type { StateThresholds } from '../checks/model.ts';
 import { evaluateStream, evaluateView, parseViewId, viewId, worst, type CheckState, type Status } from './evaluate.ts';
 
 const runs = (text: string): Status[] => [...text].map((c) => ({ h: 'healthy', d: 'degraded', u: 'unhealthy' })[c] as Status);

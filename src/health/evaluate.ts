@@ -1,6 +1,7 @@
-import type { StateThresholds } from '../checks/schema.ts';
+import type { StateThresholds } from '../checks/model.ts';
+import type { Status } from '../kernel/status.ts';
 
-export type Status = 'healthy' | 'degraded' | 'unhealthy';
+export type { Status };
 
 export const DEFAULT_THRESHOLDS: StateThresholds = {
   mode: 'consecutive',

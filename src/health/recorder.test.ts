@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateThresholds } from '../checks/schema.ts';
+import type { StateThresholds } from '../checks/model.ts';
 import type { Status } from './evaluate.ts';
 import { mayChangeView } from './recorder.ts';
 

@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import type { StateThresholds } from '../checks/schema.ts';
+import type { StateThresholds } from '../checks/model.ts';
 import type { Database } from '../db/database.ts';
 import { withXactLock } from '../db/locks.ts';
-import { effectiveEnvironments } from '../engine/environments.ts';
+import { effectiveEnvironments } from '../definitions/environments.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { OutboxRelay } from '../events/outbox.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { CHECK_FAILED, changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { IdParam, PageQuery, createRouter, errorResponses, jsonResponse, pageOf, z } from '../http/openapi.ts';
+import { IdParam, PageQuery, createRouter, errorResponses, jsonResponse, pageOf, z } from '../api/openapi.ts';
 import type { HealthService } from './service.ts';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });

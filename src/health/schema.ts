@@ -3,7 +3,7 @@ import { systems } from '../catalog/schema.ts';
 import { configurations } from '../checks/schema.ts';
 import { createdAt, id } from '../db/columns.ts';
 
-export type RunStatus = 'healthy' | 'degraded' | 'unhealthy';
+import type { Status as RunStatus } from '../kernel/status.ts';
 
 /** One execution of one configuration for one system, environment and source (SPEC §1). */
 export const runs = pgTable(

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../kernel/errors.ts';
 import { worst, type Status } from './evaluate.ts';
 import { checkStates, type RunRecord } from './recorder.ts';
 import { mergeSketches, sketchQuantile, type Sketch } from './sketch.ts';

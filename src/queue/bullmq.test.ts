@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../log.ts';
+import { silentLogger } from '../kernel/log.ts';
 import { checkJobOf, createBullmqQueue } from './bullmq.ts';
 import type { CheckJob, CheckQueue, Schedule } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job, type JobSchedulerJson } from 'bullmq';
-import { diffSchedules, invalidScheduleReason } from '../engine/schedule.ts';
-import type { Logger } from '../log.ts';
+import { diffSchedules, invalidScheduleReason } from './schedule.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { CheckJob, CheckQueue, Schedule } from './types.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { diffSchedules, invalidScheduleReason, nextTick } from '../engine/schedule.ts';
-import { silentLogger, type Logger } from '../log.ts';
+import { diffSchedules, invalidScheduleReason, nextTick } from './schedule.ts';
+import { silentLogger, type Logger } from '../kernel/log.ts';
 import type { CheckJob, CheckQueue, JobHandler, Schedule } from './types.ts';
 
 /**

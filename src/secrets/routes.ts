@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { PageQuery, createRouter, errorResponses, jsonBody, jsonResponse, pageOf, z } from '../http/openapi.ts';
+import { PageQuery, createRouter, errorResponses, jsonBody, jsonResponse, pageOf, z } from '../api/openapi.ts';
 import { Secret, SecretInput, SecretName, SecretValueInput } from './model.ts';
 import type { SecretsService } from './service.ts';
 

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../kernel/errors.ts';
 import type { SecretCipher } from './cipher.ts';
 import type { Secret, SecretInput } from './model.ts';
 import { secrets } from './schema.ts';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../secrets/name.ts';
+import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../kernel/secret-name.ts';
 
 /** Every strategy config carries the run's hard timeout (SPEC §1.1, §2.8). */
 export const DEFAULT_TIMEOUT_MS = 30_000;

@@ -1,4 +1,4 @@
-import { assertMigrationChain } from '../checks/versioned.ts';
+import { assertMigrationChain } from './versioned.ts';
 import type { FieldSpecs } from '../assertions/types.ts';
 import { dnsStrategy } from './dns/index.ts';
 import { grpcStrategy } from './grpc/index.ts';

@@ -1,4 +1,4 @@
-import type { VersionedSchema } from '../checks/versioned.ts';
+import type { VersionedSchema } from './versioned.ts';
 import type { FieldSpecs } from '../assertions/types.ts';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createHttpApp, createServices, type Services } from '../../src/app.ts';
 import { createMemoryBus } from '../../src/events/bus.ts';
 import type { Database } from '../../src/db/database.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/kernel/log.ts';
 import { createTestDatabase } from './database.ts';
 
 export interface TestApi {

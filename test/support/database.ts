@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/database.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/kernel/log.ts';
 import { adminQuery, withDatabase } from './postgres.ts';
 
 export interface TestDatabase extends Database {

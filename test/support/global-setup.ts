@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgres } from '../../src/db/embedded.ts';
 import { runMigrations } from '../../src/db/database.ts';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger } from '../../src/kernel/log.ts';
 import { adminQuery, withDatabase } from './postgres.ts';
 
 /**

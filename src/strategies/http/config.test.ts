@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migrateConfig } from '../../checks/versioned.ts';
+import { migrateConfig } from '../versioned.ts';
 import { httpConfig } from './config.ts';
 
 const defaults = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Migration, VersionedSchema } from '../../checks/versioned.ts';
+import type { Migration, VersionedSchema } from '../versioned.ts';
 import { timeoutField } from '../common.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
-import { planCheck } from './plan.ts';
+import { planDefinition } from './plan.ts';
 
 const registry = { getStrategy, listStrategies, getCollector };
 
-describe('planCheck', () => {
+describe('planDefinition', () => {
   it('plans the canonical SPEC §1.1 check: top-level and collector assertions on the default collector', () => {
-    const planned = planCheck(registry, {
+    const planned = planDefinition(registry, {
       strategy: 'http',
       config: { url: 'https://a/health', method: 'GET', timeout: 10_000 },
       assertions: ['statusCode == 200', 'latencyMs < 500', 'json $.status == "UP"'],
@@ -19,12 +19,12 @@ describe('planCheck', () => {
   });
 
   it('runs the default collector beside other listed ones', () => {
-    const planned = planCheck(registry, { strategy: 'redis', config: { host: 'h' }, collectors: [{ collector: 'redis.info' }] });
+    const planned = planDefinition(registry, { strategy: 'redis', config: { host: 'h' }, collectors: [{ collector: 'redis.info' }] });
     if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
     expect(planned.plan.collectors.map((step) => step.collector.id)).toEqual(['redis.ping', 'redis.info']);
   });
 
-  const rows: { name: string; input: Parameters<typeof planCheck>[1]; errors: { path: (string | number)[]; message: RegExp }[] }[] = [
+  const rows: { name: string; input: Parameters<typeof planDefinition>[1]; errors: { path: (string | number)[]; message: RegExp }[] }[] = [
     {
       name: 'unknown strategy stops validation',
       input: { strategy: 'gopher', config: { nonsense: true } },
@@ -51,7 +51,7 @@ describe('planCheck', () => {
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const planned = planCheck(registry, row.input);
+      const planned = planDefinition(registry, row.input);
       expect(planned.ok).toBe(false);
       if (planned.ok) return;
       expect(planned.errors).toHaveLength(row.errors.length);
@@ -63,9 +63,9 @@ describe('planCheck', () => {
   }
 });
 
-describe('planCheck: templates and secret references (SPEC §7.3)', () => {
+describe('planDefinition: templates and secret references (SPEC §7.3)', () => {
   const secretExists = (name: string) => ['payments-token'].includes(name.toLowerCase());
-  const rows: { name: string; input: Parameters<typeof planCheck>[1]; errors: { path: (string | number)[]; message: RegExp }[] }[] = [
+  const rows: { name: string; input: Parameters<typeof planDefinition>[1]; errors: { path: (string | number)[]; message: RegExp }[] }[] = [
     {
       name: 'an unknown variable',
       input: { strategy: 'http', config: { url: '{{ environment.baseUrl }}/{{ check.owner }}' } },
@@ -109,7 +109,7 @@ describe('planCheck: templates and secret references (SPEC §7.3)', () => {
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const planned = planCheck(registry, row.input, { secretExists });
+      const planned = planDefinition(registry, row.input, { secretExists });
       expect(planned.ok).toBe(false);
       if (planned.ok) return;
       expect(planned.errors.map((e) => e.path)).toEqual(row.errors.map((e) => e.path));
@@ -118,7 +118,7 @@ describe('planCheck: templates and secret references (SPEC §7.3)', () => {
   }
 
   it('accepts known variables and existing secrets in any case, and lists what a run must resolve', () => {
-    const planned = planCheck(
+    const planned = planDefinition(
       registry,
       { strategy: 'script', config: { command: 'sh', args: ['-c', 'echo {{ system.name }} {{ secrets.Payments-Token }}'], secretEnv: { API_TOKEN: 'payments-token' } } },
       { secretExists },

@@ -1,28 +1,38 @@
 import { parseAssertion } from '../assertions/parse.ts';
 import { validateAssertion } from '../assertions/validate.ts';
 import type { Assertion } from '../assertions/types.ts';
-import type { ConfigIssue } from '../checks/versioned.ts';
+import type { ConfigIssue } from '../strategies/versioned.ts';
 import { collectorFields } from '../strategies/registry.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
-import type { AnyStrategy } from '../strategies/types.ts';
+import type { AnyCollector, AnyStrategy } from '../strategies/types.ts';
 import { checkConfig, type ConfigCheckOptions } from './config-check.ts';
-import type { PlannedCollector } from './run-check.ts';
 
 /**
  * Turns a check definition as people write it (SPEC §1.1: strategy id, raw
  * config, string or object assertions, optional collectors) into what
- * `runCheck` executes, or into the validation errors of SPEC §7.3 with their
+ * `executeRun` executes, or into the validation errors of SPEC §7.3 with their
  * paths.
  */
 
-export interface CheckDefinition {
+export interface PlannedCollector {
+  collector: AnyCollector;
+  /** Already migrated and validated. */
+  config: unknown;
+  assertions: Assertion[];
+  /** Resolved environment for this collector (its secretEnv, …). */
+  env?: Record<string, string>;
+  /** Set when the collector cannot run this time (e.g. a secret it needs is missing): its error, without executing. */
+  failure?: string;
+}
+
+export interface Definition {
   strategy: string;
   config?: unknown;
   assertions?: unknown[];
   collectors?: { collector: string; config?: unknown; assertions?: unknown[] }[];
 }
 
-export interface CheckPlan {
+export interface DefinitionPlan {
   strategy: AnyStrategy;
   config: unknown;
   collectors: PlannedCollector[];
@@ -30,10 +40,10 @@ export interface CheckPlan {
   secretNames: string[];
 }
 
-export type PlanResult = { ok: true; plan: CheckPlan } | { ok: false; errors: ConfigIssue[] };
+export type PlanResult = { ok: true; plan: DefinitionPlan } | { ok: false; errors: ConfigIssue[] };
 
 /** `options.secretExists` turns on the save-time check that referenced secrets exist (SPEC §7.3). */
-export function planCheck(registry: StrategyRegistry, definition: CheckDefinition, options: ConfigCheckOptions = {}): PlanResult {
+export function planDefinition(registry: StrategyRegistry, definition: Definition, options: ConfigCheckOptions = {}): PlanResult {
   const strategy = registry.getStrategy(definition.strategy);
   if (!strategy) {
     const available = registry.listStrategies().map((known) => known.id).join(', ');

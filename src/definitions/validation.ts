@@ -1,19 +1,16 @@
 import type { Assertion } from '../assertions/index.ts';
-import { planCheck } from '../engine/plan.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
-import type { AssertionInput } from './model.ts';
-import type { StoredCollector } from './schema.ts';
-import type { ConfigIssue } from './versioned.ts';
+import type { ConfigIssue } from '../strategies/versioned.ts';
+import { planDefinition, type Definition } from './plan.ts';
 
-/** What a configuration says to run, before validation: assertions may still be strings. */
-export interface ConfigurationDefinition {
-  strategy: string;
+/** A collector of a definition as stored: its config migrated to the current version, assertions in object form. */
+export interface StoredCollector {
+  collector: string;
   config: Record<string, unknown>;
-  assertions: AssertionInput[];
-  collectors: { collector: string; config: Record<string, unknown>; assertions: AssertionInput[] }[];
+  assertions: Assertion[];
 }
 
-/** The same definition migrated to current config versions, assertions in their object form. */
+/** A definition as stored (SPEC §1.1, §2.3): configs at their current version, assertions in object form. */
 export interface NormalizedDefinition {
   strategy: string;
   config: Record<string, unknown>;
@@ -23,7 +20,7 @@ export interface NormalizedDefinition {
 
 export type ValidationOutcome = { valid: true; definition: NormalizedDefinition } | { valid: false; errors: ConfigIssue[] };
 
-export type DefinitionValidator = (definition: ConfigurationDefinition) => Promise<ValidationOutcome>;
+export type DefinitionValidator = (definition: Definition) => Promise<ValidationOutcome>;
 
 /**
  * SPEC §7.3 on save: the engine's own planning decides what is valid (one set of rules for the
@@ -33,14 +30,14 @@ export type DefinitionValidator = (definition: ConfigurationDefinition) => Promi
 export function createDefinitionValidator(strategies: StrategyRegistry, secretNames: () => Promise<ReadonlySet<string>>): DefinitionValidator {
   return async (definition) => {
     const known = await secretNames();
-    const planned = planCheck(strategies, definition, { secretExists: (name) => known.has(name.toLowerCase()) });
+    const planned = planDefinition(strategies, definition, { secretExists: (name) => known.has(name.toLowerCase()) });
     if (!planned.ok) return { valid: false, errors: planned.errors };
     const { strategy, config, collectors } = planned.plan;
     // The plan puts the default collector first when the definition does not list it, and gives it
     // the top-level assertions ahead of its own.
-    const listed = collectors.length > definition.collectors.length ? collectors.slice(1) : collectors;
+    const listed = collectors.length > (definition.collectors ?? []).length ? collectors.slice(1) : collectors;
     const defaultCollector = collectors.find((c) => c.collector.id === strategy.defaultCollector)!;
-    const topLevel = definition.assertions.length;
+    const topLevel = (definition.assertions ?? []).length;
     return {
       valid: true,
       definition: {

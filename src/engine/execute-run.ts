@@ -2,10 +2,11 @@ import { evaluateAssertion } from '../assertions/evaluate.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { DEFAULT_TIMEOUT_MS } from '../strategies/common.ts';
 import { CollectorError } from '../strategies/types.ts';
-import type { AnyCollector, AnyStrategy, RunContext } from '../strategies/types.ts';
-import { maskSecrets, secretValuesAt } from './mask.ts';
+import type { AnyStrategy, RunContext } from '../strategies/types.ts';
+import type { PlannedCollector } from '../definitions/plan.ts';
+import { maskSecrets, secretValuesAt } from '../definitions/mask.ts';
 import { decideVerdict } from './verdict.ts';
-import type { RunStatus } from './verdict.ts';
+import type { Status } from '../kernel/status.ts';
 
 /**
  * Executes one check once: connect → collectors in parallel → assertions,
@@ -14,18 +15,8 @@ import type { RunStatus } from './verdict.ts';
  * shell as in production.
  */
 
-export interface PlannedCollector {
-  collector: AnyCollector;
-  /** Already migrated and validated. */
-  config: unknown;
-  assertions: Assertion[];
-  /** Resolved environment for this collector (its secretEnv, …). */
-  env?: Record<string, string>;
-  /** Set when the collector cannot run this time (e.g. a secret it needs is missing): its error, without executing. */
-  failure?: string;
-}
 
-export interface RunCheckInput {
+export interface ExecuteRunInput {
   strategy: AnyStrategy;
   /** Already migrated, validated and rendered. */
   config: unknown;
@@ -52,8 +43,8 @@ export interface CollectorResult {
   error?: string;
 }
 
-export interface CheckResult {
-  status: RunStatus;
+export interface RunResult {
+  status: Status;
   latencyMs: number;
   message: string;
   collectors: CollectorResult[];
@@ -66,7 +57,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 class ExecutionTimeout extends Error {}
 
-export async function runCheck(input: RunCheckInput): Promise<CheckResult> {
+export async function executeRun(input: ExecuteRunInput): Promise<RunResult> {
   const timeoutMs = Math.max(MIN_TIMEOUT_MS, input.timeoutMs ?? configuredTimeout(input.config));
   const secrets = [...secretValuesAt(input.config, input.strategy.secret), ...(input.secrets ?? [])];
   const startedAt = performance.now();
@@ -119,7 +110,7 @@ export async function runCheck(input: RunCheckInput): Promise<CheckResult> {
   // Waiting for a connect that outlived the deadline would stretch the run past it.
   if (connectSettled) await withinGrace(closing, CLOSE_GRACE_MS);
 
-  let result: CheckResult;
+  let result: RunResult;
   if (failure !== undefined) {
     const message = failure === timeoutMessage ? timeoutMessage : `Check failed: ${failure}`;
     result = { status: 'unhealthy', latencyMs, message, collectors, error: failure };
@@ -134,7 +125,7 @@ export async function runCheck(input: RunCheckInput): Promise<CheckResult> {
 async function runCollector(
   client: unknown,
   planned: PlannedCollector,
-  input: RunCheckInput,
+  input: ExecuteRunInput,
   signal: AbortSignal,
 ): Promise<CollectorResult> {
   if (planned.failure !== undefined) return { collector: planned.collector.id, fields: {}, assertions: [], error: planned.failure };

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
-import { ValidationError, formatPath } from '../errors.ts';
+import { ValidationError, formatPath } from '../kernel/errors.ts';
 
 export { z };
 

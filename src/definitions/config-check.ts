@@ -1,4 +1,4 @@
-import { upgradeConfig, validateConfig, type ConfigIssue, type VersionedSchema } from '../checks/versioned.ts';
+import { upgradeConfig, validateConfig, type ConfigIssue, type VersionedSchema } from '../strategies/versioned.ts';
 import { isTemplatable, secretOf, templatedStrings, variableProblem, variablesIn } from './templating.ts';
 
 /**

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
-import { planCheck, type CheckDefinition } from './plan.ts';
+import { planDefinition, type Definition } from './plan.ts';
 import { prepareRun, renderContextOf } from './prepare-run.ts';
 
 const registry = { getStrategy, listStrategies, getCollector };
 const run = { check: { id: 'c', name: 'n', intervalSeconds: 10 }, system: { id: 's', name: 'sys' } };
 const prod = { ...run, environment: { id: 'e', name: 'prod', fields: { baseUrl: 'http://127.0.0.1:1' } } };
 
-function prepare(definition: CheckDefinition, secrets: Record<string, string>, context: typeof run = prod) {
-  const planned = planCheck(registry, definition);
+function prepare(definition: Definition, secrets: Record<string, string>, context: typeof run = prod) {
+  const planned = planDefinition(registry, definition);
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   return prepareRun(planned.plan, renderContextOf(context, new Map(Object.entries(secrets))));
 }
@@ -19,7 +19,7 @@ describe('prepareRun', () => {
     expect(prepared.ok && prepared.config).toMatchObject({ url: 'http://127.0.0.1:1/health' });
   });
 
-  const failures: { name: string; definition: CheckDefinition; context?: typeof run; error: string }[] = [
+  const failures: { name: string; definition: Definition; context?: typeof run; error: string }[] = [
     { name: 'an env-less run of an environment URL', definition: { strategy: 'http', config: { url: '{{ environment.baseUrl }}/health' } }, context: run, error: 'Rendered URL is invalid: /health' },
     { name: 'a secret the strategy config needs is missing', definition: { strategy: 'http', config: { url: 'http://h/', headers: { a: '{{ secrets.gone }}' } } }, error: "secret 'gone' not found" },
   ];

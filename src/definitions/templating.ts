@@ -1,4 +1,4 @@
-import { SECRET_NAME_PATTERN } from '../secrets/name.ts';
+import { SECRET_NAME_PATTERN } from '../kernel/secret-name.ts';
 
 /**
  * `{{ … }}` templates in check configs (SPEC §2.5). Pure: the engine passes in the render context

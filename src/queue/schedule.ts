@@ -1,4 +1,4 @@
-import type { Schedule } from '../queue/types.ts';
+import type { Schedule } from './types.ts';
 
 /**
  * Pure scheduling decisions shared by the scheduler and both queues: where an assignment's ticks

@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { registerCheckCommand } from './cli/check.ts';
-import { registerSecretsCommand } from './cli/secrets.ts';
-import { EmbeddedPostgres, EmbeddedPostgresError } from './db/embedded.ts';
-import { createLogger } from './log.ts';
-import { SettingsError, loadSettings, roles } from './settings.ts';
+import { registerCheckCommand } from './check.ts';
+import { registerSecretsCommand } from './secrets.ts';
+import { EmbeddedPostgres, EmbeddedPostgresError } from '../db/embedded.ts';
+import { createLogger } from '../kernel/log.ts';
+import { SettingsError, loadSettings, roles } from '../settings.ts';
 
 const program = new Command()
   .name('vigil')
@@ -26,7 +26,7 @@ program
       const settings = loadSettings(flags);
       // The embedded PostgreSQL starts in its own process while the rest of Vigil loads in this one.
       const embedded = settings.databaseUrl ? undefined : new EmbeddedPostgres({ dataDir: settings.dataDir, log });
-      const [loading, starting] = await Promise.allSettled([import('./app.ts'), embedded?.start()]);
+      const [loading, starting] = await Promise.allSettled([import('../app.ts'), embedded?.start()]);
       if (loading.status === 'rejected' || starting.status === 'rejected') {
         await embedded?.stop();
         throw loading.status === 'rejected' ? loading.reason : (starting as PromiseRejectedResult).reason;

@@ -8,7 +8,7 @@ import { tcpStrategy } from '../strategies/tcp/index.ts';
 import { startTcpTarget } from '../../test/targets/tcp.ts';
 import type { TcpTarget } from '../../test/targets/tcp.ts';
 import { TEST_RUN } from '../../test/targets/check-once.ts';
-import { runCheck } from './run-check.ts';
+import { executeRun } from './execute-run.ts';
 
 /**
  * The engine against a strategy written for the test: its connect/close are
@@ -79,10 +79,10 @@ function setup(overrides: Partial<Probe> = {}) {
   return { probe, strategy, step };
 }
 
-describe('runCheck', () => {
+describe('executeRun', () => {
   it('runs collectors in parallel and closes the client', async () => {
     const { probe, strategy, step } = setup();
-    const result = await runCheck({
+    const result = await executeRun({
       strategy,
       config: { timeout: 5000 },
       collectors: [step({ waitMs: 150, value: 1 }), step({ waitMs: 150, value: 2 }), step({ waitMs: 150, value: 3 })],
@@ -98,7 +98,7 @@ describe('runCheck', () => {
 
   it('times out a slow collector, says so, and still closes the client', async () => {
     const { probe, strategy, step } = setup();
-    const result = await runCheck({ strategy, config: { timeout: 200 }, collectors: [step({ waitMs: 2000 }), step({ waitMs: 10, value: 7 })], run: TEST_RUN });
+    const result = await executeRun({ strategy, config: { timeout: 200 }, collectors: [step({ waitMs: 2000 }), step({ waitMs: 10, value: 7 })], run: TEST_RUN });
     expect(result).toMatchObject({ status: 'unhealthy', message: 'Execution timeout after 200ms', error: 'Execution timeout after 200ms' });
     expect(result.collectors[0]?.error).toBe('Execution timeout after 200ms');
     expect(result.collectors[1]?.fields.value).toBe(7);
@@ -107,7 +107,7 @@ describe('runCheck', () => {
 
   it('closes a client whose connect lands after the timeout', async () => {
     const { probe, strategy, step } = setup({ connectDelayMs: 300 });
-    const result = await runCheck({ strategy, config: { timeout: 100 }, collectors: [step({ waitMs: 0 })], run: TEST_RUN });
+    const result = await executeRun({ strategy, config: { timeout: 100 }, collectors: [step({ waitMs: 0 })], run: TEST_RUN });
     expect(result.message).toBe('Execution timeout after 100ms');
     expect(probe.closes).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -116,20 +116,20 @@ describe('runCheck', () => {
 
   it('applies the minimum timeout of 100 ms', async () => {
     const { strategy, step } = setup();
-    const result = await runCheck({ strategy, config: { timeout: 1 }, collectors: [step({ waitMs: 50 })], run: TEST_RUN });
+    const result = await executeRun({ strategy, config: { timeout: 1 }, collectors: [step({ waitMs: 50 })], run: TEST_RUN });
     expect(result.status).toBe('healthy');
   });
 
   it('reports a connect failure as an unhealthy run', async () => {
     const { probe, strategy, step } = setup({ connectError: 'Connection refused to db:5432' });
-    const result = await runCheck({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 0 })], run: TEST_RUN });
+    const result = await executeRun({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 0 })], run: TEST_RUN });
     expect(result).toMatchObject({ status: 'unhealthy', message: 'Check failed: Connection refused to db:5432', error: 'Connection refused to db:5432' });
     expect(probe.closes).toBe(0);
   });
 
   it('names the first collector error and keeps what that collector measured', async () => {
     const { strategy, step } = setup();
-    const result = await runCheck({
+    const result = await executeRun({
       strategy,
       config: { timeout: 1000 },
       collectors: [step({ waitMs: 0, value: 4 }), step({ waitMs: 5, value: 5, fail: 'boom' }, ['value == 1'])],
@@ -142,7 +142,7 @@ describe('runCheck', () => {
   it('fails on a failed assertion, degrades on a failed degraded one', async () => {
     const { strategy, step } = setup();
     const run = (assertions: string[]) =>
-      runCheck({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 0, value: 3 }, assertions)], run: TEST_RUN });
+      executeRun({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 0, value: 3 }, assertions)], run: TEST_RUN });
     expect(await run(['value == 3'])).toMatchObject({ status: 'healthy' });
     expect(await run(['value < 2 (degraded)'])).toMatchObject({ status: 'degraded', message: 'Assertion failed: value lessThan 2' });
     expect(await run(['value < 2 (degraded)', 'value == 4'])).toMatchObject({ status: 'unhealthy', message: 'Assertion failed: value equals 4' });
@@ -152,13 +152,13 @@ describe('runCheck', () => {
 
   it('adds latencyMs to collectors that do not measure it', async () => {
     const { strategy, step } = setup();
-    const result = await runCheck({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 30 }, ['latencyMs >= 20'])], run: TEST_RUN });
+    const result = await executeRun({ strategy, config: { timeout: 1000 }, collectors: [step({ waitMs: 30 }, ['latencyMs >= 20'])], run: TEST_RUN });
     expect(result.status).toBe('healthy');
   });
 
   it('masks secret config values and given secrets out of the whole result', async () => {
     const { strategy, step } = setup({ connectError: 'login as admin with hunter2 failed; token tok-123' });
-    const result = await runCheck({
+    const result = await executeRun({
       strategy,
       config: { timeout: 1000, password: 'hunter2' },
       collectors: [step({ waitMs: 0 })],
@@ -170,14 +170,14 @@ describe('runCheck', () => {
   });
 });
 
-describe('runCheck with a real TCP connection', () => {
+describe('executeRun with a real TCP connection', () => {
   let target: TcpTarget | undefined;
   afterEach(async () => target?.close());
 
   it('closes the socket when the run times out mid-read', async () => {
     target = await startTcpTarget({ silent: true });
     const config = { host: '127.0.0.1', port: target.port, expect: 'never', readTimeoutMs: 5000, timeout: 200 };
-    const result = await runCheck({
+    const result = await executeRun({
       strategy: tcpStrategy,
       config,
       collectors: [{ collector: tcpStrategy.collectors[0] as AnyCollector, config: {}, assertions: [] }],

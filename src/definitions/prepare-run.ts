@@ -1,7 +1,6 @@
 import type { RunContext } from '../strategies/types.ts';
 import { secretEnvOf } from './config-check.ts';
-import type { CheckPlan } from './plan.ts';
-import type { PlannedCollector } from './run-check.ts';
+import type { DefinitionPlan, PlannedCollector } from './plan.ts';
 import { renderConfig, type RenderContext } from './templating.ts';
 
 /**
@@ -19,7 +18,7 @@ export function renderContextOf(run: RunContext, secrets: ReadonlyMap<string, st
   return { environment: run.environment?.fields ?? {}, check: run.check, system: run.system, secrets };
 }
 
-export function prepareRun(plan: CheckPlan, context: RenderContext): PreparedRun {
+export function prepareRun(plan: DefinitionPlan, context: RenderContext): PreparedRun {
   const rendered = renderConfig(plan.config, plan.strategy.templatable, context);
   if (!rendered.ok) return rendered;
   const problem = plan.strategy.renderedConfigProblem?.(rendered.value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Schedule } from '../queue/types.ts';
+import type { Schedule } from './types.ts';
 import { diffSchedules, invalidScheduleReason, jitterOffset, nextTick } from './schedule.ts';
 
 describe('nextTick', () => {

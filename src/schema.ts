@@ -1,0 +1,6 @@
+// Every table of every domain, for drizzle-kit (migrations): the one module that knows them all, above the domains.
+export * from './catalog/schema.ts';
+export * from './checks/schema.ts';
+export * from './health/schema.ts';
+export * from './events/schema.ts';
+export * from './secrets/schema.ts';
