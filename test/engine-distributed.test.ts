@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusEvent, EventBus } from '../src/events/bus.ts';
+import type { EventBus } from '../src/events/bus.ts';
 import { createRedisBus } from '../src/events/redis-bus.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
@@ -24,7 +24,7 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
   let database: TestDatabase;
   let target: FlipTarget;
   let bus: EventBus;
-  const events: BusEvent[] = [];
+  const events: { id: string; topic: string; payload: any }[] = [];
   const processes: ReturnType<typeof runVigil>[] = [];
 
   beforeAll(async () => {

@@ -1,11 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { BusEvent } from './topics.ts';
 
-/** One event on the bus. `id` lets consumers drop a redelivery (the outbox is at-least-once). */
-export interface BusEvent {
-  id: string;
-  topic: string;
-  payload: Record<string, unknown>;
-}
+export type { BusEvent };
 
 export type BusListener = (event: BusEvent) => void;
 

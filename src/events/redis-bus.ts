@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../kernel/log.ts';
-import { createMemoryBus, type BusEvent, type EventBus } from './bus.ts';
+import { createMemoryBus, type EventBus } from './bus.ts';
+import { parseEvent } from './topics.ts';
 
 /**
  * Redis pub/sub: every process subscribes to one channel, so an event published by a worker
@@ -13,11 +14,14 @@ export async function createRedisBus(redisUrl: string, log: Logger, channel = 'v
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const local = createMemoryBus();
   subscriber.on('message', (_channel: string, message: string) => {
+    let event;
     try {
-      void local.publish(JSON.parse(message) as BusEvent);
-    } catch (error) {
-      log.warn({ err: error }, 'Dropped an unreadable event from Redis');
+      event = parseEvent(JSON.parse(message));
+    } catch {
+      event = undefined;
     }
+    if (event) void local.publish(event);
+    else log.warn({ channel }, 'Dropped an unreadable or unknown event from Redis');
   });
   await subscriber.subscribe(channel);
   return {

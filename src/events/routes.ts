@@ -1,11 +1,10 @@
 import { streamSSE } from 'hono/streaming';
 import { createRouter } from '../api/openapi.ts';
-import { SYSTEM_HEALTH_CHANGED } from '../health/changes.ts';
-import { HEALTH_CHANGED, RUN_COMPLETED } from '../health/recorder.ts';
 import type { BusEvent, EventBus } from './bus.ts';
+import { RUN_COMPLETED, SYSTEM_HEALTH_CHANGED } from './topics.ts';
 
 /** Bus topics as the live stream names them (SPEC §7.4). */
-const streamed: Record<string, string> = { [RUN_COMPLETED]: 'run.completed', [SYSTEM_HEALTH_CHANGED]: HEALTH_CHANGED };
+const streamed: Record<string, string> = { [RUN_COMPLETED]: 'run.completed', [SYSTEM_HEALTH_CHANGED]: 'health.changed' };
 const HEARTBEAT_MS = 15_000;
 
 /** `GET /events`: server-sent events of run completions and health changes, on every API process. */
@@ -25,7 +24,7 @@ export function eventRoutes(bus: EventBus) {
       let wake: (() => void) | undefined;
       let open = true;
       const unsubscribe = bus.subscribe((event) => {
-        if (!streamed[event.topic] || (systemId && event.payload.systemId !== systemId)) return;
+        if (!streamed[event.topic] || (systemId && (event.payload as { systemId?: string }).systemId !== systemId)) return;
         pending.push(event);
         wake?.();
       });

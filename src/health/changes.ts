@@ -1,9 +1,7 @@
+import { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED, type HealthChangePayload } from '../events/topics.ts';
 import type { HealthView, Status } from './evaluate.ts';
 
-export const SYSTEM_DEGRADED = 'healthcheck.system_degraded';
-export const SYSTEM_HEALTHY = 'healthcheck.system_healthy';
-export const SYSTEM_HEALTH_CHANGED = 'healthcheck.system_health_changed';
-export const CHECK_FAILED = 'healthcheck.check_failed';
+export { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED };
 
 export type ChangeTrigger = typeof SYSTEM_DEGRADED | typeof SYSTEM_HEALTHY | typeof SYSTEM_HEALTH_CHANGED;
 
@@ -28,16 +26,7 @@ export interface ViewChange {
   at: Date;
 }
 
-export interface ChangePayload {
-  systemId: string;
-  environmentId?: string;
-  systemName: string;
-  previousStatus: Status;
-  newStatus?: Status;
-  healthyChecks: number;
-  totalChecks: number;
-  timestamp: string;
-}
+export type ChangePayload = HealthChangePayload;
 
 /** SPEC §4.3: `newStatus` is left out of `system_healthy`, where it is implied. */
 export function changePayload(trigger: ChangeTrigger, change: ViewChange): ChangePayload {

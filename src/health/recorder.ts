@@ -6,7 +6,8 @@ import { effectiveEnvironments } from '../definitions/environments.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { OutboxRelay } from '../events/outbox.ts';
 import type { Logger } from '../kernel/log.ts';
-import { CHECK_FAILED, changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
+import { CHECK_FAILED, RUN_COMPLETED } from '../events/topics.ts';
+import { changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';
 import { sketchKey } from './sketch.ts';
@@ -24,9 +25,6 @@ export interface RunRecord {
   scheduledFor: Date;
   at: Date;
 }
-
-export const RUN_COMPLETED = 'run.completed';
-export const HEALTH_CHANGED = 'health.changed';
 
 const letter: Record<Status, string> = { healthy: 'h', degraded: 'd', unhealthy: 'u' };
 const fromLetter: Record<string, Status> = { h: 'healthy', d: 'degraded', u: 'unhealthy' };

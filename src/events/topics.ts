@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { STATUSES } from '../kernel/status.ts';
+
+/**
+ * Every topic on the event bus, with its payload schema: the one list notifications, automations
+ * and the live stream subscribe to by name. The `healthcheck.*` ids are the trigger ids of SPEC
+ * §4.2 and must not change. Payloads crossing processes (Redis) are parsed against these schemas.
+ */
+
+const Status = z.enum(STATUSES);
+const Timestamp = z.string().meta({ format: 'date-time', description: 'ISO-8601' });
+
+/** SPEC §4.3: one status change of a view (the rollup, or one environment when `environmentId` is set). */
+const HealthChange = z.object({
+  systemId: z.string(),
+  environmentId: z.string().optional(),
+  systemName: z.string(),
+  previousStatus: Status,
+  /** Left out of `system_healthy`, where it is implied. */
+  newStatus: Status.optional(),
+  healthyChecks: z.number(),
+  totalChecks: z.number(),
+  timestamp: Timestamp,
+});
+
+export const TOPICS = {
+  /** A run was stored (a live signal: not durable, superseded by the next run). */
+  'run.completed': z.object({
+    runId: z.string(),
+    systemId: z.string(),
+    configurationId: z.string(),
+    environmentId: z.string().optional(),
+    source: z.string(),
+    status: Status,
+    latencyMs: z.number().nullable(),
+    message: z.string(),
+    timestamp: Timestamp,
+  }),
+  /** SPEC §4.2: every non-healthy run. */
+  'healthcheck.check_failed': z.object({
+    systemId: z.string(),
+    configurationId: z.string(),
+    environmentId: z.string().optional(),
+    status: Status,
+    latencyMs: z.number().optional(),
+    message: z.string(),
+    timestamp: Timestamp,
+  }),
+  /** SPEC §4.2: healthy → degraded or unhealthy (durable, through the outbox). */
+  'healthcheck.system_degraded': HealthChange,
+  /** SPEC §4.2: degraded or unhealthy → healthy (durable, through the outbox). */
+  'healthcheck.system_healthy': HealthChange,
+  /** SPEC §4.2: every status change, after the directional event (durable, through the outbox). */
+  'healthcheck.system_health_changed': HealthChange,
+  /** SPEC §2.4: a run went ahead env-less because the system's environments could not be read. */
+  environment_resolution_failed: z.object({ systemId: z.string(), configurationId: z.string(), error: z.string() }),
+  /** Something that changes what is scheduled was saved: schedulers reconcile at once (SPEC §2.1). */
+  'schedules.changed': z.object({}),
+  /** A job asked for by "run now" finished on some worker: the runs it recorded (none when skipped). */
+  'job.completed': z.object({ requestId: z.string(), runIds: z.array(z.string()) }),
+} as const;
+
+export type Topic = keyof typeof TOPICS;
+export type Payload<T extends Topic> = z.output<(typeof TOPICS)[T]>;
+export type HealthChangePayload = z.output<typeof HealthChange>;
+
+/** One event on the bus. `id` lets consumers drop a redelivery (the outbox is at-least-once). */
+export type BusEvent = { [T in Topic]: { id: string; topic: T; payload: Payload<T> } }[Topic];
+
+export const SYSTEM_DEGRADED = 'healthcheck.system_degraded' satisfies Topic;
+export const SYSTEM_HEALTHY = 'healthcheck.system_healthy' satisfies Topic;
+export const SYSTEM_HEALTH_CHANGED = 'healthcheck.system_health_changed' satisfies Topic;
+export const CHECK_FAILED = 'healthcheck.check_failed' satisfies Topic;
+export const RUN_COMPLETED = 'run.completed' satisfies Topic;
+
+export function isTopic(topic: string): topic is Topic {
+  return Object.hasOwn(TOPICS, topic);
+}
+
+/** An event from another process, checked against its topic's schema; undefined when unknown or malformed. */
+export function parseEvent(raw: unknown): BusEvent | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const { id, topic, payload } = raw as Record<string, unknown>;
+  if (typeof id !== 'string' || typeof topic !== 'string' || !isTopic(topic)) return undefined;
+  const parsed = TOPICS[topic].safeParse(payload);
+  return parsed.success ? ({ id, topic, payload: parsed.data } as BusEvent) : undefined;
+}
