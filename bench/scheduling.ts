@@ -48,7 +48,7 @@ const redisUrl = values['redis-url'];
 // Ticks due this close to the end may legitimately still be on their way to a worker.
 const SETTLE_MS = 2_000;
 
-const log = createLogger('warn');
+const log = createLogger({ level: 'warn', format: 'json' });
 const schedules: Schedule[] = Array.from({ length: count }, () => {
   const id = randomUUID();
   return { id, configurationId: id, systemId: randomUUID(), intervalMs, offsetMs: jitterOffset(id, intervalMs) };

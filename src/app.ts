@@ -3,7 +3,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { Counter, Histogram } from 'prom-client';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -14,7 +13,9 @@ import { createDefinitionValidator, type DefinitionValidator } from './definitio
 import type { EmbeddedPostgres } from './db/embedded.ts';
 import { migrationsApplied, migrationsFolder, openDatabase, type Database } from './db/database.ts';
 import { Executor } from './engine/executor.ts';
+import { engineSignals } from './engine/metrics.ts';
 import { engineRoutes } from './engine/routes.ts';
+import { RunNow, jobHandler } from './engine/run-now.ts';
 import { createScheduler } from './engine/scheduler.ts';
 import { loadSchedules } from './engine/desired-schedules.ts';
 import { createMemoryBus, type EventBus } from './events/bus.ts';
@@ -47,6 +48,7 @@ export interface Services {
   health: HealthService;
   recorder: HealthRecorder;
   executor: Executor;
+  runNow: RunNow;
   relay: OutboxRelay;
   bus: EventBus;
   secrets: SecretsService;
@@ -57,11 +59,6 @@ export interface Services {
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const migrationCount = (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
-
-const SCHEDULES_CHANGED = 'schedules.changed';
-
-/** How many checks one worker process runs at once: checks mostly wait on the network, and a few slow targets must not hold everyone else's ticks back. */
-const WORKER_CONCURRENCY = Number(process.env.VIGIL_WORKER_CONCURRENCY ?? 500);
 
 /** The composition root: the only place that knows every part and wires them together. */
 export async function startApp(settings: Settings, log: Logger, started: { embedded?: EmbeddedPostgres } = {}): Promise<App> {
@@ -76,32 +73,27 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       ? await (await import('./events/redis-bus.ts')).createRedisBus(settings.redisUrl, log, `${settings.redisPrefix}:events`)
       : createMemoryBus();
     stops.push(() => bus.close());
-    const services = createServices(database, bus, log, secretKey);
+    // Every role has the queue: workers consume it, schedulers fill it, API processes enqueue "run now".
+    const queue: CheckQueue = settings.redisUrl
+      ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
+      : createMemoryQueue({ log });
+    stops.unshift(() => queue.close());
+    const services = createServices(database, bus, log, secretKey, queue);
     services.relay.start();
     stops.unshift(() => services.relay.stop());
 
     const runsWorkers = settings.role === 'all' || settings.role === 'worker';
     const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
-    let queue: CheckQueue | undefined;
-    if (runsWorkers || runsScheduler) {
-      queue = settings.redisUrl
-        ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
-        : createMemoryQueue({ log });
-      stops.unshift(() => queue!.close());
+    if (runsWorkers) {
+      queue.work(jobHandler(services.executor, bus), settings.workerConcurrency);
+      log.info({ concurrency: settings.workerConcurrency, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
     }
-    if (queue && runsWorkers) {
-      const executor = services.executor;
-      queue.work(async (job) => {
-        await executor.execute(job);
-      }, WORKER_CONCURRENCY);
-      log.info({ concurrency: WORKER_CONCURRENCY, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
-    }
-    if (queue && runsScheduler) {
+    if (runsScheduler) {
       const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
       scheduler.start();
       // Any process's API announces schedule changes on the bus; the scheduler follows at once.
       const unsubscribe = bus.subscribe((event) => {
-        if (event.topic === SCHEDULES_CHANGED) void scheduler.reconcileNow();
+        if (event.topic === 'schedules.changed') void scheduler.reconcileNow();
       });
       stops.unshift(async () => {
         unsubscribe();
@@ -136,7 +128,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       catalogRoutes(services.catalog),
       checksRoutes(services.checks, services.validateDefinition),
       healthRoutes(services.health),
-      engineRoutes(services.checks, services.executor),
+      engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
     ],
@@ -145,35 +137,11 @@ export function createHttpApp(database: Database, services: Services, log: Logge
 }
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
-export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer): Services {
+export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue): Services {
   const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
   const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
   const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
   const metrics = createMetrics();
-  const environmentResolutionFailed = new Counter({
-    name: 'vigil_environment_resolution_failed_total',
-    help: "Runs that went ahead env-less because the system's environments could not be read",
-    registers: [metrics.registry],
-  });
-  const runsTotal = new Counter({
-    name: 'vigil_runs_total',
-    help: 'Runs recorded, by strategy and status',
-    labelNames: ['strategy', 'status'] as const,
-    registers: [metrics.registry],
-  });
-  const runLatency = new Histogram({
-    name: 'vigil_run_latency_seconds',
-    help: 'How long checks took, by strategy',
-    labelNames: ['strategy'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [metrics.registry],
-  });
-  const schedulingLag = new Histogram({
-    name: 'vigil_scheduling_lag_seconds',
-    help: 'How late check jobs started after their tick was due (includes waiting for a free worker slot)',
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [metrics.registry],
-  });
   const relay = new OutboxRelay(database.pool, bus, log);
   const recorder = new HealthRecorder(database, relay, bus, log);
   const executor = new Executor({
@@ -182,19 +150,9 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     recorder,
     secrets,
     log,
-    signals: {
-      environmentResolutionFailed(info) {
-        environmentResolutionFailed.inc();
-        bus.publish({ id: `${info.systemId}:${info.configurationId}:${Date.now()}`, topic: 'environment_resolution_failed', payload: info }).catch(() => undefined);
-      },
-      jobStarted(lagMs) {
-        schedulingLag.observe(Math.max(0, lagMs) / 1000);
-      },
-      runRecorded(run) {
-        runsTotal.inc({ strategy: run.strategy, status: run.status });
-        if (run.latencyMs !== null) runLatency.observe({ strategy: run.strategy }, run.latencyMs / 1000);
-      },
-    },
+    signals: engineSignals(metrics.registry, (info) => {
+      bus.publish({ id: `${info.systemId}:${info.configurationId}:${Date.now()}`, topic: 'environment_resolution_failed', payload: info }).catch(() => undefined);
+    }),
   });
   /** Best effort: a failure leaves the stored views as they were until the system's next run. */
   const recomputeHealth = (systemIds: string[]) => {
@@ -205,12 +163,13 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   return {
     catalog: new CatalogService(database.db, (systemId) => recomputeHealth([systemId])),
     checks: new ChecksService(database.db, validateDefinition, (systemIds) => {
-      bus.publish({ id: randomUUID(), topic: SCHEDULES_CHANGED, payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+      bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
       recomputeHealth(systemIds);
     }),
     health: new HealthService(database.pool),
     recorder,
     executor,
+    runNow: new RunNow(queue, bus),
     relay,
     bus,
     secrets,

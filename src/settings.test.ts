@@ -11,6 +11,8 @@ describe('loadSettings', () => {
     { name: 'a hex secret key', env: { VIGIL_SECRET_KEY: 'ab'.repeat(32) }, expected: { secretKey: 'ab'.repeat(32) } },
     { name: 'flags win over the environment', flags: { port: '7070', dataDir: '/srv/v' }, env: { PORT: '9090', VIGIL_DATA_DIR: '/var/lib/vigil' }, expected: { port: 7070, dataDir: '/srv/v' } },
     { name: 'an empty DATABASE_URL means the embedded server', env: { DATABASE_URL: '' }, expected: { databaseUrl: undefined } },
+    { name: 'worker concurrency, body limit and log settings from the environment', env: { VIGIL_WORKER_CONCURRENCY: '64', VIGIL_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'debug', VIGIL_LOG_FORMAT: 'json' }, expected: { workerConcurrency: 64, maxBodyBytes: 4096, logLevel: 'debug', logFormat: 'json' } },
+    { name: 'defaults: 500 checks at once, 1 MiB bodies, info', env: {}, expected: { workerConcurrency: 500, maxBodyBytes: 1_048_576, logLevel: 'info' } },
     { name: 'a split role with both services', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', REDIS_URL: 'redis://r:6379', VIGIL_SECRET_KEY: KEY }, expected: { role: 'worker', redisUrl: 'redis://r:6379', redisPrefix: 'vigil' } },
   ];
   for (const row of rows) it(row.name, () => expect(loadSettings(row.flags, row.env)).toMatchObject(row.expected));
@@ -22,6 +24,10 @@ describe('loadSettings', () => {
     { name: 'a split role without Redis', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', VIGIL_SECRET_KEY: KEY }, field: '--role' },
     { name: 'DATABASE_URL without a secret key', env: { DATABASE_URL: 'postgres://db/v' }, field: 'VIGIL_SECRET_KEY' },
     { name: 'a secret key that is not 32 bytes', env: { VIGIL_SECRET_KEY: 'c2hvcnQ=' }, field: 'VIGIL_SECRET_KEY' },
+    { name: 'a worker concurrency that is not a number', env: { VIGIL_WORKER_CONCURRENCY: 'lots' }, field: 'VIGIL_WORKER_CONCURRENCY' },
+    { name: 'a zero worker concurrency', env: { VIGIL_WORKER_CONCURRENCY: '0' }, field: 'VIGIL_WORKER_CONCURRENCY' },
+    { name: 'an unknown log level', env: { LOG_LEVEL: 'loud' }, field: 'LOG_LEVEL' },
+    { name: 'a tiny body limit', env: { VIGIL_MAX_BODY_BYTES: '10' }, field: 'VIGIL_MAX_BODY_BYTES' },
     { name: 'a split role on the embedded database', flags: { role: 'api' }, env: { REDIS_URL: 'redis://r' }, field: '--role' },
   ];
   for (const row of errors) {

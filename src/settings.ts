@@ -15,6 +15,12 @@ const settingsSchema = z.object({
   /** Key prefix in Redis, so several Vigil installations (or test runs) can share one server. */
   redisPrefix: z.string().regex(/^[\w.-]+$/, 'expected letters, digits, _ . or -'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** `pretty` lines for a person at a terminal, `json` lines for log shippers. */
+  logFormat: z.enum(['pretty', 'json']),
+  /** How many checks one worker process runs at once: checks mostly wait on the network, and a few slow targets must not hold everyone else's ticks back. */
+  workerConcurrency: z.coerce.number().int('expected a whole number').min(1, 'expected at least 1').max(10_000, 'expected at most 10000'),
+  /** Largest request body the API accepts, in bytes. */
+  maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
   secretKey: z
     .string()
@@ -54,11 +60,14 @@ const fieldSources: Record<keyof Settings, string> = {
   redisUrl: 'REDIS_URL',
   redisPrefix: 'VIGIL_REDIS_PREFIX',
   logLevel: 'LOG_LEVEL',
+  logFormat: 'VIGIL_LOG_FORMAT',
+  workerConcurrency: 'VIGIL_WORKER_CONCURRENCY',
+  maxBodyBytes: 'VIGIL_MAX_BODY_BYTES',
   secretKey: 'VIGIL_SECRET_KEY',
 };
 
 /** Flags win over environment variables, which win over defaults. Pure: the environment is passed in. */
-export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env, terminal = Boolean(process.stdout.isTTY)): Settings {
   const raw = {
     role: flags.role ?? 'all',
     host: flags.host ?? env.VIGIL_HOST ?? '127.0.0.1',
@@ -68,6 +77,9 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.VIGIL_REDIS_PREFIX ?? 'vigil',
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: env.VIGIL_LOG_FORMAT ?? (terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json'),
+    workerConcurrency: env.VIGIL_WORKER_CONCURRENCY ?? 500,
+    maxBodyBytes: env.VIGIL_MAX_BODY_BYTES ?? 1024 * 1024,
     secretKey: env.VIGIL_SECRET_KEY || undefined,
   };
   const parsed = settingsSchema

@@ -21,9 +21,16 @@ program
   .option('--port <port>', 'port to listen on (default 8080, or PORT; 0 picks a free one)')
   .option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its files (default ./data, or VIGIL_DATA_DIR)')
   .action(async (flags: { role?: string; host?: string; port?: string; dataDir?: string }) => {
-    const log = createLogger();
+    let settings;
     try {
-      const settings = loadSettings(flags);
+      settings = loadSettings(flags);
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      console.error(`vigil: ${error.message}`);
+      process.exit(64);
+    }
+    const log = createLogger({ level: settings.logLevel, format: settings.logFormat });
+    try {
       // The embedded PostgreSQL starts in its own process while the rest of Vigil loads in this one.
       const embedded = settings.databaseUrl ? undefined : new EmbeddedPostgres({ dataDir: settings.dataDir, log });
       const [loading, starting] = await Promise.allSettled([import('../app.ts'), embedded?.start()]);
@@ -52,16 +59,16 @@ program
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     } catch (error) {
-      if (error instanceof SettingsError || error instanceof EmbeddedPostgresError) {
+      if (error instanceof EmbeddedPostgresError) {
         log.flush?.();
         console.error(`vigil: ${error.message}`);
-        process.exit(error instanceof SettingsError ? 64 : 1);
+        process.exit(1);
       }
       throw error;
     }
   });
 
 registerCheckCommand(program);
-registerSecretsCommand(program, () => createLogger());
+registerSecretsCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
 
 await program.parseAsync(process.argv);

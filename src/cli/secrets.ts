@@ -7,7 +7,7 @@ import type { Logger } from '../kernel/log.ts';
 import { SecretCipher } from '../secrets/cipher.ts';
 import { KEY_FILE, generateSecretKeyText, loadSecretKey, parseSecretKey } from '../secrets/key.ts';
 import { rotateSecretKey } from '../secrets/rotate.ts';
-import { loadSettings } from '../settings.ts';
+import { loadSettings, type Settings } from '../settings.ts';
 
 /**
  * `vigil secrets rotate-key`: re-encrypts every stored secret under a new key, in one transaction.
@@ -21,7 +21,7 @@ interface RotateFlags {
   dataDir?: string;
 }
 
-export function registerSecretsCommand(program: Command, log: () => Logger): Command {
+export function registerSecretsCommand(program: Command, log: (settings: Settings) => Logger): Command {
   const secrets = program.command('secrets').description('manage the encrypted secret store');
   secrets
     .command('rotate-key')
@@ -34,7 +34,7 @@ export function registerSecretsCommand(program: Command, log: () => Logger): Com
     .option('--data-dir <dir>', 'the data directory (default ./data, or VIGIL_DATA_DIR)')
     .action(async (flags: RotateFlags) => {
       try {
-        console.log((await rotateKey(flags, log())).join('\n'));
+        console.log((await rotateKey(flags, log)).join('\n'));
       } catch (error) {
         // Every error here names a file, a setting or a secret, never a key or a value.
         console.error(`vigil secrets rotate-key: ${(error as Error).message}`);
@@ -44,8 +44,9 @@ export function registerSecretsCommand(program: Command, log: () => Logger): Com
   return secrets;
 }
 
-export async function rotateKey(flags: RotateFlags, log: Logger): Promise<string[]> {
+export async function rotateKey(flags: RotateFlags, logFor: (settings: Settings) => Logger): Promise<string[]> {
   const settings = loadSettings(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir });
+  const log = logFor(settings);
   const embedded = settings.databaseUrl === undefined;
   if (embedded) refuseWhileRunning(settings.dataDir);
   const current = new SecretCipher(await loadSecretKey(settings, log, { create: false }));

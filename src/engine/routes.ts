@@ -1,25 +1,44 @@
 import { createRoute } from '@hono/zod-openapi';
+import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../api/openapi.ts';
+import { ErrorBody } from '../api/openapi.ts';
+import { errorBody } from '../api/server.ts';
 import type { ChecksService } from '../checks/service.ts';
 import { Run } from '../health/routes.ts';
-import { runView } from '../health/service.ts';
-import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../api/openapi.ts';
-import type { Executor } from './executor.ts';
+import type { HealthService } from '../health/service.ts';
+import { DEFAULT_TIMEOUT_MS } from '../strategies/common.ts';
+import type { RunNow } from './run-now.ts';
+
+/** How long "run now" waits for a worker beyond the check's own timeout (a queue backlog, a busy worker). */
+const RUN_NOW_GRACE_MS = 30_000;
 
 const runNow = createRoute({
   method: 'post',
   path: '/assignments/{id}/run',
   tags: ['Assignments'],
   summary: 'Run an assignment now, once per effective environment, and return the recorded runs',
+  description:
+    'The run is queued ahead of scheduled ticks and executed by a worker (never by the API process); ' +
+    "the answer waits for it, at most 30 s plus the configuration's timeout.",
   request: { params: IdParam },
-  responses: { 200: jsonResponse(z.object({ items: z.array(Run) }), 'The runs it recorded (none if the configuration is paused or disabled)'), 404: errorResponses[404] },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(Run) }), 'The runs it recorded (none if the configuration is paused or disabled)'),
+    404: errorResponses[404],
+    504: { description: 'No worker finished the run in time; it stays queued and its runs will be listed by GET /runs', content: { 'application/json': { schema: ErrorBody } } },
+  },
 });
 
-export function engineRoutes(checks: ChecksService, executor: Executor) {
+export function engineRoutes(checks: ChecksService, health: HealthService, runs: RunNow) {
   const router = createRouter();
   router.openapi(runNow, async (c) => {
     const assignment = await checks.getAssignment(c.req.valid('param').id);
-    const runs = await executor.execute({ configurationId: assignment.configurationId, systemId: assignment.systemId, scheduledFor: Date.now() });
-    return c.json({ items: runs.map(runView) }, 200);
+    const configuration = await checks.getConfiguration(assignment.configurationId);
+    const timeout = typeof configuration.config.timeout === 'number' ? configuration.config.timeout : DEFAULT_TIMEOUT_MS;
+    const waitMs = RUN_NOW_GRACE_MS + timeout;
+    const runIds = await runs.run({ configurationId: assignment.configurationId, systemId: assignment.systemId }, waitMs);
+    if (!runIds) {
+      return c.json(errorBody('run_timeout', `No worker finished the run within ${Math.round(waitMs / 1000)}s; it stays queued and its runs will appear in GET /api/v1/runs`), 504);
+    }
+    return c.json({ items: await health.runsByIds(runIds) }, 200);
   });
   return router;
 }

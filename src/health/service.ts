@@ -70,6 +70,18 @@ export class HealthService {
     return toPage(rows, page, (r) => r.id, toRun);
   }
 
+  /** The given runs, in the order asked (missing ids are left out). */
+  async runsByIds(ids: string[]): Promise<Run[]> {
+    if (!ids.length) return [];
+    const { rows } = await this.pool.query<RunRow>(
+      `SELECT id, system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at
+         FROM runs WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, toRun(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
   async listTransitions(page: PageRequest, filter: Omit<RunFilter, 'status'> & { rollup?: boolean }): Promise<Page<Transition>> {
     const { where, params } = conditions(filter, { systemId: 'system_id', configurationId: 'configuration_id', environmentId: 'environment_id' });
     if (filter.rollup) where.push('environment_id IS NULL');
@@ -221,11 +233,6 @@ interface TransitionRow {
   from_status: Status | null;
   to_status: Status;
   transitioned_at: Date;
-}
-
-/** A run just recorded (times as dates) as the API shows it. */
-export function runView({ at, scheduledFor, ...run }: RunRecord & { id: string }): Run {
-  return { ...run, scheduledFor: scheduledFor.toISOString(), createdAt: at.toISOString() };
 }
 
 function toRun(r: RunRow): Run {

@@ -47,7 +47,7 @@ interface TickData {
   systemId: string;
 }
 
-type RunNowData = TickData & { scheduledFor: number };
+type RunNowData = TickData & { scheduledFor: number; requestId?: string };
 
 const TICK_JOB = 'check';
 const RUN_NOW_JOB = 'run-now';
@@ -111,7 +111,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
     },
 
     async enqueue(job) {
-      await queue.add(RUN_NOW_JOB, { configurationId: job.configurationId, systemId: job.systemId, scheduledFor: job.scheduledFor });
+      const data: RunNowData = { configurationId: job.configurationId, systemId: job.systemId, scheduledFor: job.scheduledFor };
+      if (job.requestId) data.requestId = job.requestId;
+      // Any priority puts the job ahead of the unprioritised ticks; a person is waiting for it.
+      await queue.add(RUN_NOW_JOB, data, { priority: 1 });
     },
 
     work(handler, concurrency) {
@@ -144,7 +147,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
 /** The job as the executor sees it; for a tick, scheduledFor is the due time carried by its id. */
 export function checkJobOf(job: Pick<Job<TickData | RunNowData>, 'id' | 'data' | 'repeatJobKey' | 'timestamp'>): CheckJob {
   const { configurationId, systemId } = job.data;
-  if ('scheduledFor' in job.data) return { configurationId, systemId, scheduledFor: job.data.scheduledFor };
+  if ('scheduledFor' in job.data) {
+    const { scheduledFor, requestId } = job.data;
+    return { configurationId, systemId, scheduledFor, ...(requestId ? { requestId } : {}) };
+  }
   return { configurationId, systemId, scheduledFor: tickDueTime(job) ?? job.timestamp };
 }
 

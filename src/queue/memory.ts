@@ -60,6 +60,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const live = new Map<string, LiveSchedule>();
   const fifo: QueuedJob[] = [];
   let fifoHead = 0;
+  /** Run-now jobs: a person is waiting for them, so they go ahead of the ticks. */
+  const urgent: CheckJob[] = [];
   const inFlight = new Set<Promise<void>>();
   let handler: JobHandler | undefined;
   let concurrency = 0;
@@ -100,6 +102,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   }
 
   function drain(): void {
+    while (handler && inFlight.size < concurrency && urgent.length) start(handler, urgent.shift()!);
     while (handler && inFlight.size < concurrency && fifoHead < fifo.length) {
       const item = fifo[fifoHead]!;
       fifoHead += 1;
@@ -178,7 +181,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
 
     async enqueue(job) {
       assertOpen('enqueue');
-      fifo.push({ job });
+      urgent.push(job);
       drain();
     },
 
@@ -196,8 +199,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       closed = true;
       for (const entry of live.values()) stopTimer(entry);
       live.clear();
-      const dropped = fifo.length - fifoHead;
+      const dropped = fifo.length - fifoHead + urgent.length;
       fifo.length = 0;
+      urgent.length = 0;
       fifoHead = 0;
       if (dropped > 0) log.info({ dropped }, 'queued jobs dropped on close (the next start schedules them again)');
 
@@ -211,7 +215,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     },
 
     stats() {
-      return { ...counts, queued: fifo.length - fifoHead, running: inFlight.size, schedules: live.size };
+      return { ...counts, queued: fifo.length - fifoHead + urgent.length, running: inFlight.size, schedules: live.size };
     },
   };
 }

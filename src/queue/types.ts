@@ -9,6 +9,8 @@ export interface CheckJob {
   systemId: string;
   /** When the tick was due (ms since epoch); `Date.now()` for a run-now job. Lag = start − this. */
   scheduledFor: number;
+  /** Set on a run-now job: whoever asked waits for the `job.completed` event with this id. */
+  requestId?: string;
 }
 
 /** One live schedule: an enabled assignment of an enabled, unpaused configuration (SPEC §2.1). */
@@ -32,7 +34,7 @@ export interface CheckQueue {
    * one is invalid (see `invalidScheduleReason`), changing nothing; the scheduler filters them out.
    */
   sync(schedules: Schedule[]): Promise<void>;
-  /** Enqueues one job to run as soon as a worker is free (run now). */
+  /** Enqueues one job to run as soon as a worker is free (run now), ahead of scheduled ticks. */
   enqueue(job: CheckJob): Promise<void>;
   /** Starts consuming jobs with at most `concurrency` at a time. Call once per worker process. */
   work(handler: JobHandler, concurrency: number): void;

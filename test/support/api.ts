@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createHttpApp, createServices, type Services } from '../../src/app.ts';
+import { jobHandler } from '../../src/engine/run-now.ts';
 import { createMemoryBus } from '../../src/events/bus.ts';
+import { createMemoryQueue } from '../../src/queue/memory.ts';
 import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/kernel/log.ts';
 import { createTestDatabase } from './database.ts';
@@ -16,8 +18,12 @@ export interface TestApi {
 
 export async function createTestApi(): Promise<TestApi> {
   const database = await createTestDatabase();
+  const bus = createMemoryBus();
+  // Run-now goes through a queue and a worker, as in production (never executed by the API itself).
+  const queue = createMemoryQueue();
   // A fresh key per file: nothing a test stores is readable under another file's key.
-  const services = createServices(database, createMemoryBus(), silentLogger(), randomBytes(32));
+  const services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
+  queue.work(jobHandler(services.executor, bus), 50);
   const app = createHttpApp(database, services, silentLogger());
   return {
     app,
@@ -39,6 +45,9 @@ export async function createTestApi(): Promise<TestApi> {
       }
       return { status: response.status, body: parsed };
     },
-    close: () => database.close(),
+    async close() {
+      await queue.close();
+      await database.close();
+    },
   };
 }
