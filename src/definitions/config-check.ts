@@ -1,3 +1,4 @@
+import type { CollectorConfigBase } from '../strategies/types.ts';
 import { upgradeConfig, validateConfig, type ConfigIssue, type VersionedSchema } from '../strategies/versioned.ts';
 import { isTemplatable, secretOf, templatedStrings, variableProblem, variablesIn } from './templating.ts';
 
@@ -55,11 +56,9 @@ export function checkConfig<T>(vs: VersionedSchema<T>, templatable: readonly str
   return { ok: true, config: validated.config, secrets: [...secrets] };
 }
 
-/** A config's `secretEnv` (environment variable → secret name), `{}` when it has none. */
+/** A strategy or collector config's `secretEnv` (environment variable → secret name, SPEC §2.7), `{}` when it has none. */
 export function secretEnvOf(config: unknown): Record<string, string> {
-  const secretEnv = (config as { secretEnv?: unknown } | null)?.secretEnv;
-  if (secretEnv === null || typeof secretEnv !== 'object') return {};
-  return Object.fromEntries(Object.entries(secretEnv).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return (config as CollectorConfigBase | null)?.secretEnv ?? {};
 }
 
 function missingSecret(name: string): string {

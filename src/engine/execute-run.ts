@@ -2,7 +2,7 @@ import { evaluateAssertion } from '../assertions/evaluate.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { DEFAULT_TIMEOUT_MS } from '../strategies/common.ts';
 import { CollectorError } from '../strategies/types.ts';
-import type { AnyStrategy, RunContext } from '../strategies/types.ts';
+import type { AnyStrategy, RunContext, StrategyConfigBase } from '../strategies/types.ts';
 import type { PlannedCollector } from '../definitions/plan.ts';
 import { maskSecrets, secretValuesAt } from '../definitions/mask.ts';
 import { decideVerdict } from './verdict.ts';
@@ -149,9 +149,9 @@ async function runCollector(
   return result;
 }
 
+/** Every strategy config carries its timeout (the contract's StrategyConfigBase); the default covers a config built by hand. */
 function configuredTimeout(config: unknown): number {
-  const timeout = (config as { timeout?: unknown } | null)?.timeout;
-  return typeof timeout === 'number' ? timeout : DEFAULT_TIMEOUT_MS;
+  return (config as Partial<StrategyConfigBase> | null)?.timeout ?? DEFAULT_TIMEOUT_MS;
 }
 
 function errorMessage(error: unknown): string {

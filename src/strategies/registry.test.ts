@@ -22,6 +22,11 @@ describe('strategy registry', () => {
     expect(() => buildStrategyRegistry([broken])).toThrow(/strategy "broken": broken config migration chain/);
   });
 
+  it('refuses a strategy whose config has no timeout, naming it', () => {
+    const unbounded = { ...base, id: 'unbounded', config: { version: 1, schema: z.strictObject({ host: z.string() }), migrations: [] } };
+    expect(() => buildStrategyRegistry([unbounded])).toThrow(/strategy "unbounded": its config must declare "timeout"/);
+  });
+
   it('refuses a path both secret and templatable', () => {
     const leaky = defineStrategy({ ...base, id: 'leaky', secret: ['headers.authorization'], templatable: ['url', 'headers.*'] });
     expect(() => buildStrategyRegistry([leaky])).toThrow(/strategy "leaky": config path "headers.authorization" is marked both secret and templatable/);

@@ -32,6 +32,7 @@ export function buildStrategyRegistry(definitions: AnyStrategy[]): StrategyRegis
   for (const strategy of definitions) {
     if (strategies.has(strategy.id)) throw new Error(`Strategy "${strategy.id}" is registered twice`);
     assertMigrationChain(`strategy "${strategy.id}"`, strategy.config);
+    assertDeclaresTimeout(strategy);
     assertNoSecretTemplating(`strategy "${strategy.id}"`, strategy.secret, strategy.templatable);
     for (const collector of strategy.collectors) {
       if (collectors.has(collector.id)) throw new Error(`Collector "${collector.id}" is registered twice`);
@@ -49,6 +50,14 @@ export function buildStrategyRegistry(definitions: AnyStrategy[]): StrategyRegis
     listStrategies: () => [...strategies.values()],
     getCollector: (id) => collectors.get(id),
   };
+}
+
+/** The engine bounds every run by the config's `timeout` (SPEC §2.8): a strategy must declare it. */
+function assertDeclaresTimeout(strategy: AnyStrategy): void {
+  const shape = (strategy.config.schema as { shape?: Record<string, unknown> }).shape;
+  if (!shape || !('timeout' in shape)) {
+    throw new Error(`strategy "${strategy.id}": its config must declare "timeout" (use timeoutField), which bounds every run`);
+  }
 }
 
 /** Rendering a secret through a template would print it into URLs and logs. */

@@ -9,6 +9,21 @@ import type { FieldSpecs } from '../assertions/types.ts';
  * registry list.
  */
 
+/**
+ * What the engine itself reads from a strategy config, whatever the strategy: the run's hard
+ * timeout in ms (SPEC §2.8; `timeoutField` from common.ts) and, for strategies that hand secrets
+ * to their default collector as environment variables, `secretEnv` (SPEC §2.7; `secretEnvField`).
+ */
+export interface StrategyConfigBase {
+  timeout: number;
+  secretEnv?: Record<string, string>;
+}
+
+/** What the engine reads from a collector config: its own `secretEnv`, when it takes secrets (`secretEnvField`). */
+export interface CollectorConfigBase {
+  secretEnv?: Record<string, string>;
+}
+
 /** Read-only facts about the run a collector is part of (SPEC §2.6). */
 export interface RunContext {
   check: { id: string; name: string; intervalSeconds: number };
@@ -28,7 +43,7 @@ export interface CollectContext extends ConnectContext {
   env: Record<string, string>;
 }
 
-export interface CollectorDefinition<Config = unknown, Client = unknown> {
+export interface CollectorDefinition<Config = CollectorConfigBase, Client = unknown> {
   /** Globally unique, `<strategy>.<measurement>`, e.g. `http.request`. */
   id: string;
   title: string;
@@ -47,7 +62,7 @@ export interface TargetSyntax {
   toConfig(target: string): Record<string, unknown>;
 }
 
-export interface StrategyDefinition<Config = unknown, Client = unknown> {
+export interface StrategyDefinition<Config extends StrategyConfigBase = StrategyConfigBase, Client = unknown> {
   id: string;
   title: string;
   config: VersionedSchema<Config>;
@@ -93,7 +108,7 @@ export class CollectorError extends Error {
 }
 
 /** Lets each strategy file infer its Config and Client types once. */
-export function defineStrategy<Config, Client>(definition: StrategyDefinition<Config, Client>): StrategyDefinition<Config, Client> {
+export function defineStrategy<Config extends StrategyConfigBase, Client>(definition: StrategyDefinition<Config, Client>): StrategyDefinition<Config, Client> {
   return definition;
 }
 
