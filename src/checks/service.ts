@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { environments, systems } from '../catalog/schema.ts';
+import { missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
@@ -152,9 +152,9 @@ export class ChecksService {
     return this.db
       .transaction(async (tx) => {
         const missing = [
-          ...(await missingReferences(tx, systems, [input.systemId], 'systemId', 'system')),
+          ...(await missingSystems(tx, [input.systemId], 'systemId')),
           ...(await missingReferences(tx, configurations, [input.configurationId], 'configurationId', 'configuration')),
-          ...(await missingReferences(tx, environments, input.environmentIds ?? [], 'environmentIds', 'environment')),
+          ...(await missingEnvironments(tx, input.environmentIds ?? [], 'environmentIds')),
         ];
         if (missing.length) throw new ValidationError(missing);
         const [row] = await tx.insert(assignments).values(input).returning();
@@ -165,7 +165,7 @@ export class ChecksService {
 
   async updateAssignment(id: string, patch: AssignmentPatch): Promise<Assignment> {
     return this.db.transaction(async (tx) => {
-      const missing = await missingReferences(tx, environments, patch.environmentIds ?? [], 'environmentIds', 'environment');
+      const missing = await missingEnvironments(tx, patch.environmentIds ?? [], 'environmentIds');
       if (missing.length) throw new ValidationError(missing);
       const [row] = await tx
         .update(assignments)

@@ -1,5 +1,4 @@
-import type { Assertion } from '../assertions/types.ts';
-import type { StoredCollector } from '../definitions/validation.ts';
+import { readDefinition, readJobState, type JobState } from '../checks/read.ts';
 import type { Database } from '../db/database.ts';
 import type { RunRecord } from '../health/recorder.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -35,59 +34,10 @@ export interface ExecutorSignals {
   runRecorded(run: { strategy: string; status: RunRecord['status']; latencyMs: number | null }): void;
 }
 
-interface JobRow {
-  configuration_id: string;
-  name: string;
-  strategy: string;
-  interval_seconds: number;
-  configuration_enabled: boolean;
-  paused: boolean;
-  updated_at: Date;
-  assignment_enabled: boolean;
-  environment_ids: string[] | null;
-  system_name: string | null;
-  /** The system's environments in its order; null when the assignment runs env-less ([]), or unread. */
-  environments: EnvironmentRow[] | null;
-}
-
 /** A job whose configuration has been read: its strategy labels the run's metrics. */
 type StrategyJob = CheckJob & { strategy: string };
 
-interface DefinitionRow {
-  config: Record<string, unknown>;
-  assertions: Assertion[];
-  collectors: StoredCollector[];
-}
-
-/** The job's query, with or without the system's environments (SPEC §2.4 fail-open path). */
-function loadJobQuery(withEnvironments: boolean): string {
-  const environments = withEnvironments
-    ? `CASE WHEN a.environment_ids IS NULL OR jsonb_array_length(a.environment_ids) > 0 THEN (
-         SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name, 'fields', e.fields) ORDER BY se.position), '[]')
-           FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = a.system_id)
-       END`
-    : 'NULL';
-  return `
-  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
-         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, s.name AS system_name, ${environments} AS environments
-    FROM assignments a
-    JOIN configurations c ON c.id = a.configuration_id
-    LEFT JOIN systems s ON s.id = a.system_id
-   WHERE a.configuration_id = $1 AND a.system_id = $2`;
-}
-
-/**
- * One round trip per job: the configuration's state (not its definition, which is planned once per
- * version) and the system's environments. Named, so PostgreSQL plans it once per connection.
- */
-const LOAD_JOB = loadJobQuery(true);
-const LOAD_JOB_WITHOUT_ENVIRONMENTS = loadJobQuery(false);
-
-interface EnvironmentRow {
-  id: string;
-  name: string;
-  fields: Record<string, unknown>;
-}
+type EnvironmentRow = NonNullable<JobState['environments']>[number];
 
 const PLAN_CACHE_LIMIT = 10_000;
 
@@ -159,7 +109,7 @@ export class Executor {
     return runs;
   }
 
-  private async runOne(job: StrategyJob, row: JobRow, plan: DefinitionPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
+  private async runOne(job: StrategyJob, row: JobState, plan: DefinitionPlan, environment: EnvironmentRow | null): Promise<ExecutedRun | undefined> {
     const run: RunContext = {
       check: { id: row.configuration_id, name: row.name || row.configuration_id, intervalSeconds: row.interval_seconds },
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
@@ -213,38 +163,34 @@ export class Executor {
     return { id, ...run };
   }
 
-  private async load(job: CheckJob): Promise<JobRow | undefined> {
-    const values = [job.configurationId, job.systemId];
+  private async load(job: CheckJob): Promise<JobState | undefined> {
+    const { pool } = this.deps.database;
     try {
-      const { rows } = await this.deps.database.pool.query<JobRow>({ name: 'vigil.load-job', text: LOAD_JOB, values });
-      return rows[0];
+      return await readJobState(pool, job.configurationId, job.systemId);
     } catch (error) {
       // SPEC §2.4: environments that cannot be read mean one env-less run (fail open), said loudly.
-      const { rows } = await this.deps.database.pool.query<JobRow>({ name: 'vigil.load-job-envless', text: LOAD_JOB_WITHOUT_ENVIRONMENTS, values });
-      if (rows[0]) {
+      const row = await readJobState(pool, job.configurationId, job.systemId, false);
+      if (row) {
         this.deps.log.warn({ err: error, ...job }, 'Could not read the system’s environments; running env-less');
         this.deps.signals.environmentResolutionFailed({ systemId: job.systemId, configurationId: job.configurationId, error: (error as Error).message });
       }
-      return rows[0];
+      return row;
     }
   }
 
   /** SPEC §2.4, re-read every run (with the job): the effective environments, in the system's order. */
-  private environments(row: JobRow): EnvironmentRow[] {
+  private environments(row: JobState): EnvironmentRow[] {
     if (!row.environments) return [];
     const wanted = new Set(effectiveEnvironments(row.environment_ids, row.environments.map((e) => e.id)));
     return row.environments.filter((e) => wanted.has(e.id));
   }
 
   /** Configs are migrated and validated once per configuration version, not once per run. */
-  private async plan(row: JobRow): Promise<ReturnType<typeof planDefinition>> {
+  private async plan(row: JobState): Promise<ReturnType<typeof planDefinition>> {
     const key = `${row.configuration_id}:${row.updated_at.toISOString()}`;
     let planned = this.plans.get(key);
     if (!planned) {
-      const { rows } = await this.deps.database.pool.query<DefinitionRow>('SELECT config, assertions, collectors FROM configurations WHERE id = $1', [
-        row.configuration_id,
-      ]);
-      const definition = rows[0] ?? { config: {}, assertions: [], collectors: [] };
+      const definition = (await readDefinition(this.deps.database.pool, row.configuration_id)) ?? { config: {}, assertions: [], collectors: [] };
       if (this.plans.size >= PLAN_CACHE_LIMIT) this.plans.clear();
       planned = planDefinition(this.deps.strategies, { strategy: row.strategy, ...definition });
       this.plans.set(key, planned);

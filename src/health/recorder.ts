@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { membershipIdsSql, systemNameSql } from '../catalog/read.ts';
+import { enabledChecksSql, thresholdsSql } from '../checks/read.ts';
 import type { StateThresholds } from '../checks/model.ts';
 import type { Database } from '../db/database.ts';
 import { withXactLock } from '../db/locks.ts';
@@ -78,7 +80,7 @@ export class HealthRecorder {
    */
   async recomputeSystem(systemId: string): Promise<void> {
     const { rows } = await this.database.pool.query<{ id: string }>(
-      `SELECT environment_id::text AS id FROM system_environments WHERE system_id = $1
+      `SELECT value AS id FROM json_array_elements_text(${membershipIdsSql('$1')})
        UNION SELECT environment_id FROM health_states WHERE system_id = $1 AND environment_id IS NOT NULL`,
       [systemId],
     );
@@ -161,7 +163,7 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<Inserte
          last_run_at = greatest(s.last_run_at, excluded.last_run_at)
      )
      SELECT run.id, (SELECT recent FROM previous) AS previous,
-            (SELECT state_thresholds FROM assignments WHERE system_id = $1 AND configuration_id = $2) AS thresholds,
+            ${thresholdsSql('$1', '$2')} AS thresholds,
             EXISTS (SELECT 1 FROM health_states WHERE entity_id = $14) AS view_exists
        FROM run`,
     values: [
@@ -223,15 +225,12 @@ async function loadSnapshot(client: pg.PoolClient, systemId: string, view: strin
   const { rows } = await client.query<Snapshot>({
     name: 'vigil.snapshot',
     text: `SELECT
-       (SELECT name FROM systems WHERE id = $1) AS system_name,
-       (SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id, 'environmentIds', a.environment_ids,
-                                                   'thresholds', a.state_thresholds)), '[]')
-          FROM assignments a JOIN configurations c ON c.id = a.configuration_id
-         WHERE a.system_id = $1 AND a.enabled AND c.enabled AND NOT c.paused) AS checks,
+       ${systemNameSql('$1')} AS system_name,
+       ${enabledChecksSql('$1')} AS checks,
        (SELECT coalesce(json_agg(json_build_object('configurationId', configuration_id, 'environmentId', environment_id,
                                                    'source', source, 'recent', recent)), '[]')
           FROM stream_states WHERE system_id = $1) AS streams,
-       (SELECT coalesce(json_agg(environment_id ORDER BY position), '[]') FROM system_environments WHERE system_id = $1) AS membership,
+       ${membershipIdsSql('$1')} AS membership,
        (SELECT json_build_object('status', status, 'healthyChecks', healthy_checks, 'totalChecks', total_checks, 'since', since)
           FROM health_states WHERE entity_id = $2) AS stored`,
     values: [systemId, view],

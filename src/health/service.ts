@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { membershipSql, systemExistsSql } from '../catalog/read.ts';
+import { enabledChecksSql } from '../checks/read.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError } from '../kernel/errors.ts';
 import { worst, type Status } from './evaluate.ts';
@@ -118,15 +120,11 @@ export class HealthService {
     if (!systemIds.length) return [];
     const { rows } = await this.pool.query<HealthRow>(
       `SELECT s.id,
-         (SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id, 'name', c.name,
-                   'environmentIds', a.environment_ids, 'thresholds', a.state_thresholds) ORDER BY lower(c.name)), '[]')
-            FROM assignments a JOIN configurations c ON c.id = a.configuration_id
-           WHERE a.system_id = s.id AND a.enabled AND c.enabled AND NOT c.paused) AS checks,
+         ${enabledChecksSql('s.id', { names: true })} AS checks,
          (SELECT coalesce(json_agg(json_build_object('configurationId', configuration_id, 'environmentId', environment_id,
                    'source', source, 'recent', recent, 'lastRunAt', last_run_at)), '[]')
             FROM stream_states WHERE system_id = s.id) AS streams,
-         (SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name) ORDER BY se.position), '[]')
-            FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = s.id) AS membership,
+         ${membershipSql('s.id')} AS membership,
          (SELECT coalesce(json_agg(json_build_object('environmentId', environment_id, 'status', status, 'healthyChecks', healthy_checks,
                    'totalChecks', total_checks, 'since', since)), '[]')
             FROM health_states WHERE system_id = s.id) AS views,
@@ -138,7 +136,7 @@ export class HealthService {
             FROM run_hourly h WHERE h.system_id = s.id AND h.hour > $2::timestamptz - interval '24 hours') AS day,
          (SELECT json_build_object('latencyMs', r.latency_ms, 'at', r.created_at) FROM runs r
            WHERE r.system_id = s.id ORDER BY r.created_at DESC LIMIT 1) AS last_run
-       FROM systems s WHERE s.id = ANY($1::uuid[])`,
+       FROM unnest($1::uuid[]) AS s(id) WHERE ${systemExistsSql('s.id')}`,
       [systemIds, now, TRANSITION_WINDOW_MINUTES],
     );
     const byId = new Map(rows.map((row) => [row.id, toSystemHealth(row, now)]));

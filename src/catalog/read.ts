@@ -1,0 +1,44 @@
+import type { ErrorDetail } from '../kernel/errors.ts';
+import type { Db } from '../db/database.ts';
+import { missingReferences } from '../db/references.ts';
+import { environments, systems } from './schema.ts';
+
+/**
+ * The catalog's tables as other domains may read them. The hot paths (a job's load, a view's
+ * evaluation, the health of many systems) read several domains in one round trip, so the catalog
+ * hands out SQL subqueries over its own tables, each keyed by an SQL expression for the system id
+ * (`$1`, `s.id`); the composing query stays one statement and every table keeps one owner.
+ * read.test.ts runs each against the migrated schema, so a renamed column fails there.
+ */
+
+/** The system's name, or NULL when it does not exist. */
+export function systemNameSql(systemId: string): string {
+  return `(SELECT name FROM systems WHERE id = ${systemId})`;
+}
+
+/** Whether the system exists. */
+export function systemExistsSql(systemId: string): string {
+  return `EXISTS (SELECT 1 FROM systems WHERE id = ${systemId})`;
+}
+
+/** The system's environment ids in its order, as a JSON array (`[]` when it has none). */
+export function membershipIdsSql(systemId: string): string {
+  return `(SELECT coalesce(json_agg(environment_id ORDER BY position), '[]') FROM system_environments WHERE system_id = ${systemId})`;
+}
+
+/** The system's environments in its order, as a JSON array of `{id, name}` (with `fields` when asked). */
+export function membershipSql(systemId: string, options: { fields?: boolean } = {}): string {
+  const fields = options.fields ? ", 'fields', e.fields" : '';
+  return `(SELECT coalesce(json_agg(json_build_object('id', e.id, 'name', e.name${fields}) ORDER BY se.position), '[]')
+             FROM system_environments se JOIN environments e ON e.id = se.environment_id WHERE se.system_id = ${systemId})`;
+}
+
+/** Systems the ids name that do not exist, as error details for `field` (e.g. `systemId`). */
+export function missingSystems(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
+  return missingReferences(db, systems, ids, field, 'system');
+}
+
+/** Environments the ids name that do not exist, as error details for `field` (e.g. `environmentIds`). */
+export function missingEnvironments(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
+  return missingReferences(db, environments, ids, field, 'environment');
+}

@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import type { Assertion } from '../assertions/types.ts';
+import { membershipSql, systemNameSql } from '../catalog/read.ts';
+import type { StoredCollector } from '../definitions/validation.ts';
+
+/**
+ * Configurations and assignments as other domains read them (see catalog/read.ts for why some
+ * reads are SQL subqueries). read.test.ts runs each against the migrated schema.
+ */
+
+/**
+ * The enabled checks of a system (SPEC §3.2: enabled assignments of enabled, unpaused
+ * configurations), as a JSON array of `{configurationId, environmentIds, thresholds}` (and `name`,
+ * ordered by it, when asked).
+ */
+export function enabledChecksSql(systemId: string, options: { names?: boolean } = {}): string {
+  const name = options.names ? ", 'name', c.name" : '';
+  const order = options.names ? ' ORDER BY lower(c.name)' : '';
+  return `(SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id${name}, 'environmentIds', a.environment_ids,
+                                                   'thresholds', a.state_thresholds)${order}), '[]')
+             FROM assignments a JOIN configurations c ON c.id = a.configuration_id
+            WHERE a.system_id = ${systemId} AND a.enabled AND c.enabled AND NOT c.paused)`;
+}
+
+/** One assignment's state thresholds (NULL: the defaults). */
+export function thresholdsSql(systemId: string, configurationId: string): string {
+  return `(SELECT state_thresholds FROM assignments WHERE system_id = ${systemId} AND configuration_id = ${configurationId})`;
+}
+
+export interface JobState {
+  configuration_id: string;
+  name: string;
+  strategy: string;
+  interval_seconds: number;
+  configuration_enabled: boolean;
+  paused: boolean;
+  /** With the id, the configuration's version: its definition is planned once per version. */
+  updated_at: Date;
+  assignment_enabled: boolean;
+  environment_ids: string[] | null;
+  system_name: string | null;
+  /** The system's environments in its order; null when the assignment runs env-less ([]), or unread. */
+  environments: { id: string; name: string; fields: Record<string, unknown> }[] | null;
+}
+
+function jobQuery(withEnvironments: boolean): string {
+  const environments = withEnvironments
+    ? `CASE WHEN a.environment_ids IS NULL OR jsonb_array_length(a.environment_ids) > 0 THEN ${membershipSql('a.system_id', { fields: true })} END`
+    : 'NULL';
+  return `
+  SELECT c.id AS configuration_id, c.name, c.strategy, c.interval_seconds, c.enabled AS configuration_enabled, c.paused,
+         c.updated_at, a.enabled AS assignment_enabled, a.environment_ids, ${systemNameSql('a.system_id')} AS system_name,
+         ${environments} AS environments
+    FROM assignments a
+    JOIN configurations c ON c.id = a.configuration_id
+   WHERE a.configuration_id = $1 AND a.system_id = $2`;
+}
+
+const JOB = jobQuery(true);
+const JOB_WITHOUT_ENVIRONMENTS = jobQuery(false);
+
+/**
+ * One round trip per job (SPEC §2.2, §2.4): the configuration's state (not its definition) and the
+ * system's environments; undefined when the assignment is gone. Named, so PostgreSQL plans it
+ * once per connection. `withEnvironments: false` is SPEC §2.4's fail-open path.
+ */
+export async function readJobState(pool: pg.Pool, configurationId: string, systemId: string, withEnvironments = true): Promise<JobState | undefined> {
+  const { rows } = await pool.query<JobState>({
+    name: withEnvironments ? 'vigil.load-job' : 'vigil.load-job-envless',
+    text: withEnvironments ? JOB : JOB_WITHOUT_ENVIRONMENTS,
+    values: [configurationId, systemId],
+  });
+  return rows[0];
+}
+
+export interface StoredDefinition {
+  config: Record<string, unknown>;
+  assertions: Assertion[];
+  collectors: StoredCollector[];
+}
+
+/** A configuration's stored definition (config, assertions, collectors), or undefined. */
+export async function readDefinition(pool: pg.Pool, configurationId: string): Promise<StoredDefinition | undefined> {
+  const { rows } = await pool.query<StoredDefinition>('SELECT config, assertions, collectors FROM configurations WHERE id = $1', [configurationId]);
+  return rows[0];
+}
+
+export interface ScheduledAssignment {
+  id: string;
+  configurationId: string;
+  systemId: string;
+  intervalSeconds: number;
+}
+
+/** SPEC §2.1: each enabled assignment of an enabled, unpaused configuration that runs on the central workers. */
+export async function readScheduledAssignments(pool: pg.Pool): Promise<ScheduledAssignment[]> {
+  const { rows } = await pool.query<ScheduledAssignment>(
+    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", c.interval_seconds AS "intervalSeconds"
+       FROM assignments a JOIN configurations c ON c.id = a.configuration_id
+      WHERE a.enabled AND a.include_local AND c.enabled AND NOT c.paused`,
+  );
+  return rows;
+}
