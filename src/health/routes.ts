@@ -54,7 +54,7 @@ const SystemHealth = z
     p95LatencyMs: z.number().nullable(),
     successRate: z.number().nullable(),
     lastRunAt: Timestamp.nullable(),
-    inMaintenance: z.boolean(),
+    inMaintenance: z.boolean().openapi({ description: 'Not yet active: maintenance windows arrive with their own issue (#19); always false until then' }),
     evaluatedAt: Timestamp,
   })
   .openapi('SystemHealth');

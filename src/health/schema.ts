@@ -1,4 +1,4 @@
-import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { systems } from '../catalog/schema.ts';
 import { configurations } from '../checks/schema.ts';
 import { createdAt, id } from '../db/columns.ts';
@@ -33,6 +33,7 @@ export const runs = pgTable(
   ],
 );
 
+/** The columns of an aggregate bucket; the daily tier (SPEC §5.2, issue #18) will share them. */
 const bucketColumns = () => ({
   systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
   configurationId: uuid('configuration_id').notNull().references(() => configurations.id, { onDelete: 'cascade' }),
@@ -55,10 +56,6 @@ const bucketColumns = () => ({
 /** Hourly aggregate per (system, configuration, environment, source, hour); environment null = env-less. */
 export const runHourly = pgTable('run_hourly', { ...bucketColumns(), hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() }, (t) => [
   unique('run_hourly_bucket_key').on(t.configurationId, t.systemId, t.environmentId, t.source, t.hour).nullsNotDistinct(),
-]);
-
-export const runDaily = pgTable('run_daily', { ...bucketColumns(), day: timestamp('day', { withTimezone: true, mode: 'date' }).notNull() }, (t) => [
-  unique('run_daily_bucket_key').on(t.configurationId, t.systemId, t.environmentId, t.source, t.day).nullsNotDistinct(),
 ]);
 
 /** Every status change of a health view (SPEC §3.5); environment null = the system's rollup. */
@@ -107,7 +104,6 @@ export const healthStates = pgTable(
     healthyChecks: integer('healthy_checks').notNull(),
     totalChecks: integer('total_checks').notNull(),
     since: timestamp('since', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-    successRate: doublePrecision('success_rate'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.entityId] }), index('health_states_system_idx').on(t.systemId)],
