@@ -24,6 +24,7 @@ import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
+import { StartError } from './kernel/errors.ts';
 import type { Logger } from './kernel/log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
@@ -66,21 +67,21 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
   const secretKey = await loadSecretKey(settings, log);
   const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log, embedded: started.embedded });
   log.info({ database: database.description }, 'Database ready');
-  const stops: (() => Promise<void>)[] = [];
+  const stops = new Map<Part, () => Promise<void>>();
   try {
     // Redis clients load only when Redis is used: the embedded default starts without them.
     const bus = settings.redisUrl
       ? await (await import('./events/redis-bus.ts')).createRedisBus(settings.redisUrl, log, `${settings.redisPrefix}:events`)
       : createMemoryBus();
-    stops.push(() => bus.close());
+    stops.set('Event bus', () => bus.close());
     // Every role has the queue: workers consume it, schedulers fill it, API processes enqueue "run now".
     const queue: CheckQueue = settings.redisUrl
       ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
       : createMemoryQueue({ log });
-    stops.unshift(() => queue.close());
+    stops.set('Queue', () => queue.close());
     const services = createServices(database, bus, log, secretKey, queue);
     services.relay.start();
-    stops.unshift(() => services.relay.stop());
+    stops.set('Outbox relay', () => services.relay.stop());
 
     const runsWorkers = settings.role === 'all' || settings.role === 'worker';
     const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
@@ -95,7 +96,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       const unsubscribe = bus.subscribe((event) => {
         if (event.topic === 'schedules.changed') void scheduler.reconcileNow();
       });
-      stops.unshift(async () => {
+      stops.set('Scheduler', async () => {
         unsubscribe();
         await scheduler.stop();
       });
@@ -105,15 +106,15 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     let url: string | undefined;
     if (settings.role === 'all' || settings.role === 'api') {
       const server = await listen(createHttpApp(database, services, log).fetch, settings.host, settings.port);
-      stops.unshift(() => closeServer(server));
+      stops.set('API', () => closeServer(server));
       const address = server.address() as AddressInfo;
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     }
 
     let closing: Promise<void> | undefined;
-    return { url, database, services, close: () => (closing ??= runStops([...stops, () => database.close()], log)) };
+    return { url, database, services, close: () => (closing ??= stopParts(stops, database, log)) };
   } catch (error) {
-    await runStops([...stops, () => database.close()], log);
+    await stopParts(stops, database, log);
     throw error;
   }
 }
@@ -182,7 +183,12 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname, port, createServer }, () => resolve(server));
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new StartError(`Port ${port} is already in use; choose another with --port`));
+      else if (error.code === 'EADDRNOTAVAIL') reject(new StartError(`Cannot listen on ${hostname}: no such address on this machine; choose another with --host`));
+      else if (error.code === 'EACCES') reject(new StartError(`Not allowed to listen on port ${port}; choose one above 1023 with --port`));
+      else reject(error);
+    });
   });
 }
 
@@ -196,9 +202,27 @@ function closeServer(server: ServerType): Promise<void> {
   });
 }
 
-/** Runs every stop in order; one failing does not keep the others (or the database) from closing. */
-async function runStops(stops: (() => Promise<void>)[], log: Logger): Promise<void> {
-  for (const stop of stops) {
-    await stop().catch((error: unknown) => log.error({ err: error }, 'A part failed to stop cleanly'));
+type Part = (typeof STOP_ORDER)[number];
+
+/**
+ * The order a process stops in: nothing new comes in (API, scheduler), in-flight runs finish
+ * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
+ * embedded PostgreSQL stops: no part is left talking to a database that is gone.
+ */
+const STOP_ORDER = ['API', 'Scheduler', 'Queue', 'Outbox relay', 'Event bus'] as const;
+
+/** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
+async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {
+  for (const part of STOP_ORDER) {
+    const stop = stops.get(part);
+    if (!stop) continue;
+    try {
+      await stop();
+      log.info(`${part} stopped`);
+    } catch (error) {
+      log.error({ err: error }, `${part} failed to stop cleanly`);
+    }
   }
+  await database.close().catch((error: unknown) => log.error({ err: error }, 'The database failed to close cleanly'));
+  log.info('Database connections closed');
 }

@@ -96,3 +96,46 @@ describe('embedded PostgreSQL lifecycle', () => {
     expect(run.output()).toMatch(/--port/);
   });
 });
+
+describe('stopping and starting as a person at a terminal would', () => {
+  it('stops cleanly on Ctrl-C with checks running: one line per part, nothing at warning level or above', async () => {
+    const dataDir = freshDataDir();
+    // Its own process group, signalled as a whole like a terminal's Ctrl-C (PostgreSQL included).
+    const vigil = await startVigil(['--data-dir', dataDir], { VIGIL_LOG_FORMAT: 'json' }, 30_000, { processGroup: true });
+    const system = await createSystem(vigil.url, 'busy');
+    const post = (path: string, body: unknown) =>
+      fetch(`${vigil.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ id: string }>);
+    const configuration = await post('/configurations', { name: 'self', strategy: 'http', intervalSeconds: 1, config: { url: `${vigil.url}/healthz` } });
+    await post('/assignments', { systemId: system.id, configurationId: configuration.id });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const pgPid = postmasterPid(dataDir)!;
+
+    process.kill(-vigil.child.pid!, 'SIGINT');
+    expect(await vigil.stop('SIGINT')).toBe(0);
+    expect(isAlive(pgPid)).toBe(false);
+
+    const lines = vigil.output().split('\n').filter((line) => line.startsWith('{'));
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(logged.filter((entry) => entry.level >= 40)).toEqual([]);
+    const stopLines = logged.map((entry) => entry.msg).filter((msg) => / stopped$| closed$/.test(msg));
+    expect(stopLines).toEqual(['API stopped', 'Scheduler stopped', 'Queue stopped', 'Outbox relay stopped', 'Event bus stopped', 'Embedded PostgreSQL stopped', 'Database connections closed']);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(1_000);
+  });
+
+  it('says which port is taken instead of printing a stack, and stops its PostgreSQL', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const dataDir = freshDataDir();
+      const run = runVigil(['start', '--data-dir', dataDir, '--port', String(port)]);
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`vigil: Port ${port} is already in use; choose another with --port`);
+      expect(run.output()).not.toMatch(/EADDRINUSE|\n\s+at /);
+      expect(postmasterPid(dataDir)).toBeUndefined();
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCheckCommand } from './check.ts';
 import { registerSecretsCommand } from './secrets.ts';
-import { EmbeddedPostgres, EmbeddedPostgresError } from '../db/embedded.ts';
+import { EmbeddedPostgres } from '../db/embedded.ts';
+import { StartError } from '../kernel/errors.ts';
 import { createLogger } from '../kernel/log.ts';
 import { SettingsError, loadSettings, roles } from '../settings.ts';
 
@@ -59,7 +60,7 @@ program
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     } catch (error) {
-      if (error instanceof EmbeddedPostgresError) {
+      if (error instanceof StartError) {
         log.flush?.();
         console.error(`vigil: ${error.message}`);
         process.exit(1);

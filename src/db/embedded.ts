@@ -4,6 +4,7 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rm
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { StartError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 
 /**
@@ -15,7 +16,7 @@ import type { Logger } from '../kernel/log.ts';
  * refusing a data dir another Vigil holds, and plain-words errors for root's permission trap.
  */
 
-export class EmbeddedPostgresError extends Error {}
+export class EmbeddedPostgresError extends StartError {}
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -186,7 +187,9 @@ export class EmbeddedPostgres {
       '-c', 'unix_socket_permissions=0700',
       '-c', 'max_connections=100',
     ];
-    const child = spawn(bins.postgres, args, { ...runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+    // PostgreSQL must not stop before Vigil's in-flight runs and pools have finished with it.
+    const child = spawn(bins.postgres, args, { ...runAs, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     this.child = child;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {

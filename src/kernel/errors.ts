@@ -40,3 +40,6 @@ export class ValidationError extends DomainError {
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
 }
+
+/** A reason Vigil cannot start that the person starting it can fix: printed as one line, exit 1, no stack. */
+export class StartError extends Error {}

@@ -13,9 +13,13 @@ export interface VigilProcess {
 }
 
 /** Runs `vigil <args>` as a real process, as a user would, with a clean environment for Vigil's settings. */
-export function runVigil(args: string[], env: Record<string, string | undefined> = {}): { child: ChildProcess; output(): string; exited: Promise<number | string> } {
+export function runVigil(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { processGroup?: boolean } = {},
+): { child: ChildProcess; output(): string; exited: Promise<number | string> } {
   const { DATABASE_URL: _db, REDIS_URL: _redis, VIGIL_DATA_DIR: _dir, PORT: _port, ...inherited } = process.env;
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.processGroup ?? false });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -24,8 +28,13 @@ export function runVigil(args: string[], env: Record<string, string | undefined>
 }
 
 /** Starts `vigil start` and waits for it to print where it listens. */
-export async function startVigil(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<VigilProcess> {
-  const run = runVigil(['start', '--port', '0', ...args], env);
+export async function startVigil(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 30_000,
+  options: { processGroup?: boolean } = {},
+): Promise<VigilProcess> {
+  const run = runVigil(['start', '--port', '0', ...args], env, options);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vigil did not start in ${timeoutMs} ms:\n${run.output()}`)), timeoutMs);
     const check = () => {
