@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 const runner = new URL('../bin/run-ts.js', import.meta.url).pathname;
 const benches: { name: string; args: string[] }[] = [
   { name: 'foundation', args: ['bench/foundation.ts'] },
+  { name: 'startup', args: ['bench/startup.ts'] },
   { name: 'http-checks', args: ['bench/http-checks.ts'] },
   { name: 'scheduling-memory', args: ['bench/scheduling.ts', 'memory'] },
   { name: 'scheduling-bullmq', args: ['bench/scheduling.ts', 'bullmq'] },

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Compiles src/ into dist/ (what `vigil` runs) and copies the files the code reads beside itself.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ASSETS = /\.proto$/;
+
+export function build() {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('vigil: the TypeScript build failed (see above)');
+  for (const file of walk(join(root, 'src'))) {
+    if (!ASSETS.test(file)) continue;
+    const target = join(root, 'dist', relative(join(root, 'src'), file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+  writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);
+}
+
+export function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) build();
