@@ -40,6 +40,14 @@ export interface CollectorDefinition<Config = unknown, Client = unknown> {
   collect(client: Client, config: Config, ctx: CollectContext): Promise<Record<string, unknown>>;
 }
 
+/** A program a strategy runs on the machine (e.g. `ping`), and how a person installs it. */
+export interface SystemCommand {
+  /** A name looked up on PATH, or a path. */
+  command: string;
+  /** e.g. `apt-get install iputils-ping`. */
+  install: string;
+}
+
 /** How `vigil check <strategy> <target>` turns its target argument into config. */
 export interface TargetSyntax {
   /** Shown in usage errors, e.g. `host:port`. */
@@ -61,6 +69,12 @@ export interface StrategyDefinition<Config = unknown, Client = unknown> {
    */
   renderedConfigProblem?(config: Config): string | undefined;
   target: TargetSyntax;
+  /**
+   * A program the strategy cannot run without. Missing, it is a setup error for `vigil check`
+   * (exit 64) and a reason to skip its tests outside CI; a scheduled run without it is unhealthy
+   * with a message that says how to install it.
+   */
+  requires?: SystemCommand;
   connect(config: Config, ctx: ConnectContext): Promise<Client>;
   close(client: Client): Promise<void>;
   defaultCollector: string;
