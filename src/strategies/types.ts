@@ -48,11 +48,17 @@ export interface SystemCommand {
   install: string;
 }
 
-/** How `vigil check <strategy> <target>` turns its target argument into config. */
-export interface TargetSyntax {
+/** How `vigil check <strategy> <target>` turns its target argument into config, and back. */
+export interface TargetSyntax<Config = unknown> {
   /** Shown in usage errors, e.g. `host:port`. */
   example: string;
   toConfig(target: string): Record<string, unknown>;
+  /**
+   * The target a config points at, in this syntax but never with a password: shown in the result
+   * of a run that could not go ahead, so people see what a template rendered to (e.g. `:5432`).
+   * It may be given a rendered config that its schema rejects (an empty host).
+   */
+  fromConfig(config: Config): string;
 }
 
 export interface StrategyDefinition<Config = unknown, Client = unknown> {
@@ -65,10 +71,11 @@ export interface StrategyDefinition<Config = unknown, Client = unknown> {
   secret: string[];
   /**
    * Why a config cannot run as rendered (e.g. http: the rendered URL does not parse), checked
-   * after templates are rendered and before `connect`; the reason becomes the run's message.
+   * after templates are rendered and before `connect`; the reason becomes the run's message. Then
+   * the rendered config is checked against `config.schema` again (an empty host fails the run).
    */
   renderedConfigProblem?(config: Config): string | undefined;
-  target: TargetSyntax;
+  target: TargetSyntax<Config>;
   /**
    * A program the strategy cannot run without. Missing, it is a setup error for `vigil check`
    * (exit 64) and a reason to skip its tests outside CI; a scheduled run without it is unhealthy

@@ -65,6 +65,7 @@ export const pingStrategy = defineStrategy<PingConfig, PingConfig>({
   secret: [],
   target: {
     example: 'gateway.internal',
+    fromConfig: (config) => config.host,
     toConfig: (target) => ({ host: target }),
   },
   requires: PING,

@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { elapsedMs, emptyCollectorConfig, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
+import { elapsedMs, emptyCollectorConfig, formatHostPort, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 
@@ -106,6 +106,7 @@ export const tcpStrategy = defineStrategy<TcpConfig, TcpClient>({
   secret: [],
   target: {
     example: 'db.internal:5432',
+    fromConfig: (config) => formatHostPort(config.host, config.port),
     toConfig: (target) => parseHostPort(target),
   },
   connect(config, ctx) {
