@@ -236,6 +236,38 @@ describe('changes to checks', () => {
   });
 });
 
+describe('a re-enabled assignment (SPEC §4.2: a view that comes back is a created view)', () => {
+  it('brings the view back at the status it has: one null → unhealthy transition, no change event', async () => {
+    const { system, assignment } = await setup('engine-reenabled', {
+      thresholds: { mode: 'consecutive', healthy: { minSuccessCount: 1 }, degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 1 } },
+    });
+    const transitions = async () =>
+      (await api.call('GET', `/api/v1/transitions?systemId=${system.id}`)).body.items.map((t: { fromStatus: string | null; toStatus: string }) => `${t.fromStatus}→${t.toStatus}`);
+    const healthEvents = () => events.filter((e) => e.payload.systemId === system.id && e.topic.startsWith('healthcheck.')).map((e) => e.topic);
+    const setEnabled = async (enabled: boolean) => {
+      expect((await api.call('PATCH', `/api/v1/assignments/${assignment.id}`, { enabled })).status).toBe(200);
+      // The service re-evaluates in the background; doing it here too makes the test wait for it.
+      await api.services.recorder.recomputeSystem(system.id);
+      await api.services.relay.sweep();
+    };
+
+    target.setStatus(500);
+    await runNow(assignment.id);
+    target.setStatus(200);
+    await api.services.relay.sweep();
+    expect(healthEvents()).toEqual(['healthcheck.check_failed', 'healthcheck.system_degraded', 'healthcheck.system_health_changed']);
+    expect(await transitions()).toEqual(['healthy→unhealthy', 'null→healthy']);
+
+    await setEnabled(false);
+    expect((await api.call('GET', `/api/v1/systems/${system.id}/health`)).body).toMatchObject({ status: null, totalChecks: 0 });
+
+    await setEnabled(true);
+    expect((await api.call('GET', `/api/v1/systems/${system.id}/health`)).body).toMatchObject({ status: 'unhealthy', healthyChecks: 0, totalChecks: 1 });
+    expect(await transitions()).toEqual(['null→unhealthy', 'healthy→unhealthy', 'null→healthy']);
+    expect(healthEvents()).toEqual(['healthcheck.check_failed', 'healthcheck.system_degraded', 'healthcheck.system_health_changed']);
+  });
+});
+
 describe('environments', () => {
   it('runs once per effective environment, with per-environment views and a rollup of the worst', async () => {
     const prod = (await api.call('POST', '/api/v1/environments', { name: 'engine-prod' })).body;

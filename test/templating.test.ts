@@ -10,6 +10,7 @@ import { createTestDatabase } from './support/database.ts';
 import { connectionUrl } from './support/postgres.ts';
 import { runVigil, startVigil } from './support/vigil-process.ts';
 import { startHttpTarget, type HttpTarget } from './targets/http.ts';
+import { startTcpTarget } from './targets/tcp.ts';
 
 /**
  * Templated configs and secrets through the real API and executor (SPEC §2.5, §2.7, §7.3): each
@@ -33,7 +34,7 @@ interface StoredRun {
   status: string;
   message: string;
   environmentId: string | null;
-  result: { collectors: { fields: { stdout?: string; stderr?: string }; error?: string }[]; error?: string };
+  result: { collectors: { fields: { stdout?: string; stderr?: string }; error?: string }[]; error?: string; target?: string };
 }
 
 async function created(path: string, body: unknown) {
@@ -98,6 +99,28 @@ describe('templated configs', () => {
     await runNow(assignment.id); // a second failure in a row: the default thresholds call it degraded
     const health = (await api.call('GET', `/api/v1/systems/${system.id}/health`)).body;
     expect(health.environments.map((e: { name: string; status: string }) => `${e.name}:${e.status}`)).toEqual(['tpl-broken:degraded', 'tpl-fine:healthy']);
+  });
+
+  it('fails the run of an environment whose field a TCP host needs is missing, instead of checking localhost', async () => {
+    const listener = await startTcpTarget(); // on 127.0.0.1, where an empty host would end up
+    try {
+      const { environments, assignment } = await systemWith(
+        'tpl-empty-host',
+        { strategy: 'tcp', config: { host: '{{ environment.dbHost }}', port: listener.port, timeout: 5000 } },
+        [
+          { name: 'tpl-with-host', fields: { dbHost: '127.0.0.1' } },
+          { name: 'tpl-without-host', fields: { baseUrl: 'http://unrelated' } },
+        ],
+      );
+      const runs = await runNow(assignment.id);
+      expect(runs.map((r) => [r.environmentId, r.status, r.message])).toEqual([
+        [environments[0].id, 'healthy', expect.stringMatching(/^Completed in \d+ms$/)],
+        [environments[1].id, 'unhealthy', 'Rendered host is empty'],
+      ]);
+      expect(runs[1]!.result).toEqual({ error: 'Rendered host is empty', target: `:${listener.port}`, collectors: [] });
+    } finally {
+      await listener.close();
+    }
   });
 
   it('renders environment variables empty in an env-less run', async () => {
@@ -189,7 +212,7 @@ describe('secrets in runs', () => {
     await created('/api/v1/secrets', { name: 'url-secret', value: 'not-a-host-but-secret' });
     const { assignment } = await systemWith('tpl-url-secret', { strategy: 'http', config: { url: '{{ secrets.url-secret }}/health' } }, []);
     const [run] = await runNow(assignment.id);
-    expect(run).toMatchObject({ status: 'unhealthy', message: 'Rendered URL is invalid: ****/health', result: { error: 'Rendered URL is invalid: ****/health' } });
+    expect(run).toMatchObject({ status: 'unhealthy', message: 'Rendered URL is invalid: ****/health', result: { error: 'Rendered URL is invalid: ****/health', target: '****/health' } });
   });
 });
 

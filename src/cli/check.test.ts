@@ -98,17 +98,23 @@ describe('vigil check', () => {
 
   it('is wired into bin/vigil.js with real exit codes', async () => {
     const bin = fileURLToPath(new URL('../../bin/vigil.js', import.meta.url));
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        execFile(process.execPath, [bin, 'check', ...args], { timeout: 15_000 }, (error, stdout) =>
-          resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout }),
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, 'check', ...args], { timeout: 15_000, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+          resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr }),
         );
       });
-    const [healthy, refused] = await Promise.all([run(['http', `${target.url}/health`, '--json']), run(['tcp', '127.0.0.1:1'])]);
+    const [healthy, refused, noPing] = await Promise.all([
+      run(['http', `${target.url}/health`, '--json']),
+      run(['tcp', '127.0.0.1:1']),
+      run(['ping', '127.0.0.1'], { VIGIL_PING_PATH: '/nonexistent/vigil-ping' }),
+    ]);
     expect(healthy.code).toBe(0);
     expect(JSON.parse(healthy.stdout)).toMatchObject({ status: 'healthy' });
     expect(refused.code).toBe(2);
     expect(refused.stdout).toContain('Check failed: Connection refused to 127.0.0.1:1');
+    // A program the check needs is missing: a setup error on this machine, not an unhealthy target.
+    expect(noPing).toEqual({ code: 64, stdout: '', stderr: 'vigil check: The "/nonexistent/vigil-ping" command is not installed (apt-get install iputils-ping)\n' });
   }, 30_000);
 });
 

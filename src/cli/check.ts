@@ -4,12 +4,14 @@ import { parseDuration } from '../assertions/duration.ts';
 import { planDefinition } from '../definitions/plan.ts';
 import { executeRun } from '../engine/execute-run.ts';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
+import { missingRequirement } from '../strategies/system-command.ts';
 import { formatCheckResult } from './check-output.ts';
 
 /**
  * `vigil check <strategy> <target>`: run one check once, like curl for
  * health. Exit 0 healthy, 1 degraded, 2 unhealthy, 64 for a usage or config
- * mistake, so scripts and CI can branch on the verdict.
+ * mistake or a machine that cannot run the check (a program it needs is
+ * missing), so scripts and CI can branch on the verdict; 2 always means the target.
  */
 
 export const EXIT_CODES = { healthy: 0, degraded: 1, unhealthy: 2, usage: 64 } as const;
@@ -34,6 +36,7 @@ interface CheckFlags {
   json?: boolean;
 }
 
+/** The check cannot be run as asked (the command line, or this machine): exit 64, not a verdict. */
 class UsageError extends Error {}
 
 export function registerCheckCommand(program: Command, io: CheckIo = processIo): Command {
@@ -41,7 +44,7 @@ export function registerCheckCommand(program: Command, io: CheckIo = processIo):
   const collect = (value: string, previous: string[]) => [...previous, value];
   return program
     .command('check')
-    .description('run one check once and print the verdict (exit 0 healthy, 1 degraded, 2 unhealthy, 64 usage error)')
+    .description('run one check once and print the verdict (exit 0 healthy, 1 degraded, 2 unhealthy, 64 usage or setup error)')
     .argument('<strategy>', `how to reach the target: ${strategyIds().join(', ')}`)
     .argument('<target>', 'what to check: a URL, host:port, name, connection URL, user@host or command')
     .option('--set <key=value>', 'set a config field, e.g. method=POST, headers.accept=application/json (repeatable)', collect, [])
@@ -106,6 +109,9 @@ async function runFromShell(strategyId: string, target: string, flags: CheckFlag
     const lines = planned.errors.map((issue) => `${describePath(issue.path)}: ${issue.message}`);
     throw new UsageError(lines.join('\n  '));
   }
+  // Without its program the check would only report this machine, never the target.
+  const missing = missingRequirement(strategy);
+  if (missing !== undefined) throw new UsageError(missing);
 
   const result = await executeRun({
     ...planned.plan,

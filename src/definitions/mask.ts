@@ -30,47 +30,48 @@ export function maskSecrets<T>(value: T, secrets: string[]): T {
   return maskNode(value, pattern) as T;
 }
 
-/**
- * The forms a secret takes when a script or a server prints it: as is, JSON-escaped (inside a
- * JSON document), URL-encoded (in a query string or form body) and base64 (in a Basic header).
- */
-export function secretForms(secret: string): string[] {
-  const urlEncoded = encodeURIComponent(secret);
-  const base64 = Buffer.from(secret, 'utf8').toString('base64');
-  const forms = [secret, JSON.stringify(secret).slice(1, -1), urlEncoded, urlEncoded.replace(/%20/g, '+'), encodeURI(secret), base64, base64.replace(/=+$/, '')];
-  return [...new Set(forms.filter((form) => form !== ''))];
-}
-
-/** One pattern for every form of every secret, longest first so a longer secret is never half-masked. */
+/** One pattern for every secret, longest first so a longer secret is never half-masked. */
 export function maskPattern(secrets: string[]): RegExp | undefined {
-  const forms = [...new Set(secrets.filter((secret) => secret !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
-  if (forms.length === 0) return undefined;
-  return new RegExp(forms.map(formPattern).join('|'), 'g');
+  const unique = [...new Set(secrets.filter((secret) => secret !== ''))].sort((a, b) => b.length - a.length);
+  if (unique.length === 0) return undefined;
+  return new RegExp(unique.flatMap(secretPatterns).join('|'), 'g');
 }
 
 /**
- * A form as a pattern that also matches it broken across lines (a terminal, `fold` or a logger
- * wraps long values), with percent-escapes in either case (`%2f` is `%2F`).
+ * The forms a secret takes when a script or a server prints it. Built per character, not from a
+ * list of encoders, because each encoder keeps a different set of characters as they are (Python's
+ * `quote` keeps `/`, `encodeURI` keeps `&`): every character as is, percent-encoded (either hex
+ * case, UTF-8 bytes), a space also as `+`, or JSON-escaped; and the whole secret as base64 (a
+ * Basic header). Every form may also be broken across lines (a terminal, `fold` or a logger
+ * wraps long values).
  */
-function formPattern(form: string): string {
-  const tokens: string[] = [];
-  const characters = [...form];
-  for (let i = 0; i < characters.length; i++) {
-    const triple = characters.slice(i, i + 3).join('');
-    if (/^%[0-9A-Fa-f]{2}$/.test(triple)) {
-      tokens.push(`%${caseless(characters[i + 1]!)}${caseless(characters[i + 2]!)}`);
-      i += 2;
-    } else {
-      tokens.push(escapeRegExp(characters[i]!));
-    }
-  }
-  return tokens.join('(?:\\r?\\n)?');
+function secretPatterns(secret: string): string[] {
+  const base64 = Buffer.from(secret, 'utf8').toString('base64');
+  const base64Forms = [...new Set([base64, base64.replace(/=+$/, '')])].map((form) => [...form].map(escapeRegExp));
+  return [[...secret].map(characterPattern), ...base64Forms].map((tokens) => tokens.join('(?:\\r?\\n)?'));
 }
 
-function caseless(hexDigit: string): string {
-  const lower = hexDigit.toLowerCase();
-  const upper = hexDigit.toUpperCase();
-  return lower === upper ? lower : `[${lower}${upper}]`;
+const JSON_SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Every way one character of a secret may be written, as a pattern. */
+function characterPattern(character: string): string {
+  const forms = [escapeRegExp(character), [...Buffer.from(character, 'utf8')].map((byte) => `%${caselessHex(byte, 2)}`).join('')];
+  if (character === ' ') forms.push('\\+');
+  const shortEscape = JSON_SHORT_ESCAPES[character];
+  if (shortEscape !== undefined) forms.push(escapeRegExp(shortEscape));
+  // JSON encoders \u-escape what they find unsafe (Python: non-ASCII; Go: < > &); letters and digits never.
+  if (!/^[A-Za-z0-9]$/.test(character)) {
+    const codeUnits = Array.from({ length: character.length }, (_, i) => character.charCodeAt(i)); // a surrogate pair beyond U+FFFF
+    forms.push(codeUnits.map((unit) => `\\\\u${caselessHex(unit, 4)}`).join(''));
+  }
+  return `(?:${forms.join('|')})`;
+}
+
+/** `value` as hex of `width` digits, each letter in either case (`%2f` is `%2F`). */
+function caselessHex(value: number, width: number): string {
+  return [...value.toString(16).padStart(width, '0')]
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+    .join('');
 }
 
 function escapeRegExp(text: string): string {

@@ -50,7 +50,7 @@ function probeStrategy(probe: Probe) {
     config: { version: 1, schema: z.strictObject({ timeout: z.number(), password: z.string().optional() }), migrations: [] },
     templatable: [],
     secret: ['password'],
-    target: { example: 'x', toConfig: () => ({}) },
+    target: { example: 'x', toConfig: () => ({}), fromConfig: () => 'x' },
     async connect() {
       probe.connects++;
       await new Promise((resolve) => setTimeout(resolve, probe.connectDelayMs));

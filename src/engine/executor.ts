@@ -121,23 +121,28 @@ export class Executor {
       try {
         secrets = await this.deps.secrets.resolve(plan.secretNames);
       } catch (error) {
-        return this.recordFailure(job, environment, (error as Error).message);
+        return this.recordFailure(job, environment, { error: (error as Error).message });
       }
     }
     const values = [...secrets.values()];
     const prepared = prepareRun(plan, renderContextOf(run, secrets));
     if (!prepared.ok) {
-      // A rendered URL may hold a secret: the message is masked like any result.
-      return this.recordFailure(job, environment, maskSecrets(prepared.error, values));
+      // A rendered URL may hold a secret: the message and target are masked like any result.
+      return this.recordFailure(job, environment, maskSecrets(prepared, values));
     }
     const result = await executeRun({ strategy: plan.strategy, config: prepared.config, collectors: prepared.collectors, run, secrets: values });
     const { status, latencyMs, message, ...document } = result;
     return this.record(job, environment?.id ?? null, { status, latencyMs, message, result: document });
   }
 
-  /** A run that could not go ahead (secrets unreadable, config not runnable as rendered): unhealthy, nothing measured. */
-  private recordFailure(job: StrategyJob, environment: EnvironmentRow | null, message: string): Promise<ExecutedRun | undefined> {
-    return this.record(job, environment?.id ?? null, { status: 'unhealthy', latencyMs: null, message, result: { error: message, collectors: [] } });
+  /**
+   * A run that could not go ahead (secrets unreadable, config not runnable as rendered): unhealthy,
+   * nothing measured; its result shows the target the rendered config pointed at, when known.
+   */
+  private recordFailure(job: StrategyJob, environment: EnvironmentRow | null, failure: { error: string; target?: string }): Promise<ExecutedRun | undefined> {
+    const { error, target } = failure;
+    const result = { error, collectors: [], ...(target !== undefined && { target }) };
+    return this.record(job, environment?.id ?? null, { status: 'unhealthy', latencyMs: null, message: error, result });
   }
 
   private async record(

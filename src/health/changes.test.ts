@@ -44,22 +44,25 @@ describe('changePayload (SPEC §4.3)', () => {
   for (const row of rows) it(row.name, () => expect(changePayload(row.trigger, row.change)).toStrictEqual(row.expected));
 });
 
-describe('planViewChange', () => {
+describe('planViewChange (SPEC §3.3, §4.2)', () => {
   const at = new Date('2026-11-24T12:00:00Z');
-  const before = new Date('2026-11-24T11:00:00Z');
+  const earlier = new Date('2026-11-24T11:00:00Z');
   const view = (status: Status, healthyChecks = 1, totalChecks = 1) => ({ status, healthyChecks, totalChecks });
-  const stored = (status: Status, healthyChecks = 1, totalChecks = 1) => ({ ...view(status, healthyChecks, totalChecks), since: before });
-  const rows: { name: string; stored: ReturnType<typeof stored> | null; next: ReturnType<typeof view> | null; expected: ReturnType<typeof planViewChange> }[] = [
-    { name: 'no view before or after: nothing', stored: null, next: null, expected: { transitions: [], triggers: [] } },
+  const stored = (status: Status, healthyChecks = 1, totalChecks = 1) => ({ ...view(status, healthyChecks, totalChecks), since: earlier });
+  type View = ReturnType<typeof view>;
+  const rows: { name: string; stored: ReturnType<typeof stored> | null; before: View | null; next: View | null; expected: ReturnType<typeof planViewChange> }[] = [
+    { name: 'no view before or after: nothing', stored: null, before: null, next: null, expected: { transitions: [], triggers: [] } },
     {
       name: 'a new healthy view records its first transition from null, fires nothing',
       stored: null,
+      before: view('healthy'),
       next: view('healthy'),
       expected: { write: { ...view('healthy'), since: at }, transitions: [{ from: null, to: 'healthy' }], triggers: [] },
     },
     {
       name: 'first run unhealthy: a real healthy → unhealthy change from the baseline',
       stored: null,
+      before: view('healthy'),
       next: view('unhealthy', 0),
       expected: {
         write: { ...view('unhealthy', 0), since: at },
@@ -68,19 +71,52 @@ describe('planViewChange', () => {
       },
     },
     {
+      name: 'a view that comes back (re-enabled assignment) is created at its actual status: no invented healthy, no event',
+      stored: null,
+      before: view('unhealthy', 0),
+      next: view('unhealthy', 0),
+      expected: { write: { ...view('unhealthy', 0), since: at }, transitions: [{ from: null, to: 'unhealthy' }], triggers: [] },
+    },
+    {
+      name: 'a view that comes back with a run that changes it: created at its state before, then a real change',
+      stored: null,
+      before: view('unhealthy', 0),
+      next: view('healthy'),
+      expected: {
+        write: { ...view('healthy'), since: at },
+        transitions: [{ from: null, to: 'unhealthy' }, { from: 'unhealthy', to: 'healthy' }],
+        triggers: [SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED],
+      },
+    },
+    {
+      name: 'a view that had no checks before this write is created at its new status',
+      stored: null,
+      before: null,
+      next: view('degraded', 0),
+      expected: { write: { ...view('degraded', 0), since: at }, transitions: [{ from: null, to: 'degraded' }], triggers: [] },
+    },
+    {
       name: 'status change: one transition and its triggers',
       stored: stored('degraded', 0),
+      before: view('healthy'),
       next: view('healthy'),
       expected: { write: { ...view('healthy'), since: at }, transitions: [{ from: 'degraded', to: 'healthy' }], triggers: [SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED] },
     },
     {
       name: 'only counts changed: new counts, same since, no transition, no event',
       stored: stored('degraded', 1, 2),
+      before: view('degraded', 1, 2),
       next: view('degraded', 1, 3),
-      expected: { write: { ...view('degraded', 1, 3), since: before }, transitions: [], triggers: [] },
+      expected: { write: { ...view('degraded', 1, 3), since: earlier }, transitions: [], triggers: [] },
     },
-    { name: 'nothing changed: nothing written', stored: stored('healthy'), next: view('healthy'), expected: { transitions: [], triggers: [] } },
-    { name: 'view removed (no enabled checks): delete, no event', stored: stored('unhealthy', 0), next: null, expected: { write: null, transitions: [], triggers: [] } },
+    { name: 'nothing changed: nothing written', stored: stored('healthy'), before: view('healthy'), next: view('healthy'), expected: { transitions: [], triggers: [] } },
+    {
+      name: 'view removed (no enabled checks): delete, no event',
+      stored: stored('unhealthy', 0),
+      before: view('unhealthy', 0),
+      next: null,
+      expected: { write: null, transitions: [], triggers: [] },
+    },
   ];
-  for (const row of rows) it(row.name, () => expect(planViewChange(row.stored, row.next, at)).toEqual(row.expected));
+  for (const row of rows) it(row.name, () => expect(planViewChange({ stored: row.stored, before: row.before, next: row.next }, at)).toEqual(row.expected));
 });

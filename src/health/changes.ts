@@ -59,17 +59,34 @@ export interface ViewChangePlan {
   triggers: ChangeTrigger[];
 }
 
+/** One view around one write (a run, or a recompute after its checks changed). */
+export interface ViewEvaluation {
+  /** The stored row; null when there is none (never evaluated, or removed while it had no checks). */
+  stored: StoredView | null;
+  /**
+   * The view just before this write: for a run, evaluated without that run (a system whose check
+   * has no runs yet: the healthy baseline); for a recompute, the view as it is now. Only read when
+   * nothing is stored.
+   */
+  before: HealthView | null;
+  /** The view after the write; null = it has no enabled checks, so no health state (SPEC §3.3). */
+  next: HealthView | null;
+}
+
 /**
- * Compares a view before and after a write (SPEC §3.3, §3.5, §4.2). A new view starts from the
- * healthy baseline, so a first unhealthy evaluation is a real healthy → unhealthy change (after the
- * baseline's own null → healthy transition); a view that disappears fires nothing.
+ * Compares a view before and after a write (SPEC §3.3, §3.5, §4.2). A view with nothing stored is
+ * created at the state it had before this write — one transition from null, no event, also for a
+ * view that comes back (a re-enabled assignment brings back its old runs, not a healthy past) —
+ * and then compared to the new state like any stored view. So a brand-new system's first
+ * unhealthy run is still a real healthy → unhealthy change. A view that disappears fires nothing.
  */
-export function planViewChange(stored: StoredView | null, next: HealthView | null, at: Date): ViewChangePlan {
+export function planViewChange({ stored, before, next }: ViewEvaluation, at: Date): ViewChangePlan {
   if (next === null) return stored === null ? { transitions: [], triggers: [] } : { write: null, transitions: [], triggers: [] };
   if (stored === null) {
-    const transitions: ViewTransition[] = [{ from: null, to: 'healthy' }];
-    if (next.status !== 'healthy') transitions.push({ from: 'healthy', to: next.status });
-    return { write: { ...next, since: at }, transitions, triggers: changeTriggers('healthy', next.status) };
+    const created = (before ?? next).status;
+    const transitions: ViewTransition[] = [{ from: null, to: created }];
+    if (next.status !== created) transitions.push({ from: created, to: next.status });
+    return { write: { ...next, since: at }, transitions, triggers: changeTriggers(created, next.status) };
   }
   if (stored.status !== next.status) {
     return { write: { ...next, since: at }, transitions: [{ from: stored.status, to: next.status }], triggers: changeTriggers(stored.status, next.status) };

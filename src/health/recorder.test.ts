@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateThresholds } from '../checks/model.ts';
 import type { Status } from './evaluate.ts';
-import { mayChangeView } from './recorder.ts';
+import { mayChangeView, streamsBefore } from './recorder.ts';
 
 describe('mayChangeView: when a run can skip re-evaluating its view', () => {
   const window: StateThresholds = { mode: 'window', windowSize: 3, degraded: { minFailureCount: 2 }, unhealthy: { minFailureCount: 3 } };
@@ -22,4 +22,22 @@ describe('mayChangeView: when a run can skip re-evaluating its view', () => {
       expect(mayChangeView({ previous: row.previous, thresholds: row.thresholds ?? null, view_exists: row.viewExists ?? true }, row.status)).toBe(row.expected),
     );
   }
+});
+
+describe('streamsBefore: the streams as they were before a run was stored', () => {
+  const stream = (configurationId: string, environmentId: string | null, source: string, recent: string) => ({ configurationId, environmentId, source, recent });
+  const streams = [stream('c1', null, 'Local', 'uuh'), stream('c1', 'e1', 'Local', 'uh'), stream('c1', null, 'sat-1', 'u'), stream('c2', null, 'Local', 'h')];
+  const rows: { name: string; run: Parameters<typeof streamsBefore>[1]; expected: ReturnType<typeof streamsBefore> }[] = [
+    {
+      name: 'the run’s own stream is one run shorter; the others are as they are',
+      run: { configurationId: 'c1', environmentId: null, source: 'Local', previous: 'uh' },
+      expected: [stream('c1', null, 'Local', 'uh'), streams[1]!, streams[2]!, streams[3]!],
+    },
+    {
+      name: 'the stream’s first run: the stream was not there',
+      run: { configurationId: 'c1', environmentId: 'e1', source: 'Local', previous: null },
+      expected: [streams[0]!, streams[2]!, streams[3]!],
+    },
+  ];
+  for (const row of rows) it(row.name, () => expect(streamsBefore(streams, row.run)).toEqual(row.expected));
 });

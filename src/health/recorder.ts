@@ -54,8 +54,9 @@ export class HealthRecorder {
     const { runId, eventIds } = await withXactLock(this.database.lockPool, `health:${view}`, async (client) => {
       const inserted = await insertRun(client, run);
       if (!inserted) return { runId: undefined, eventIds: [] };
+      const stored = { configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: inserted.previous };
       const eventIds = mayChangeView(inserted, run.status)
-        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at)
+        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, stored)
         : [];
       return { runId: inserted.id, eventIds };
     });
@@ -253,15 +254,43 @@ export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'mem
   }));
 }
 
-/** Re-evaluates one view under its lock and writes what changed; returns the outbox ids to publish. */
-async function reevaluate(client: pg.PoolClient, systemId: string, environmentId: string | undefined, configurationId: string | null, at: Date): Promise<string[]> {
+/** The run a re-evaluation follows: its stream, and that stream's statuses before it (null: its first). */
+interface NewRun {
+  configurationId: string;
+  environmentId: string | null;
+  source: string;
+  previous: string | null;
+}
+
+/** Pure: the streams as they were before `run` was stored (its own one run shorter, or not there yet). */
+export function streamsBefore(streams: Snapshot['streams'], run: NewRun): Snapshot['streams'] {
+  return streams.flatMap((stream) => {
+    const isRunStream = stream.configurationId === run.configurationId && stream.environmentId === run.environmentId && stream.source === run.source;
+    if (!isRunStream) return [stream];
+    return run.previous === null ? [] : [{ ...stream, recent: run.previous }];
+  });
+}
+
+/**
+ * Re-evaluates one view under its lock and writes what changed; returns the outbox ids to publish.
+ * `run` is the run just stored, if any: a view with nothing stored is created at its state before it.
+ */
+async function reevaluate(
+  client: pg.PoolClient,
+  systemId: string,
+  environmentId: string | undefined,
+  configurationId: string | null,
+  at: Date,
+  run?: NewRun,
+): Promise<string[]> {
   const view = viewId(systemId, environmentId);
   const snapshot = await loadSnapshot(client, systemId, view);
   if (snapshot.system_name === null) return []; // the system was deleted meanwhile
   const next = evaluateView(checkStates(snapshot), environmentId);
   const stored: StoredView | null = snapshot.stored ? { ...snapshot.stored, since: new Date(snapshot.stored.since) } : null;
-  const plan = planViewChange(stored, next, at);
-  return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, previous: stored?.status ?? 'healthy', at });
+  const before = stored === null && run ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, run) }), environmentId) : next;
+  const plan = planViewChange({ stored, before, next }, at);
+  return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, at });
 }
 
 interface PlanContext {
@@ -270,7 +299,6 @@ interface PlanContext {
   environmentId: string | undefined;
   configurationId: string | null;
   systemName: string;
-  previous: Status;
   at: Date;
 }
 
@@ -295,8 +323,10 @@ async function applyPlan(client: pg.PoolClient, plan: ViewChangePlan, ctx: PlanC
       [ctx.systemId, ctx.configurationId, ctx.environmentId ?? null, transition.from, transition.to, ctx.at],
     );
   }
-  if (!plan.triggers.length || !plan.write) return [];
-  const change = { systemId: ctx.systemId, environmentId: ctx.environmentId, systemName: ctx.systemName, previous: ctx.previous, next: plan.write, at: ctx.at };
+  // The change that fires is the last transition: after a created view's own null → status, if any.
+  const previous = plan.transitions[plan.transitions.length - 1]?.from;
+  if (!plan.triggers.length || !plan.write || !previous) return [];
+  const change = { systemId: ctx.systemId, environmentId: ctx.environmentId, systemName: ctx.systemName, previous, next: plan.write, at: ctx.at };
   const events = plan.triggers.map((trigger) => ({ topic: trigger, payload: changePayload(trigger, change) }));
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO outbox (topic, payload) SELECT e->>'topic', e->'payload' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id`,

@@ -53,6 +53,11 @@ export function parseHostPort(target: string, defaultPort?: number): { host: str
   return { host, port: portNumber };
 }
 
+/** The inverse of `parseHostPort`: an IPv6 address in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Turns an abort into a rejection, so awaiting I/O stops when the run times out. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal));

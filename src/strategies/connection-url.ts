@@ -1,3 +1,5 @@
+import { formatHostPort } from './common.ts';
+
 /**
  * `postgres://user:secret@db:5432/app?sslmode=require` → config fields, so
  * the password lands in its own secret field instead of a templatable URL.
@@ -33,6 +35,13 @@ export function parseConnectionUrl(target: string, schemes: { plain: string[]; t
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (database) parts.database = database;
   return parts;
+}
+
+/** `scheme://user@host:port/database` without the password, which stays in its secret field. */
+export function formatConnectionUrl(scheme: string, parts: { host: string; port: number; user?: string | undefined; database?: string | undefined }): string {
+  const user = parts.user === undefined ? '' : `${encodeURIComponent(parts.user)}@`;
+  const database = parts.database === undefined ? '' : `/${encodeURIComponent(parts.database)}`;
+  return `${scheme}://${user}${formatHostPort(parts.host, parts.port)}${database}`;
 }
 
 /** Drops undefined keys so strict schemas apply their defaults. */

@@ -55,11 +55,25 @@ export interface CollectorDefinition<Config = CollectorConfigBase, Client = unkn
   collect(client: Client, config: Config, ctx: CollectContext): Promise<Record<string, unknown>>;
 }
 
-/** How `vigil check <strategy> <target>` turns its target argument into config. */
-export interface TargetSyntax {
+/** A program a strategy runs on the machine (e.g. `ping`), and how a person installs it. */
+export interface SystemCommand {
+  /** A name looked up on PATH, or a path. */
+  command: string;
+  /** e.g. `apt-get install iputils-ping`. */
+  install: string;
+}
+
+/** How `vigil check <strategy> <target>` turns its target argument into config, and back. */
+export interface TargetSyntax<Config = unknown> {
   /** Shown in usage errors, e.g. `host:port`. */
   example: string;
   toConfig(target: string): Record<string, unknown>;
+  /**
+   * The target a config points at, in this syntax but never with a password: shown in the result
+   * of a run that could not go ahead, so people see what a template rendered to (e.g. `:5432`).
+   * It may be given a rendered config that its schema rejects (an empty host).
+   */
+  fromConfig(config: Config): string;
 }
 
 export interface StrategyDefinition<Config extends StrategyConfigBase = StrategyConfigBase, Client = unknown> {
@@ -72,10 +86,17 @@ export interface StrategyDefinition<Config extends StrategyConfigBase = Strategy
   secret: string[];
   /**
    * Why a config cannot run as rendered (e.g. http: the rendered URL does not parse), checked
-   * after templates are rendered and before `connect`; the reason becomes the run's message.
+   * after templates are rendered and before `connect`; the reason becomes the run's message. Then
+   * the rendered config is checked against `config.schema` again (an empty host fails the run).
    */
   renderedConfigProblem?(config: Config): string | undefined;
-  target: TargetSyntax;
+  target: TargetSyntax<Config>;
+  /**
+   * A program the strategy cannot run without. Missing, it is a setup error for `vigil check`
+   * (exit 64) and a reason to skip its tests outside CI; a scheduled run without it is unhealthy
+   * with a message that says how to install it.
+   */
+  requires?: SystemCommand;
   connect(config: Config, ctx: ConnectContext): Promise<Client>;
   close(client: Client): Promise<void>;
   defaultCollector: string;

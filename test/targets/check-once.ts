@@ -3,6 +3,7 @@ import type { Definition } from '../../src/definitions/plan.ts';
 import { executeRun } from '../../src/engine/execute-run.ts';
 import type { RunResult } from '../../src/engine/execute-run.ts';
 import { getCollector, getStrategy, listStrategies } from '../../src/strategies/registry.ts';
+import type { StrategyRegistry } from '../../src/strategies/registry.ts';
 import type { RunContext } from '../../src/strategies/types.ts';
 
 export const TEST_RUN: RunContext = {
@@ -13,9 +14,9 @@ export const TEST_RUN: RunContext = {
 /** Plans a check the way a stored configuration is (migrate, validate) and runs it once. */
 export async function checkOnce(
   definition: Definition,
-  options: { run?: RunContext; env?: Record<string, string>; secrets?: string[] } = {},
+  options: { run?: RunContext; env?: Record<string, string>; secrets?: string[]; registry?: StrategyRegistry } = {},
 ): Promise<RunResult> {
-  const planned = planDefinition({ getStrategy, listStrategies, getCollector }, definition);
+  const planned = planDefinition(options.registry ?? { getStrategy, listStrategies, getCollector }, definition);
   if (!planned.ok) throw new Error(`Invalid test check: ${JSON.stringify(planned.errors)}`);
   return executeRun({ ...planned.plan, run: options.run ?? TEST_RUN, env: options.env ?? {}, secrets: options.secrets ?? [] });
 }

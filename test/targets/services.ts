@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { missingRequirement } from '../../src/strategies/system-command.ts';
+import type { AnyStrategy } from '../../src/strategies/types.ts';
 
 /**
  * Whether a local service (PostgreSQL, MariaDB, Redis) answers, for
@@ -18,5 +20,16 @@ export async function serviceMissing(name: string, host: string, port: number): 
   });
   if (reachable || process.env.CI === 'true') return false;
   console.warn(`Skipping ${name} tests: nothing listens on ${host}:${port} (set CI=true to make this a failure)`);
+  return true;
+}
+
+/**
+ * Whether a program the strategy runs (its `requires`, e.g. `ping`) is missing here, for
+ * `describe.skipIf`: a missing tool is treated like a missing service, so never skipped on CI.
+ */
+export function commandMissing(strategy: AnyStrategy): boolean {
+  const missing = missingRequirement(strategy);
+  if (missing === undefined || process.env.CI === 'true') return false;
+  console.warn(`Skipping ${strategy.id} tests: ${missing}; set CI=true to make this a failure`);
   return true;
 }

@@ -102,6 +102,7 @@ export const dnsStrategy = defineStrategy<DnsConfig, DnsClient>({
   secret: [],
   target: {
     example: 'example.com',
+    fromConfig: (config) => config.name,
     toConfig: (target) => ({ name: target }),
   },
   async connect(config) {

@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
-import { abortable, elapsedMs, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
+import { abortable, elapsedMs, formatHostPort, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 import { loadGrpcHealth } from './health-proto.ts';
 import type { GrpcHealth, HealthCheckResponse, HealthClient } from './health-proto.ts';
@@ -72,6 +72,7 @@ export const grpcStrategy = defineStrategy<GrpcConfig, GrpcClient>({
   secret: [],
   target: {
     example: 'api.internal:50051',
+    fromConfig: (config) => formatHostPort(config.host, config.port),
     toConfig: (target) => parseHostPort(target),
   },
   async connect(config, ctx) {

@@ -25,6 +25,7 @@ export const httpStrategy = defineStrategy<HttpConfig, HttpClient>({
   renderedConfigProblem: (config) => urlProblem(config.url),
   target: {
     example: 'https://example.com/health',
+    fromConfig: (config) => config.url,
     toConfig: (target) => ({ url: target }),
   },
   // Nothing to open up front: every check dials a fresh connection in its collector.

@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { z } from 'zod';
 import { abortable, elapsedMs, hostField, portField, timeoutField } from '../common.ts';
-import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
+import { definedOnly, formatConnectionUrl, parseConnectionUrl } from '../connection-url.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { sqlQueryConfig, sqlQueryFields, summarizeRows } from '../rows.ts';
 import { defineCollector, defineStrategy } from '../types.ts';
@@ -57,6 +57,7 @@ export const mysqlStrategy = defineStrategy<MysqlConfig, MysqlClient>({
   secret: ['password'],
   target: {
     example: 'mysql://user:password@db.internal:3306/app',
+    fromConfig: (config) => formatConnectionUrl('mysql', config),
     toConfig(target) {
       const parts = parseConnectionUrl(target, { plain: ['mysql', 'mariadb'], tls: [] });
       return definedOnly({ ...parts, tls: undefined, ssl: parts.tls || undefined });

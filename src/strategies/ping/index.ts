@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import { emptyCollectorConfig, hostField, timeoutField } from '../common.ts';
-import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
+import { missingCommandMessage } from '../system-command.ts';
+import { CollectorError, defineCollector, defineStrategy, type SystemCommand } from '../types.ts';
 import { parsePingOutput } from './output.ts';
 
 /**
@@ -9,7 +10,7 @@ import { parsePingOutput } from './output.ts';
  * privileges Vigil should not ask for, and `ping` already has them.
  */
 
-const PING_BINARY = process.env.VIGIL_PING_PATH ?? 'ping';
+const PING: SystemCommand = { command: process.env.VIGIL_PING_PATH ?? 'ping', install: 'apt-get install iputils-ping' };
 
 const pingConfigSchema = z.strictObject({
   host: hostField.regex(/^[^-\s]/, 'A host cannot start with "-"'),
@@ -38,10 +39,9 @@ const pingEchoCollector = defineCollector<Record<string, never>, PingConfig>({
     const waitSeconds = Math.max(1, Math.floor(config.timeout / 1000) - Math.ceil((config.count * config.intervalMs) / 1000));
     const args = ['-n', '-c', String(config.count), '-i', String(config.intervalMs / 1000), '-W', String(waitSeconds), config.host];
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      execFile(PING_BINARY, args, { signal: ctx.signal, maxBuffer: 1024 * 1024 }, (error, out, err) => {
-        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          reject(new Error(`The "${PING_BINARY}" command is not installed (apt-get install iputils-ping)`));
-        } else if (error && ctx.signal.aborted) reject(error);
+      execFile(PING.command, args, { signal: ctx.signal, maxBuffer: 1024 * 1024 }, (error, out, err) => {
+        if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error(missingCommandMessage(PING)));
+        else if (error && ctx.signal.aborted) reject(error);
         else resolve({ stdout: out, stderr: err });
       });
     });
@@ -65,8 +65,10 @@ export const pingStrategy = defineStrategy<PingConfig, PingConfig>({
   secret: [],
   target: {
     example: 'gateway.internal',
+    fromConfig: (config) => config.host,
     toConfig: (target) => ({ host: target }),
   },
+  requires: PING,
   // Each check spawns its own ping; there is no connection to hold.
   async connect(config) {
     return config;

@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { checkOnce, fieldsOf } from '../../../test/targets/check-once.ts';
+import { commandMissing } from '../../../test/targets/services.ts';
+import { buildStrategyRegistry } from '../registry.ts';
+import { pingStrategy } from './index.ts';
 import { parsePingOutput } from './output.ts';
+
+const missing = commandMissing(pingStrategy);
 
 describe('parsePingOutput', () => {
   const rows: { name: string; input: string; expected: unknown }[] = [
@@ -34,7 +39,7 @@ describe('parsePingOutput', () => {
   for (const row of rows) it(row.name, () => expect(parsePingOutput(row.input)).toEqual(row.expected));
 });
 
-describe('ping strategy (system ping)', () => {
+describe.skipIf(missing)('ping strategy (system ping)', () => {
   it('pings the loopback address', async () => {
     const result = await checkOnce({ strategy: 'ping', config: { host: '127.0.0.1', count: 2 } }, {});
     expect(result.message).toMatch(/^Completed in/);
@@ -45,8 +50,19 @@ describe('ping strategy (system ping)', () => {
     const result = await checkOnce({ strategy: 'ping', config: { host: 'no-such-host.invalid', count: 1 } });
     expect(result.message).toMatch(/^Check failed: Ping to no-such-host\.invalid failed: .*(not known|Temporary failure|No address)/i);
   });
+});
 
+describe('ping strategy', () => {
   it('refuses a host that would be read as a ping option', async () => {
     await expect(checkOnce({ strategy: 'ping', config: { host: '-f' } })).rejects.toThrow(/A host cannot start with/);
+  });
+
+  it('without the ping command, fails the run saying how to install it', async () => {
+    vi.stubEnv('VIGIL_PING_PATH', '/nonexistent/vigil-ping');
+    vi.resetModules();
+    const { pingStrategy: withoutPing } = await import('./index.ts');
+    vi.unstubAllEnvs();
+    const result = await checkOnce({ strategy: 'ping', config: { host: '127.0.0.1', count: 1 } }, { registry: buildStrategyRegistry([withoutPing]) });
+    expect(result).toMatchObject({ status: 'unhealthy', message: 'Check failed: The "/nonexistent/vigil-ping" command is not installed (apt-get install iputils-ping)' });
   });
 });

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { elapsedMs, hostField, portField, timeoutField } from '../common.ts';
-import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
+import { definedOnly, formatConnectionUrl, parseConnectionUrl } from '../connection-url.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { defineCollector, defineStrategy } from '../types.ts';
 import { sqlQueryConfig, sqlQueryFields, summarizeRows } from '../rows.ts';
@@ -54,6 +54,7 @@ export const postgresStrategy = defineStrategy<PostgresConfig, PostgresClient>({
   secret: ['password'],
   target: {
     example: 'postgres://user:password@db.internal:5432/app',
+    fromConfig: (config) => formatConnectionUrl('postgres', config),
     toConfig(target) {
       const parts = parseConnectionUrl(target, { plain: ['postgres', 'postgresql'], tls: [] });
       return definedOnly({ ...parts, tls: undefined, ssl: parts.tls || undefined });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { abortable, elapsedMs, emptyCollectorConfig, hostField, portField, timeoutField } from '../common.ts';
-import { definedOnly, parseConnectionUrl } from '../connection-url.ts';
+import { definedOnly, formatConnectionUrl, parseConnectionUrl } from '../connection-url.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { defineCollector, defineStrategy } from '../types.ts';
 import { parseRedisInfo } from './info.ts';
@@ -80,6 +80,7 @@ export const redisStrategy = defineStrategy<RedisConfig, RedisClient>({
   secret: ['password'],
   target: {
     example: 'redis://:password@cache.internal:6379/0',
+    fromConfig: (config) => formatConnectionUrl(config.tls ? 'rediss' : 'redis', { host: config.host, port: config.port, user: config.username, database: String(config.db) }),
     toConfig(target) {
       const parts = parseConnectionUrl(target, { plain: ['redis'], tls: ['rediss'] });
       const db = parts.database === undefined ? undefined : Number(parts.database);

@@ -145,6 +145,7 @@ export const scriptStrategy = defineStrategy<ScriptConfig, ScriptClient>({
   secret: [],
   target: {
     example: '"curl -fsS localhost:8080/ready"',
+    fromConfig: (config) => config.command,
     toConfig: (target) => ({ command: target }),
   },
   async connect(config) {

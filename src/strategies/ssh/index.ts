@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'ssh2';
 import { z } from 'zod';
-import { elapsedMs, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
+import { elapsedMs, formatHostPort, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 
@@ -99,6 +99,7 @@ export const sshStrategy = defineStrategy<SshConfig, SshClient>({
   secret: ['password', 'privateKey', 'passphrase'],
   target: {
     example: 'deploy@bastion.internal:22',
+    fromConfig: (config) => `${config.username}@${formatHostPort(config.host, config.port)}`,
     toConfig(target) {
       const at = target.lastIndexOf('@');
       if (at <= 0) throw new Error(`Expected user@host[:port], got "${target}"`);

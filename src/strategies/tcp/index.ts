@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { elapsedMs, emptyCollectorConfig, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
+import { elapsedMs, emptyCollectorConfig, formatHostPort, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 
@@ -16,8 +16,9 @@ const tcpConfigSchema = z.strictObject({
     .refine(isValidRegExp, { message: 'Invalid regular expression' })
     .optional(),
   /**
-   * How long to wait for the expected answer (default 1000 ms), or without
-   * send/expect for a banner (default 100 ms, so a silent port stays a fast check).
+   * How long to wait for the expected answer (default 1000 ms). Without
+   * send/expect there is no wait unless this is set: the check is done once
+   * connected, and `banner` is whatever had arrived by then.
    */
   readTimeoutMs: z.number().int().min(0).optional(),
   timeout: timeoutField,
@@ -51,15 +52,16 @@ const tcpConnectionCollector = defineCollector<Record<string, never>, TcpClient>
   templatable: [],
   fields: {
     connectMs: { type: 'number', description: 'Time to open the connection' },
-    banner: { type: 'string', description: 'Text the server sent (after `send`, if set), up to 4 KiB' },
+    banner: { type: 'string', description: 'Text the server sent (after `send`, if set), up to 4 KiB; without send/expect, set readTimeoutMs to wait for it' },
     matched: { type: 'boolean', description: 'Whether the received text matched `expect` (only with expect)' },
   },
   async collect(client, _config, ctx) {
     const { config, socket } = client;
     if (config.send !== undefined) socket.write(config.send);
     const pattern = config.expect === undefined ? undefined : new RegExp(config.expect);
-    const waitMs = config.readTimeoutMs ?? (config.send === undefined && pattern === undefined ? 100 : 1000);
-    await waitForData(client, pattern, waitMs, ctx.signal);
+    // A port that waits for its client to speak first (a database) would cost every check the wait.
+    const waitMs = config.readTimeoutMs ?? (config.send === undefined && pattern === undefined ? undefined : 1000);
+    if (waitMs !== undefined) await waitForData(client, pattern, waitMs, ctx.signal);
     const banner = Buffer.concat(client.received).subarray(0, MAX_BANNER_BYTES).toString('utf8');
     const fields: Record<string, unknown> = { connectMs: client.connectMs, banner };
     if (pattern) {
@@ -106,6 +108,7 @@ export const tcpStrategy = defineStrategy<TcpConfig, TcpClient>({
   secret: [],
   target: {
     example: 'db.internal:5432',
+    fromConfig: (config) => formatHostPort(config.host, config.port),
     toConfig: (target) => parseHostPort(target),
   },
   connect(config, ctx) {

@@ -13,8 +13,8 @@ afterAll(async () => Promise.all([banner.close(), silent.close()]));
 const tcp = (config: Record<string, unknown>, assertions: string[] = []) => checkOnce({ strategy: 'tcp', config: { host: '127.0.0.1', ...config }, assertions });
 
 describe('tcp strategy', () => {
-  it('connects and reads the banner', async () => {
-    const result = await tcp({ port: banner.port }, ['banner starts with SSH-2.0', 'connectMs < 1s']);
+  it('connects and reads the banner within readTimeoutMs', async () => {
+    const result = await tcp({ port: banner.port, readTimeoutMs: 5000 }, ['banner starts with SSH-2.0', 'connectMs < 1s']);
     expect(result.status).toBe('healthy');
     expect(fieldsOf(result)).toMatchObject({ banner: 'SSH-2.0-VigilTestBanner\r\n', connectMs: expect.any(Number) });
   });
@@ -29,6 +29,13 @@ describe('tcp strategy', () => {
     const result = await tcp({ port: banner.port, expect: '^220 ', readTimeoutMs: 100 });
     expect(result.message).toMatch(/^Check failed: Expected \/\^220 \/ from 127\.0\.0\.1:\d+, got "SSH-2\.0/);
     expect(fieldsOf(result).matched).toBe(false);
+  });
+
+  it('is done once connected without send, expect or readTimeoutMs: it does not wait for a banner', async () => {
+    // The target greets the moment it accepts; the banner lands after the connect, so only a wait sees it.
+    const result = await tcp({ port: banner.port }, ['connectMs < 1s']);
+    expect(result.status).toBe('healthy');
+    expect(fieldsOf(result).banner).toBe('');
   });
 
   it('accepts a silent port with an empty banner after the read wait', async () => {

@@ -2,7 +2,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { elapsedMs, emptyCollectorConfig, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
+import { elapsedMs, emptyCollectorConfig, formatHostPort, hostField, parseHostPort, portField, timeoutField } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { CollectorError, defineCollector, defineStrategy } from '../types.ts';
 import { describeCertificate } from './certificate.ts';
@@ -83,6 +83,7 @@ export const tlsStrategy = defineStrategy<TlsConfig, TlsClient>({
   secret: [],
   target: {
     example: 'example.com:443',
+    fromConfig: (config) => formatHostPort(config.host, config.port),
     toConfig: (target) => parseHostPort(target, 443),
   },
   connect(config, ctx) {
