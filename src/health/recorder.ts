@@ -54,9 +54,9 @@ export class HealthRecorder {
     const { runId, eventIds } = await withXactLock(this.database.lockPool, `health:${view}`, async (client) => {
       const inserted = await insertRun(client, run);
       if (!inserted) return { runId: undefined, eventIds: [] };
-      const stored = { configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: inserted.previous };
+      const newRun = { configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: inserted.previous };
       const eventIds = mayChangeView(inserted, run.status)
-        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, stored)
+        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, newRun)
         : [];
       return { runId: inserted.id, eventIds };
     });
