@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles src/ into dist/ (what `vigil` runs) and copies the files the code reads beside itself.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,20 @@ export function build() {
     copyFileSync(file, target);
   }
   writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);
+}
+
+/** Builds when dist/ is missing or older than any file in src/, so a checkout never runs stale code. */
+export function buildIfStale(log = (line) => console.error(line)) {
+  const stamp = join(root, 'dist', '.built');
+  if (!existsSync(join(root, 'src'))) return;
+  if (existsSync(stamp)) {
+    const built = statSync(stamp).mtimeMs;
+    let newer = false;
+    for (const file of walk(join(root, 'src'))) if (statSync(file).mtimeMs > built) newer = true;
+    if (!newer) return;
+  }
+  log('vigil: compiling src/ into dist/ …');
+  build();
 }
 
 export function* walk(dir) {

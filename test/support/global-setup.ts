@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 
 import type { TestProject } from 'vitest/node';
+import { buildIfStale } from '../../bin/build.js';
 import { EmbeddedPostgres } from '../../src/db/embedded.ts';
 import { runMigrations } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/kernel/log.ts';
@@ -12,6 +13,8 @@ import { adminQuery, withDatabase } from './postgres.ts';
  * file copies it (CREATE DATABASE … TEMPLATE, ~40 ms) and so starts from a clean, migrated schema.
  */
 export default async function setup(project: TestProject) {
+  // Tests that start `vigil` run dist/: build it once here, not in each process they start.
+  buildIfStale();
   const log = silentLogger();
   let embedded: EmbeddedPostgres | undefined;
   let dataDir: string | undefined;

@@ -1,0 +1,5 @@
+/** Compiles src/ into dist/ and copies the files the code reads beside itself. */
+export function build(): void;
+/** Builds when dist/ is missing or older than any file in src/. */
+export function buildIfStale(log?: (line: string) => void): void;
+export function walk(dir: string): Generator<string>;
