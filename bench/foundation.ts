@@ -6,38 +6,13 @@
  *
  *   node bin/run-ts.js bench/foundation.ts
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { descendants, pssMb, spawnVigil, waitForOutput } from './processes.ts';
+import { descendants, pssMb, startUntilReady, stopProcess } from './processes.ts';
 
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  readyMs: number;
-}
-
-async function startVigil(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
-  const started = performance.now();
-  const child = spawnVigil(['--data-dir', dataDir], env);
-  const url = await waitForOutput(child, /listening on (\S+)/);
-  for (let i = 0; i < 600; i++) {
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return { child, url, readyMs: performance.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('never ready');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** PSS in MB of a process and all its descendants (Vigil and the embedded PostgreSQL's processes). */
 function treePssMb(root: number): number {
@@ -76,16 +51,16 @@ async function main() {
   const dataDir = join(root, 'data');
   const rows: string[][] = [];
   try {
-    const first = await startVigil(dataDir);
+    const first = await startUntilReady(['--data-dir', dataDir]);
     rows.push(['embedded: first start (empty data dir) → /readyz 200', `${(first.readyMs / 1000).toFixed(2)} s`, '≤ 3 s']);
-    await stop(first.child);
+    await stopProcess(first.child);
 
-    const restart = await startVigil(dataDir);
+    const restart = await startUntilReady(['--data-dir', dataDir]);
     rows.push(['embedded: restart → /readyz 200', `${(restart.readyMs / 1000).toFixed(2)} s`, '≤ 1.5 s']);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     rows.push(['embedded: idle memory, Vigil + PostgreSQL (sum of PSS)', `${treePssMb(restart.child.pid!).toFixed(0)} MB`, '≤ 200 MB']);
     rows.push(['embedded: POST /systems + GET /systems/{id}, 4 clients', `${(await roundTrips(restart.url)).toFixed(0)} pairs/s`, 'sanity']);
-    await stop(restart.child);
+    await stopProcess(restart.child);
 
     const admin = new pg.Client({ connectionString: LOCAL_PG });
     const reachable = await admin.connect().then(() => true, () => false);
@@ -95,9 +70,9 @@ async function main() {
       try {
         const url = new URL(LOCAL_PG);
         url.pathname = `/${name}`;
-        const server = await startVigil(dataDir, { DATABASE_URL: url.toString(), VIGIL_SECRET_KEY: randomBytes(32).toString('base64') });
+        const server = await startUntilReady(['--data-dir', dataDir], { DATABASE_URL: url.toString(), VIGIL_SECRET_KEY: randomBytes(32).toString('base64') });
         rows.push(['local PostgreSQL: POST /systems + GET /systems/{id}, 4 clients', `${(await roundTrips(server.url)).toFixed(0)} pairs/s`, 'sanity']);
-        await stop(server.child);
+        await stopProcess(server.child);
       } finally {
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();

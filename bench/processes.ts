@@ -8,13 +8,39 @@ import { readFileSync, readdirSync } from 'node:fs';
 const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
 const CLOCK_TICKS = 100;
 
-/** `vigil start --port 0 <argv>` with its own settings only (none inherited from the shell). */
-export function spawnVigil(argv: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+/**
+ * `vigil start --port 0 <argv>` with its own settings only (none inherited from the shell).
+ * `entry`: what node runs instead of bin/vigil.js (e.g. `--import tsx src/cli/main.ts`).
+ */
+export function spawnVigil(argv: string[], env: Record<string, string> = {}, nodeArgs: string[] = [], entry: string[] = [bin]): ChildProcess {
   const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  return spawn(process.execPath, [...nodeArgs, bin, 'start', '--port', '0', ...argv], {
+  return spawn(process.execPath, [...nodeArgs, ...entry, 'start', '--port', '0', ...argv], {
     env: { ...inherited, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** Starts Vigil and resolves once /readyz answers 200, with how long that took since the spawn. */
+export async function startUntilReady(
+  argv: string[],
+  env: Record<string, string> = {},
+  entry?: string[],
+): Promise<{ child: ChildProcess; url: string; readyMs: number }> {
+  const started = performance.now();
+  const child = spawnVigil(argv, env, [], entry);
+  const url = await waitForOutput(child, /listening on (\S+)/);
+  for (let i = 0; i < 3000; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) return { child, url, readyMs: performance.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('never ready');
+}
+
+/** SIGTERM, and wait for the exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** Resolves with the first group of `pattern` (or the whole match) once the child prints it. */

@@ -6,43 +6,16 @@
  *
  *   node bin/run-ts.js bench/startup.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitForOutput } from './processes.ts';
+import { startUntilReady, stopProcess } from './processes.ts';
 
 const ROUNDS = 5;
 const root = new URL('..', import.meta.url).pathname;
-const ways: { name: string; argv: string[] }[] = [
-  { name: 'compiled (dist/, what `vigil start` runs)', argv: [join(root, 'bin/vigil.js')] },
-  { name: 'transpiled at start (tsx, before)', argv: ['--import', 'tsx', join(root, 'src/cli/main.ts')] },
+const ways: { name: string; entry: string[] }[] = [
+  { name: 'compiled (dist/, what `vigil start` runs)', entry: [join(root, 'bin/vigil.js')] },
+  { name: 'transpiled at start (tsx, before)', entry: ['--import', 'tsx', join(root, 'src/cli/main.ts')] },
 ];
-
-function spawnStart(argv: string[], dataDir: string): ChildProcess {
-  const { DATABASE_URL: _d, REDIS_URL: _r, ...inherited } = process.env;
-  return spawn(process.execPath, [...argv, 'start', '--port', '0', '--data-dir', dataDir], {
-    cwd: root,
-    env: { ...inherited, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-async function timeToReady(argv: string[], dataDir: string): Promise<{ ms: number; child: ChildProcess }> {
-  const started = performance.now();
-  const child = spawnStart(argv, dataDir);
-  const url = await waitForOutput(child, /listening on (\S+)/);
-  for (let i = 0; i < 3000; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) return { ms: performance.now() - started, child };
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error('never ready');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -56,12 +29,12 @@ for (const way of ways) {
     chmodSync(dir, 0o755);
     try {
       const dataDir = join(dir, 'data');
-      const a = await timeToReady(way.argv, dataDir);
-      first.push(a.ms);
-      await stop(a.child);
-      const b = await timeToReady(way.argv, dataDir);
-      restart.push(b.ms);
-      await stop(b.child);
+      const a = await startUntilReady(['--data-dir', dataDir], {}, way.entry);
+      first.push(a.readyMs);
+      await stopProcess(a.child);
+      const b = await startUntilReady(['--data-dir', dataDir], {}, way.entry);
+      restart.push(b.readyMs);
+      await stopProcess(b.child);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
