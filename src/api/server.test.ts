@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
+import { rawRequest, serveOnLoopback, type RunningServer } from '../../test/support/http-server.ts';
 
 let api: TestApi;
+let server: RunningServer;
 beforeAll(async () => {
   api = await createTestApi();
+  server = await serveOnLoopback(api.app.fetch);
 });
-afterAll(() => api.close());
+afterAll(async () => {
+  await server.close();
+  await api.close();
+});
 
 describe('operational endpoints', () => {
   it('answers liveness and readiness', async () => {
@@ -63,5 +69,43 @@ describe('OpenAPI', () => {
       expect((await api.call('GET', source)).status, source).toBe(200);
     }
     expect((await api.call('GET', '/api/docs/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+});
+
+describe('request bodies', () => {
+  let runPath: string;
+  beforeAll(async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'body-probe' })).body;
+    const configuration = (
+      await api.call('POST', '/api/v1/configurations', { name: 'body-probe-check', strategy: 'tcp', config: { host: '127.0.0.1', port: 1, timeout: 1000 }, intervalSeconds: 60 })
+    ).body;
+    const assignment = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id })).body;
+    runPath = `/api/v1/assignments/${assignment.id}/run`;
+  });
+
+  const emptyBodies: { name: string; headers: string[] }[] = [
+    { name: 'no body and no Content-Type (curl -X POST)', headers: [] },
+    { name: 'Content-Length: 0', headers: ['Content-Length: 0'] },
+    { name: 'Content-Length: 0 with a non-JSON type', headers: ['Content-Length: 0', 'Content-Type: application/x-www-form-urlencoded'] },
+    { name: 'a chunked body of zero bytes', headers: ['Transfer-Encoding: chunked'] },
+  ];
+  for (const row of emptyBodies) {
+    it(`accepts an empty body on a route that takes none: ${row.name}`, async () => {
+      const body = row.headers.includes('Transfer-Encoding: chunked') ? '0\r\n\r\n' : '';
+      const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, ...row.headers].join('\r\n'), body);
+      expect(response.status, response.body).toBe(200);
+    });
+  }
+
+  it('still answers 415 to a non-empty body that is not JSON', async () => {
+    const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, 'Content-Type: text/plain', 'Content-Length: 5'].join('\r\n'), 'hello');
+    expect(response.status).toBe(415);
+    expect(response.body).toContain('Expected Content-Type: application/json, got text/plain');
+  });
+
+  it('answers a route that needs a body, sent none, with the fields it misses', async () => {
+    const response = await rawRequest(server.base, 'POST /api/v1/systems HTTP/1.1');
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('"path":"name"');
   });
 });

@@ -78,15 +78,21 @@ export function errorBody(code: string, message: string, details: { path: string
   return { error: { code, message, details } };
 }
 
-/** A body sent as anything but JSON would otherwise be read as `{}`: say what was expected instead. */
+/**
+ * A body sent as anything but JSON would otherwise be read as `{}`: say what was expected instead.
+ * An empty body needs no type (`curl -X POST …/run` sends neither body nor Content-Type); whether
+ * it may be empty is the route's to say. Emptiness is read, not guessed from headers: a body may
+ * come without Content-Length, or chunked, and still be empty.
+ */
 const requireJsonBody: MiddlewareHandler = async (c, next) => {
-  const hasBody = ['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.raw.body !== null && c.req.header('content-length') !== '0';
+  if (!['POST', 'PUT', 'PATCH'].includes(c.req.method) || c.req.raw.body === null) return next();
   const type = c.req.header('content-type') ?? '';
-  if (hasBody && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
+  if (!JSON_TYPE.test(type) && (await c.req.arrayBuffer()).byteLength > 0) {
     return c.json(errorBody('unsupported_media_type', `Expected Content-Type: application/json, got ${type || 'none'}`), 415);
   }
   await next();
 };
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
 
 const docsAssets = new Map([
   ['swagger-ui.css', 'text/css; charset=utf-8'],
