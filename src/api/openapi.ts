@@ -59,8 +59,9 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject> {
   /** Collection path under /api/v1, e.g. `/systems`. */
   path: string;
-  /** Singular resource name for summaries, e.g. `system`. */
+  /** Singular resource name for summaries and operation ids, e.g. `system`. */
   noun: string;
+  /** Plural, capitalised: the OpenAPI tag and the list operation's name, e.g. `Systems` (`listSystems`). */
   tag: string;
   item: Item;
   input: Input;
@@ -75,10 +76,12 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
 ) {
   const one = `${spec.path}/{id}`;
   const tags = [spec.tag];
+  const Noun = spec.noun[0]!.toUpperCase() + spec.noun.slice(1);
   return {
     list: createRoute({
       method: 'get',
       path: spec.path,
+      operationId: `list${spec.tag}`,
       tags,
       summary: `List ${spec.tag.toLowerCase()}`,
       request: { query: spec.query },
@@ -87,6 +90,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
     create: createRoute({
       method: 'post',
       path: spec.path,
+      operationId: `create${Noun}`,
       tags,
       summary: `Create a ${spec.noun}`,
       request: jsonBody(spec.input),
@@ -95,6 +99,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
     get: createRoute({
       method: 'get',
       path: one,
+      operationId: `get${Noun}`,
       tags,
       summary: `Get a ${spec.noun}`,
       request: { params: IdParam },
@@ -103,6 +108,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
     patch: createRoute({
       method: 'patch',
       path: one,
+      operationId: `update${Noun}`,
       tags,
       summary: `Change some fields of a ${spec.noun}`,
       request: { params: IdParam, ...jsonBody(spec.patch) },
@@ -111,6 +117,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
     remove: createRoute({
       method: 'delete',
       path: one,
+      operationId: `delete${Noun}`,
       tags,
       summary: `Delete a ${spec.noun}`,
       request: { params: IdParam },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -9,6 +9,7 @@ import { DomainError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { docsPage } from './docs.ts';
 import type { Metrics } from './metrics.ts';
+import { jsonResponse, z } from './openapi.ts';
 
 export interface ApiOptions {
   log: Logger;
@@ -38,12 +39,12 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     stop(c.req.method, c.req.routePath, c.res.status);
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+  app.openapi(liveness, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(readiness, async (c) => {
     const reason = await options.ready().catch((error: Error) => `database unreachable: ${error.message}`);
-    return reason ? c.json({ status: 'not ready', reason }, 503) : c.json({ status: 'ready' });
+    return reason ? c.json({ status: 'not ready' as const, reason }, 503) : c.json({ status: 'ready' as const }, 200);
   });
-  app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  app.openapi(metricsRoute, async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   const v1 = new OpenAPIHono();
   v1.use('*', requireJsonBody);
@@ -73,6 +74,35 @@ export function createApi(options: ApiOptions): OpenAPIHono {
 
   return app;
 }
+
+const operational = ['Operations'];
+const liveness = createRoute({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'getLiveness',
+  tags: operational,
+  summary: 'Liveness: the process serves requests',
+  responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+const readiness = createRoute({
+  method: 'get',
+  path: '/readyz',
+  operationId: 'getReadiness',
+  tags: operational,
+  summary: 'Readiness: the database is reachable and migrated',
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal('ready') }), 'Ready to serve'),
+    503: jsonResponse(z.object({ status: z.literal('not ready'), reason: z.string() }), 'Not ready, and why'),
+  },
+});
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  tags: operational,
+  summary: 'Prometheus metrics of this process',
+  responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+});
 
 export function errorBody(code: string, message: string, details: { path: string; message: string }[] = []) {
   return { error: { code, message, details } };

@@ -38,6 +38,7 @@ const ValidationResult = z
 const validate = createRoute({
   method: 'post',
   path: '/configurations/validate',
+  operationId: 'validateConfiguration',
   tags: ['Configurations'],
   summary: 'Validate a configuration without saving it (SPEC §7.3)',
   request: jsonBody(ConfigurationInput.partial({ name: true, intervalSeconds: true })),

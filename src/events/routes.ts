@@ -1,5 +1,6 @@
+import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { createRouter } from '../api/openapi.ts';
+import { createRouter, errorResponses, z } from '../api/openapi.ts';
 import type { BusEvent, EventBus } from './bus.ts';
 import { RUN_COMPLETED, SYSTEM_HEALTH_CHANGED } from './topics.ts';
 
@@ -7,18 +8,26 @@ import { RUN_COMPLETED, SYSTEM_HEALTH_CHANGED } from './topics.ts';
 const streamed: Record<string, string> = { [RUN_COMPLETED]: 'run.completed', [SYSTEM_HEALTH_CHANGED]: 'health.changed' };
 const HEARTBEAT_MS = 15_000;
 
+const stream = createRoute({
+  method: 'get',
+  path: '/events',
+  operationId: 'streamEvents',
+  tags: ['Events'],
+  summary: 'Live stream (text/event-stream) of run.completed and health.changed events',
+  request: {
+    query: z.object({ systemId: z.uuid({ message: 'expected a UUID' }).optional().openapi({ description: "Only this system's events" }) }),
+  },
+  responses: {
+    200: { description: 'An endless server-sent-events stream; the first event is `ready`', content: { 'text/event-stream': { schema: z.string() } } },
+    400: errorResponses[400],
+  },
+});
+
 /** `GET /events`: server-sent events of run completions and health changes, on every API process. */
 export function eventRoutes(bus: EventBus) {
   const router = createRouter();
-  router.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/api/v1/events',
-    tags: ['Events'],
-    summary: 'Live stream (text/event-stream) of run.completed and health.changed events; ?systemId= narrows it to one system',
-    responses: { 200: { description: 'An endless server-sent-events stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
-  });
-  router.get('/events', (c) => {
-    const systemId = c.req.query('systemId');
+  router.openapi(stream, (c) => {
+    const { systemId } = c.req.valid('query');
     return streamSSE(c, async (stream) => {
       const pending: BusEvent[] = [];
       let wake: (() => void) | undefined;
