@@ -1,5 +1,7 @@
 import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
 import { ValidationError, formatPath } from '../kernel/errors.ts';
+import { issueDetails, unknownField } from '../kernel/validation-messages.ts';
+import { withArticle } from '../kernel/words.ts';
 
 export { z };
 
@@ -7,9 +9,8 @@ export { z };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook serves every route's types
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (!result.success) {
-    throw new ValidationError(
-      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-    );
+    const unknownKey = result.target === 'query' ? (key: string) => `Unknown query parameter "${key}"` : unknownField;
+    throw new ValidationError(issueDetails(result.error.issues, unknownKey).map((detail) => ({ path: formatPath(detail.path), message: detail.message })));
   }
 };
 
@@ -92,7 +93,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       path: spec.path,
       operationId: `create${Noun}`,
       tags,
-      summary: `Create a ${spec.noun}`,
+      summary: `Create ${withArticle(spec.noun)}`,
       request: jsonBody(spec.input),
       responses: { 201: jsonResponse(spec.item, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
     }),
@@ -101,7 +102,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       path: one,
       operationId: `get${Noun}`,
       tags,
-      summary: `Get a ${spec.noun}`,
+      summary: `Get ${withArticle(spec.noun)}`,
       request: { params: IdParam },
       responses: { 200: jsonResponse(spec.item, `The ${spec.noun}`), 404: errorResponses[404] },
     }),
@@ -110,7 +111,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       path: one,
       operationId: `update${Noun}`,
       tags,
-      summary: `Change some fields of a ${spec.noun}`,
+      summary: `Change some fields of ${withArticle(spec.noun)}`,
       request: { params: IdParam, ...jsonBody(spec.patch) },
       responses: { 200: jsonResponse(spec.item, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
     }),
@@ -119,7 +120,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       path: one,
       operationId: `delete${Noun}`,
       tags,
-      summary: `Delete a ${spec.noun}`,
+      summary: `Delete ${withArticle(spec.noun)}`,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, 404: errorResponses[404] },
     }),

@@ -7,6 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
+import { plainMessage } from '../kernel/validation-messages.ts';
 import { docsPage } from './docs.ts';
 import type { Metrics } from './metrics.ts';
 import { jsonResponse, z } from './openapi.ts';
@@ -31,6 +32,9 @@ const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, con
 /** The HTTP face of Vigil: probes, metrics, OpenAPI, docs, and each domain's routes. */
 export function createApi(options: ApiOptions): OpenAPIHono {
   const { log, metrics } = options;
+  // zod's error map is process-wide: every schema a request meets, the routes' and the
+  // strategies', words its failures as what was expected (a schema's own message still wins).
+  z.config({ customError: plainMessage });
   const app = new OpenAPIHono();
 
   app.use('*', async (c, next) => {

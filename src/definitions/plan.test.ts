@@ -99,7 +99,7 @@ describe('planDefinition: templates and secret references (SPEC §7.3)', () => {
     {
       name: 'secretEnv on a strategy without it',
       input: { strategy: 'http', config: { url: 'http://h/', secretEnv: { T: 'payments-token' } } },
-      errors: [{ path: ['config'], message: /secretEnv/ }],
+      errors: [{ path: ['config', 'secretEnv'], message: /^Unknown field "secretEnv"$/ }],
     },
     {
       name: 'an unterminated template',
