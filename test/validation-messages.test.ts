@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from './support/api.ts';
 
@@ -16,6 +17,9 @@ afterAll(() => api.close());
 
 const check = { name: 'c', strategy: 'http', config: { url: 'https://example.test/health' }, intervalSeconds: 30 };
 const http = (config: Record<string, unknown>) => ({ ...check, config: { url: 'https://example.test/health', ...config } });
+const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+const entries = (n: number, value: unknown = 'x') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, value]));
+const longName = 'n'.repeat(101);
 
 const rows: { name: string; method?: string; path: string | (() => string); body?: unknown | (() => unknown); expected: { path: string; message: string } }[] = [
   { name: 'a wrong type names what was sent', path: '/systems', body: { name: 42 }, expected: { path: 'name', message: 'expected a string, got 42' } },
@@ -51,6 +55,25 @@ const rows: { name: string; method?: string; path: string | (() => string); body
   },
   { name: 'a malformed id', path: '/assignments', body: () => ({ systemId: 'abc', configurationId }), expected: { path: 'systemId', message: 'expected a UUID' } },
   { name: 'a query number that is not one', method: 'GET', path: '/systems?limit=abc', expected: { path: 'limit', message: 'expected a number' } },
+  // Size caps name their limit.
+  { name: 'too many tags', path: '/systems', body: { name: 's', tags: entries(51) }, expected: { path: 'tags', message: 'expected at most 50 tags' } },
+  { name: 'a tag name too long', path: '/systems', body: { name: 's', tags: { [longName]: 'x' } }, expected: { path: `tags.${longName}`, message: 'invalid name: expected tag names of at most 100 characters' } },
+  { name: 'a tag value too long', path: '/systems', body: { name: 's', tags: { team: 'v'.repeat(501) } }, expected: { path: 'tags.team', message: 'expected tag values of at most 500 characters' } },
+  { name: 'too many groups', path: '/systems', body: { name: 's', groupIds: ids(501) }, expected: { path: 'groupIds', message: 'expected at most 500 ids' } },
+  { name: 'too many group members', path: '/groups', body: { name: 'g', systemIds: ids(501) }, expected: { path: 'systemIds', message: 'expected at most 500 ids' } },
+  { name: 'too many environments of a system', method: 'PUT', path: () => `/systems/${systemId}/environments`, body: { environmentIds: ids(501) }, expected: { path: 'environmentIds', message: 'expected at most 500 ids' } },
+  { name: 'too many environments of an assignment', path: '/assignments', body: () => ({ systemId, configurationId, environmentIds: ids(501) }), expected: { path: 'environmentIds', message: 'expected at most 500 ids' } },
+  { name: 'too many satellites', path: '/assignments', body: () => ({ systemId, configurationId, satelliteIds: ids(501) }), expected: { path: 'satelliteIds', message: 'expected at most 500 ids' } },
+  { name: 'too many assertions', path: '/configurations', body: { ...check, assertions: Array(101).fill('statusCode == 200') }, expected: { path: 'assertions', message: 'expected at most 100 assertions' } },
+  { name: 'too many collectors', path: '/configurations', body: { ...check, collectors: Array(51).fill({ collector: 'http.request' }) }, expected: { path: 'collectors', message: 'expected at most 50 collectors' } },
+  {
+    name: "too many of a collector's assertions",
+    path: '/configurations',
+    body: { ...check, collectors: [{ collector: 'http.request', assertions: Array(101).fill('statusCode == 200') }] },
+    expected: { path: 'collectors.0.assertions', message: 'expected at most 100 assertions' },
+  },
+  { name: 'too many environment fields', path: '/environments', body: { name: 'e', fields: entries(101) }, expected: { path: 'fields', message: 'expected at most 100 fields' } },
+  { name: 'too many http headers', path: '/configurations', body: http({ headers: entries(101) }), expected: { path: 'config.headers', message: 'expected at most 100 headers' } },
   { name: 'a secret value of the wrong type, never quoted', method: 'PUT', path: '/secrets/messages-secret', body: { value: 5 }, expected: { path: 'value', message: 'expected the secret value as a string' } },
 ];
 

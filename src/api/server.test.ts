@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
+import { catalogRoutes } from '../catalog/routes.ts';
+import { silentLogger } from '../kernel/log.ts';
+import { createApi } from './server.ts';
 import { rawRequest, serveOnLoopback, type RunningServer } from '../../test/support/http-server.ts';
 
 let api: TestApi;
@@ -107,5 +110,41 @@ describe('request bodies', () => {
     const response = await rawRequest(server.base, 'POST /api/v1/systems HTTP/1.1');
     expect(response.status).toBe(400);
     expect(response.body).toContain('"path":"name"');
+  });
+});
+
+describe('request body limit', () => {
+  const limitMessage = 'Request body exceeds the 1048576-byte limit';
+
+  it('refuses a 5 MB body sent without Content-Length, storing nothing', async () => {
+    const response = await api.call('POST', '/api/v1/systems', { name: 'huge', description: 'x'.repeat(5 * 1024 * 1024) });
+    expect(response.status).toBe(413);
+    expect(response.body.error).toEqual({ code: 'payload_too_large', message: limitMessage, details: [] });
+    expect((await api.call('GET', '/api/v1/systems?name=huge')).body.items).toEqual([]);
+  });
+
+  it('refuses a declared Content-Length over the limit before the body arrives', async () => {
+    const response = await rawRequest(server.base, ['POST /api/v1/systems HTTP/1.1', 'Content-Type: application/json', 'Content-Length: 5242880'].join('\r\n'));
+    expect(response.status).toBe(413);
+    expect(response.body).toContain(limitMessage);
+  });
+
+  it('takes a body just under the limit', async () => {
+    const body = `{"name": "padded"${' '.repeat(1024 * 1024 - 100)}}`;
+    expect((await api.call('POST', '/api/v1/systems', body)).status).toBe(201);
+  });
+
+  it('takes its limit from createApi', async () => {
+    const small = createApi({
+      log: silentLogger(),
+      metrics: api.services.metrics,
+      version: 'test',
+      routers: [catalogRoutes(api.services.catalog)],
+      ready: async () => undefined,
+      maxBodyBytes: 64,
+    });
+    const response = await small.request('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'n'.repeat(80) }) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error.message).toBe('Request body exceeds the 64-byte limit');
   });
 });

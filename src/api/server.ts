@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../kernel/errors.ts';
@@ -25,7 +26,11 @@ export interface ApiOptions {
    */
   authorize?: MiddlewareHandler;
   version: string;
+  /** Larger request bodies are refused with 413 before anything reads them; default 1 MiB. */
+  maxBodyBytes?: number;
 }
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400 };
 
@@ -42,6 +47,15 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     await next();
     stop(c.req.method, c.req.routePath, c.res.status);
   });
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // A declared Content-Length is checked up front; a body without one (chunked) is counted as it arrives.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => c.json(errorBody('payload_too_large', `Request body exceeds the ${maxBodyBytes}-byte limit`), 413),
+    }),
+  );
 
   app.openapi(liveness, (c) => c.json({ status: 'ok' as const }, 200));
   app.openapi(readiness, async (c) => {

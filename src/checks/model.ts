@@ -2,6 +2,7 @@ import { Name } from '../catalog/model.ts';
 import { z } from 'zod';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });
+const UuidList = z.array(Uuid).max(500, 'expected at most 500 ids');
 const Timestamp = z.string().meta({ format: 'date-time' });
 
 /** An assertion as the API stores and returns it (SPEC §1.2). */
@@ -18,12 +19,13 @@ export const Assertion = z
 
 /** On input an assertion may also be written in its string form, e.g. `statusCode == 200`. */
 export const AssertionInput = z.union([z.string().min(1, 'expected an assertion such as "statusCode == 200"'), Assertion]);
+const AssertionInputs = z.array(AssertionInput).max(100, 'expected at most 100 assertions');
 
 const CollectorInput = z
   .object({
     collector: z.string().min(1, 'expected a collector id such as "http.request"'),
     config: z.record(z.string(), z.unknown()).default({}),
-    assertions: z.array(AssertionInput).default([]),
+    assertions: AssertionInputs.default([]),
   })
   .strict();
 
@@ -34,8 +36,8 @@ const configurationFields = {
   description: z.string().max(2000, 'expected at most 2000 characters'),
   strategy: z.string().min(1, 'expected a strategy id such as "http"'),
   config: z.record(z.string(), z.unknown()).meta({ description: "The strategy's config; `timeout` (ms, min 100, default 30000) bounds each run" }),
-  assertions: z.array(AssertionInput).meta({ description: "Assertions on the strategy's default collector" }),
-  collectors: z.array(CollectorInput),
+  assertions: AssertionInputs.meta({ description: "Assertions on the strategy's default collector" }),
+  collectors: z.array(CollectorInput).max(50, 'expected at most 50 collectors'),
   intervalSeconds: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (one day)'),
   enabled: z.boolean(),
   paused: z.boolean(),
@@ -104,10 +106,8 @@ export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() 
 const assignmentSettings = {
   enabled: z.boolean(),
   includeLocal: z.boolean().meta({ description: 'Run on the central workers' }),
-  satelliteIds: z.array(Uuid).meta({ description: 'Also run on these remote agents' }),
-  environmentIds: z
-    .array(Uuid)
-    .nullable()
+  satelliteIds: UuidList.meta({ description: 'Also run on these remote agents' }),
+  environmentIds: UuidList.nullable()
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
   retention: Retention.nullable(),

@@ -14,7 +14,11 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
 export const httpConfigSchema = z.strictObject({
   url: z.string().min(1),
   method: z.enum(HTTP_METHODS).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z
+    .record(z.string(), z.string())
+    .refine((headers) => Object.keys(headers).length <= 100, 'expected at most 100 headers')
+    .meta({ maxProperties: 100 })
+    .default({}),
   body: z.string().optional(),
   timeout: timeoutField,
   redirects: z
