@@ -55,6 +55,12 @@ const rows: { name: string; method?: string; path: string | (() => string); body
   },
   { name: 'a malformed id', path: '/assignments', body: () => ({ systemId: 'abc', configurationId }), expected: { path: 'systemId', message: 'expected a UUID' } },
   { name: 'a query number that is not one', method: 'GET', path: '/systems?limit=abc', expected: { path: 'limit', message: 'expected a number' } },
+  {
+    name: 'an http url that is neither a URL nor a template',
+    path: '/configurations',
+    body: http({ url: 'example.com/health' }),
+    expected: { path: 'config.url', message: 'Invalid URL: expected an absolute http:// or https:// URL such as https://example.com/health, or a template such as {{ environment.baseUrl }}/health' },
+  },
   // Size caps name their limit.
   { name: 'too many tags', path: '/systems', body: { name: 's', tags: entries(51) }, expected: { path: 'tags', message: 'expected at most 50 tags' } },
   { name: 'a tag name too long', path: '/systems', body: { name: 's', tags: { [longName]: 'x' } }, expected: { path: `tags.${longName}`, message: 'invalid name: expected tag names of at most 100 characters' } },
