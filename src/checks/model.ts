@@ -77,7 +77,11 @@ export const Configuration = z
 
 const Count = z.number().int('expected a whole number').min(1, 'expected at least 1');
 
-/** SPEC §3.1. Defaults fill whatever part is left out. */
+/**
+ * SPEC §3.1. Defaults fill whatever part is left out; then every status must be reachable: a run
+ * streak that makes a check unhealthy has made it degraded first, and a window holds at most
+ * `windowSize` failures.
+ */
 export const StateThresholds = z
   .discriminatedUnion('mode', [
     z
@@ -97,6 +101,19 @@ export const StateThresholds = z
       })
       .strict(),
   ])
+  .superRefine((thresholds, ctx) => {
+    const degraded = thresholds.degraded.minFailureCount;
+    const unhealthy = thresholds.unhealthy.minFailureCount;
+    if (unhealthy < degraded) {
+      ctx.addIssue({ code: 'custom', path: ['unhealthy', 'minFailureCount'], message: `expected at least degraded.minFailureCount (${degraded}), got ${unhealthy}` });
+    }
+    if (thresholds.mode !== 'window') return;
+    for (const [level, count] of [['degraded', degraded], ['unhealthy', unhealthy]] as const) {
+      if (count > thresholds.windowSize) {
+        ctx.addIssue({ code: 'custom', path: [level, 'minFailureCount'], message: `expected at most windowSize (${thresholds.windowSize}), got ${count}` });
+      }
+    }
+  })
   .meta({ id: 'StateThresholds' });
 
 const Days = z.number().int('expected a whole number of days').min(1, 'expected at least 1 day');

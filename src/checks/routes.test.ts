@@ -101,11 +101,11 @@ describe('assignments', () => {
     expect(envLess.body.environmentIds).toEqual([]);
     const listed = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, {
       environmentIds: [prod.id],
-      stateThresholds: { mode: 'window', windowSize: 5 },
+      stateThresholds: { mode: 'window', windowSize: 8 },
     });
     expect(listed.status).toBe(200);
     expect(listed.body.environmentIds).toEqual([prod.id]);
-    expect(listed.body.stateThresholds).toEqual({ mode: 'window', windowSize: 5, degraded: { minFailureCount: 3 }, unhealthy: { minFailureCount: 7 } });
+    expect(listed.body.stateThresholds).toEqual({ mode: 'window', windowSize: 8, degraded: { minFailureCount: 3 }, unhealthy: { minFailureCount: 7 } });
 
     const duplicate = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id });
     expect(duplicate.status).toBe(409);
@@ -130,6 +130,54 @@ describe('assignments', () => {
     });
     expect(thresholds.status).toBe(400);
     expect(thresholds.body.error.details[0].path).toBe('stateThresholds.windowSize');
+  });
+
+  const unreachable: { name: string; stateThresholds: unknown; expected: { path: string; message: string }[] }[] = [
+    {
+      name: 'unhealthy sooner than degraded',
+      stateThresholds: { mode: 'consecutive', degraded: { minFailureCount: 3 }, unhealthy: { minFailureCount: 2 } },
+      expected: [{ path: 'stateThresholds.unhealthy.minFailureCount', message: 'expected at least degraded.minFailureCount (3), got 2' }],
+    },
+    {
+      name: 'a degraded threshold above the default unhealthy one',
+      stateThresholds: { mode: 'consecutive', degraded: { minFailureCount: 6 } },
+      expected: [{ path: 'stateThresholds.unhealthy.minFailureCount', message: 'expected at least degraded.minFailureCount (6), got 5' }],
+    },
+    {
+      name: 'window thresholds larger than the window',
+      stateThresholds: { mode: 'window', windowSize: 4, degraded: { minFailureCount: 5 }, unhealthy: { minFailureCount: 6 } },
+      expected: [
+        { path: 'stateThresholds.degraded.minFailureCount', message: 'expected at most windowSize (4), got 5' },
+        { path: 'stateThresholds.unhealthy.minFailureCount', message: 'expected at most windowSize (4), got 6' },
+      ],
+    },
+    {
+      name: 'a window smaller than the default unhealthy threshold',
+      stateThresholds: { mode: 'window', windowSize: 5 },
+      expected: [{ path: 'stateThresholds.unhealthy.minFailureCount', message: 'expected at most windowSize (5), got 7' }],
+    },
+  ];
+  for (const row of unreachable) {
+    it(`refuses thresholds that can never be reached: ${row.name}`, async () => {
+      const system = (await api.call('POST', '/api/v1/systems', { name: `thresholds ${row.name}` })).body;
+      const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: `thresholds ${row.name}` })).body;
+      const created = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id, stateThresholds: row.stateThresholds });
+      expect(created.status).toBe(400);
+      expect(created.body.error.details).toEqual(row.expected);
+      const assignment = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id })).body;
+      const patched = await api.call('PATCH', `/api/v1/assignments/${assignment.id}`, { stateThresholds: row.stateThresholds });
+      expect(patched.status).toBe(400);
+      expect(patched.body.error.details).toEqual(row.expected);
+    });
+  }
+
+  it('takes thresholds where every status is reachable, equal ones included', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'thresholds-ok' })).body;
+    const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'thresholds-ok' })).body;
+    const stateThresholds = { mode: 'window', windowSize: 3, degraded: { minFailureCount: 3 }, unhealthy: { minFailureCount: 3 } };
+    const created = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id, stateThresholds });
+    expect(created.status).toBe(201);
+    expect(created.body.stateThresholds).toEqual(stateThresholds);
   });
 
   it('disappear with their system or configuration (SPEC §6.3)', async () => {
