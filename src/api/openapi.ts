@@ -57,7 +57,7 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { content: { 'application/json': { schema } }, description };
 }
 
-interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject> {
+interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject, Written extends z.ZodType> {
   /** Collection path under /api/v1, e.g. `/systems`. */
   path: string;
   /** Singular resource name for summaries and operation ids, e.g. `system`. */
@@ -69,12 +69,15 @@ interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch ex
   patch: Patch;
   /** List query: `PageQuery.extend({...filters})`. */
   query: Query;
+  /** What create and patch answer, when it says more than `item` (e.g. warnings); `item` by default. */
+  written?: Written;
 }
 
 /** The five routes every resource has: list (cursor pages, filters), create, get, patch, delete. */
-export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject>(
-  spec: ResourceSpec<Item, Input, Patch, Query>,
+export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject, Written extends z.ZodType = Item>(
+  spec: ResourceSpec<Item, Input, Patch, Query, Written>,
 ) {
+  const written = (spec.written ?? spec.item) as Written;
   const one = `${spec.path}/{id}`;
   const tags = [spec.tag];
   const Noun = spec.noun[0]!.toUpperCase() + spec.noun.slice(1);
@@ -95,7 +98,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       tags,
       summary: `Create ${withArticle(spec.noun)}`,
       request: jsonBody(spec.input),
-      responses: { 201: jsonResponse(spec.item, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
+      responses: { 201: jsonResponse(written, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
     }),
     get: createRoute({
       method: 'get',
@@ -113,7 +116,7 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
       tags,
       summary: `Change some fields of ${withArticle(spec.noun)}`,
       request: { params: IdParam, ...jsonBody(spec.patch) },
-      responses: { 200: jsonResponse(spec.item, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
+      responses: { 200: jsonResponse(written, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
     }),
     remove: createRoute({
       method: 'delete',

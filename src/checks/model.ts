@@ -165,12 +165,20 @@ export const Assignment = z
   })
   .meta({ id: 'Assignment' });
 
+/** Accepted input that will not do what it seems to: the write happened, the caller should know. */
+export const Warning = z.object({ path: z.string(), message: z.string() }).meta({ id: 'Warning' });
+
+export const AssignmentWithWarnings = Assignment.extend({
+  warnings: z.array(Warning).meta({ description: "Accepted input that will not do what it seems to, e.g. environmentIds that are not the system's environments (runs skip them, SPEC §2.4)" }),
+}).meta({ id: 'AssignmentWithWarnings' });
+
 export type ConfigurationInput = z.infer<typeof ConfigurationInput>;
 export type ConfigurationPatch = z.infer<typeof ConfigurationPatch>;
 export type Configuration = z.infer<typeof Configuration>;
 export type AssignmentInput = z.infer<typeof AssignmentInput>;
 export type AssignmentPatch = z.infer<typeof AssignmentPatch>;
 export type Assignment = z.infer<typeof Assignment>;
+export type AssignmentWithWarnings = z.infer<typeof AssignmentWithWarnings>;
 export type AssertionInput = z.infer<typeof AssertionInput>;
 export type StateThresholds = z.output<typeof StateThresholds>;
 export type Retention = z.output<typeof Retention>;

@@ -132,6 +132,36 @@ describe('assignments', () => {
     expect(thresholds.body.error.details[0].path).toBe('stateThresholds.windowSize');
   });
 
+  it("accepts environments the system is not a member of, with a warning, and refuses ones that do not exist", async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'warned-system' })).body;
+    const configuration = (await api.call('POST', '/api/v1/configurations', { ...paymentsCheck, name: 'warned-check' })).body;
+    const member = (await api.call('POST', '/api/v1/environments', { name: 'warned-member' })).body;
+    const stranger = (await api.call('POST', '/api/v1/environments', { name: 'warned-stranger' })).body;
+    await api.call('PUT', `/api/v1/systems/${system.id}/environments`, { environmentIds: [member.id] });
+    const warning = (index: number) => ({ path: `environmentIds.${index}`, message: "environment warned-stranger is not one of the system's environments; runs skip it (SPEC §2.4)" });
+
+    const created = await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id, environmentIds: [member.id, stranger.id] });
+    expect(created.status).toBe(201);
+    expect(created.body.environmentIds).toEqual([member.id, stranger.id]);
+    expect(created.body.warnings).toEqual([warning(1)]);
+
+    const patched = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, { environmentIds: [stranger.id] });
+    expect(patched.status).toBe(200);
+    expect(patched.body.warnings).toEqual([warning(0)]);
+    const clean = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, { environmentIds: [member.id] });
+    expect(clean.body.warnings).toEqual([]);
+
+    const missing = await api.call('PATCH', `/api/v1/assignments/${created.body.id}`, { environmentIds: [member.id, missingId] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual([{ path: 'environmentIds.1', message: `no environment with id ${missingId}` }]);
+    expect((await api.call('GET', `/api/v1/assignments/${created.body.id}`)).body.environmentIds).toEqual([member.id]);
+
+    const { components, paths } = (await api.call('GET', '/api/openapi.json')).body;
+    expect(paths['/api/v1/assignments'].post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AssignmentWithWarnings' });
+    expect(paths['/api/v1/assignments/{id}'].patch.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AssignmentWithWarnings' });
+    expect(components.schemas.AssignmentWithWarnings.required).toContain('warnings');
+  });
+
   const unreachable: { name: string; stateThresholds: unknown; expected: { path: string; message: string }[] }[] = [
     {
       name: 'unhealthy sooner than degraded',

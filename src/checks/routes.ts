@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
-import { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
+import { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import type { ChecksService } from './service.ts';
 import type { DefinitionValidator } from '../definitions/validation.ts';
 
@@ -28,6 +28,7 @@ const assignmentRoutes = resourceRoutes({
   item: Assignment,
   input: AssignmentInput,
   patch: AssignmentPatch,
+  written: AssignmentWithWarnings,
   query: PageQuery.extend({ systemId: Uuid.optional(), configurationId: Uuid.optional(), enabled: QueryBoolean.optional() }),
 });
 
