@@ -73,6 +73,20 @@ describe('every operation the OpenAPI document lists', () => {
     expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
   });
 
+  it('refuses, on every route with a query, a parameter it does not declare', async () => {
+    const withQuery = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => operation.parameters?.some((parameter) => parameter.in === 'query'))
+        .map(([method]) => ({ method: method.toUpperCase(), path })),
+    );
+    expect(withQuery.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/v1/systems', '/api/v1/runs', '/api/v1/events']));
+    for (const { method, path } of withQuery) {
+      const { status, text } = await send(method, `${concrete(path)}?sytemId=x`);
+      expect(status, `${method} ${path}`).toBe(400);
+      expect(JSON.parse(text).error.details, `${method} ${path}`).toContainEqual({ path: 'sytemId', message: 'Unknown query parameter "sytemId"' });
+    }
+  });
+
   it('is served: no path and method of the document is unknown to the router', async () => {
     // Deletions last, so every other request still finds what it refers to.
     const order = ['get', 'put', 'post', 'patch', 'delete'];

@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z, type Hook, type RouteConfig } from '@hono/zod-openapi';
 import { ValidationError, formatPath } from '../kernel/errors.ts';
 import { issueDetails, unknownField } from '../kernel/validation-messages.ts';
 import { withArticle } from '../kernel/words.ts';
@@ -14,9 +14,22 @@ export const validationHook: Hook<any, any, any, any> = (result) => {
   }
 };
 
-/** A router whose request validation failures all read the same way. */
+/**
+ * A router whose request validation failures all read the same way, and whose routes refuse query
+ * parameters they do not declare: a misspelt filter (`?sytemId=`) would otherwise be dropped
+ * silently and answer with everything.
+ */
 export function createRouter(): OpenAPIHono {
-  return new OpenAPIHono({ defaultHook: validationHook });
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const register = router.openapi;
+  router.openapi = ((route: RouteConfig, ...rest: unknown[]) => (register as (...args: unknown[]) => OpenAPIHono)(withStrictQuery(route), ...rest)) as typeof router.openapi;
+  return router;
+}
+
+function withStrictQuery<R extends RouteConfig>(route: R): R {
+  const query = route.request?.query;
+  if (!(query instanceof z.ZodObject)) return route;
+  return { ...route, request: { ...route.request, query: query.strict() } };
 }
 
 export const ErrorBody = z
