@@ -47,6 +47,26 @@ describe('operational endpoints', () => {
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
   });
+
+  const wrongMethods: { method: string; path: string; allow: string }[] = [
+    { method: 'PUT', path: '/api/v1/systems', allow: 'GET, HEAD, POST' },
+    { method: 'POST', path: '/api/v1/systems/00000000-0000-4000-8000-000000000000', allow: 'GET, HEAD, PATCH, DELETE' },
+    { method: 'GET', path: '/api/v1/assignments/00000000-0000-4000-8000-000000000000/run', allow: 'POST' },
+    { method: 'DELETE', path: '/api/v1/events', allow: 'GET, HEAD' },
+    { method: 'POST', path: '/healthz', allow: 'GET, HEAD' },
+  ];
+  for (const row of wrongMethods) {
+    it(`answers ${row.method} ${row.path} with 405 and the methods it allows`, async () => {
+      const response = await api.app.request(row.path, { method: row.method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(row.allow);
+      expect((await response.json()).error).toEqual({
+        code: 'method_not_allowed',
+        message: `Method ${row.method} is not allowed on ${row.path}; allowed: ${row.allow}`,
+        details: [],
+      });
+    });
+  }
 });
 
 describe('OpenAPI', () => {

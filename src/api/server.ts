@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../kernel/errors.ts';
@@ -54,6 +55,16 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) => c.json(errorBody('payload_too_large', `Request body exceeds the ${maxBodyBytes}-byte limit`), 413),
+    }),
+  );
+
+  // A known path asked with a method it lacks: 405 and the methods it has, not a "No route" 404.
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') }),
     }),
   );
 
