@@ -56,7 +56,18 @@ export const ConfigurationInput = z
   .strict()
   .meta({ id: 'ConfigurationInput' });
 
-export const ConfigurationPatch = z.object(configurationFields).partial().strict().meta({ id: 'ConfigurationPatch' });
+export const ConfigurationPatch = z
+  .object({
+    ...configurationFields,
+    config: configurationFields.config.meta({
+      description:
+        'A JSON merge patch (RFC 7396) over the stored config: the keys sent replace the stored ones, null deletes a key ' +
+        '(back to its default), objects merge recursively, arrays replace. The merged config is validated as a whole.',
+    }),
+  })
+  .partial()
+  .strict()
+  .meta({ id: 'ConfigurationPatch' });
 
 export const Configuration = z
   .object({

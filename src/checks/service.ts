@@ -5,6 +5,7 @@ import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError, ValidationError, formatPath } from '../kernel/errors.ts';
+import { mergePatch } from '../kernel/merge-patch.ts';
 import type { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import { assignments, configurations } from './schema.ts';
 import type { Definition } from '../definitions/plan.ts';
@@ -82,7 +83,7 @@ export class ChecksService {
     return this.changed(toConfiguration(row!), []);
   }
 
-  /** Merges the patch over the stored configuration and validates the result as a whole. */
+  /** Merges the patch over the stored configuration (its `config` as a JSON merge patch) and validates the result as a whole. */
   async updateConfiguration(id: string, patch: ConfigurationPatch): Promise<Configuration> {
     return this.db
       .transaction(async (tx) => {
@@ -90,7 +91,7 @@ export class ChecksService {
         if (!current) throw new NotFoundError('Configuration', id);
         const definition = await this.normalize({
           strategy: patch.strategy ?? current.strategy,
-          config: patch.config ?? current.config,
+          config: patch.config === undefined ? current.config : mergePatch(current.config, patch.config),
           assertions: patch.assertions ?? current.assertions,
           collectors: patch.collectors ?? current.collectors,
         });
