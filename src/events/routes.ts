@@ -1,12 +1,16 @@
 import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { createRouter, errorResponses, z } from '../api/openapi.ts';
+import { ValidationError } from '../kernel/errors.ts';
 import type { BusEvent, EventBus } from './bus.ts';
+import { isStreamed } from './stream-filter.ts';
 import { RUN_COMPLETED, SYSTEM_HEALTH_CHANGED } from './topics.ts';
 
 /** Bus topics as the live stream names them (SPEC §7.4). */
 const streamed: Record<string, string> = { [RUN_COMPLETED]: 'run.completed', [SYSTEM_HEALTH_CHANGED]: 'health.changed' };
 const HEARTBEAT_MS = 15_000;
+
+const Uuid = z.uuid({ message: 'expected a UUID' });
 
 const stream = createRoute({
   method: 'get',
@@ -14,8 +18,15 @@ const stream = createRoute({
   operationId: 'streamEvents',
   tags: ['Events'],
   summary: 'Live stream (text/event-stream) of run.completed and health.changed events',
+  description:
+    'health.changed carries the system rollup only (SPEC §4.5), unless environmentId or environments=all asks for ' +
+    'per-environment changes; run.completed events are never narrowed by environment.',
   request: {
-    query: z.object({ systemId: z.uuid({ message: 'expected a UUID' }).optional().openapi({ description: "Only this system's events" }) }),
+    query: z.object({
+      systemId: Uuid.optional().openapi({ description: "Only this system's events" }),
+      environmentId: Uuid.optional().openapi({ description: 'health.changed of this environment only, instead of the system rollup' }),
+      environments: z.enum(['all']).optional().openapi({ description: '`all`: health.changed of the rollup and of every environment' }),
+    }),
   },
   responses: {
     200: { description: 'An endless server-sent-events stream; the first event is `ready`', content: { 'text/event-stream': { schema: z.string() } } },
@@ -27,13 +38,17 @@ const stream = createRoute({
 export function eventRoutes(bus: EventBus) {
   const router = createRouter();
   router.openapi(stream, (c) => {
-    const { systemId } = c.req.valid('query');
+    const { systemId, environmentId, environments } = c.req.valid('query');
+    if (environmentId !== undefined && environments !== undefined) {
+      throw new ValidationError([{ path: 'environments', message: 'expected either environmentId or environments=all, not both' }]);
+    }
+    const filter = { systemId, environmentId, allEnvironments: environments === 'all' };
     return streamSSE(c, async (stream) => {
       const pending: BusEvent[] = [];
       let wake: (() => void) | undefined;
       let open = true;
       const unsubscribe = bus.subscribe((event) => {
-        if (!streamed[event.topic] || (systemId && (event.payload as { systemId?: string }).systemId !== systemId)) return;
+        if (!isStreamed(filter, event)) return;
         pending.push(event);
         wake?.();
       });
