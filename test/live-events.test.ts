@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -75,5 +76,43 @@ describe('GET /api/v1/events', () => {
     const change = events.find((e) => e.event === 'health.changed')!;
     expect(change.data).toMatchObject({ systemId: system.id, systemName: 'live', previousStatus: 'healthy', newStatus: 'unhealthy', healthyChecks: 0, totalChecks: 1 });
     expect(change.data).not.toHaveProperty('environmentId');
+  });
+
+  it('keeps per-environment health changes to streams that ask for them (SPEC §4.5)', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'live-envs' })).body;
+    const east = (await api.call('POST', '/api/v1/environments', { name: 'live-east' })).body;
+    const west = (await api.call('POST', '/api/v1/environments', { name: 'live-west' })).body;
+    await api.call('PUT', `/api/v1/systems/${system.id}/environments`, { environmentIds: [east.id, west.id] });
+    const configuration = (
+      await api.call('POST', '/api/v1/configurations', { name: 'live-envs-check', strategy: 'http', config: { url: target.url, timeout: 5000 }, intervalSeconds: 60 })
+    ).body;
+    const thresholds = { mode: 'consecutive', healthy: { minSuccessCount: 1 }, degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 1 } };
+    const assignment = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id, stateThresholds: thresholds })).body;
+
+    const changesOf = (events: { event: string; data: any }[]) => events.filter((e) => e.event === 'health.changed').map((e) => e.data.environmentId ?? 'rollup');
+    const open = async (query: string, until: (events: { event: string; data: any }[]) => boolean) =>
+      readEvents(await fetch(`${base}/api/v1/events?systemId=${system.id}${query}`), until);
+    // A run.completed every stream of this system carries: once a stream has it, it has everything published before it.
+    const fence = { runId: 'fence', systemId: system.id, configurationId: configuration.id, source: 'Local', status: 'healthy' as const, latencyMs: null, message: 'fence', timestamp: new Date().toISOString() };
+    const untilFence = (events: { event: string; data: any }[]) => events.some((e) => e.data.runId === 'fence');
+    const all = open('&environments=all', (events) => changesOf(events).length === 3);
+    const rollup = open('', untilFence);
+    const eastOnly = open(`&environmentId=${east.id}`, untilFence);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the streams are subscribed once `ready` is out
+    expect((await api.call('POST', `/api/v1/assignments/${assignment.id}/run`)).body.items).toHaveLength(2);
+    expect(changesOf(await all).sort()).toEqual([east.id, west.id, 'rollup'].sort());
+    await api.services.bus.publish({ id: 'fence', topic: 'run.completed', payload: fence });
+
+    expect(changesOf(await rollup)).toEqual(['rollup']);
+    const eastEvents = await eastOnly;
+    expect(changesOf(eastEvents)).toEqual([east.id]);
+    const runs = eastEvents.filter((e) => e.event === 'run.completed' && e.data.runId !== 'fence');
+    expect(runs.map((e) => e.data.environmentId).sort()).toEqual([east.id, west.id].sort());
+  });
+
+  it('refuses environmentId together with environments=all', async () => {
+    const response = await fetch(`${base}/api/v1/events?environmentId=${randomUUID()}&environments=all`);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.details).toEqual([{ path: 'environments', message: 'expected either environmentId or environments=all, not both' }]);
   });
 });

@@ -1,5 +1,7 @@
-import { OpenAPIHono, createRoute, z, type Hook } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z, type Hook, type RouteConfig } from '@hono/zod-openapi';
 import { ValidationError, formatPath } from '../kernel/errors.ts';
+import { issueDetails, unknownField } from '../kernel/validation-messages.ts';
+import { withArticle } from '../kernel/words.ts';
 
 export { z };
 
@@ -7,15 +9,27 @@ export { z };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook serves every route's types
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (!result.success) {
-    throw new ValidationError(
-      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-    );
+    const unknownKey = result.target === 'query' ? (key: string) => `Unknown query parameter "${key}"` : unknownField;
+    throw new ValidationError(issueDetails(result.error.issues, unknownKey).map((detail) => ({ path: formatPath(detail.path), message: detail.message })));
   }
 };
 
-/** A router whose request validation failures all read the same way. */
+/**
+ * A router whose request validation failures all read the same way, and whose routes refuse query
+ * parameters they do not declare: a misspelt filter (`?sytemId=`) would otherwise be dropped
+ * silently and answer with everything.
+ */
 export function createRouter(): OpenAPIHono {
-  return new OpenAPIHono({ defaultHook: validationHook });
+  const router = new OpenAPIHono({ defaultHook: validationHook });
+  const register = router.openapi;
+  router.openapi = ((route: RouteConfig, ...rest: unknown[]) => (register as (...args: unknown[]) => OpenAPIHono)(withStrictQuery(route), ...rest)) as typeof router.openapi;
+  return router;
+}
+
+function withStrictQuery<R extends RouteConfig>(route: R): R {
+  const query = route.request?.query;
+  if (!(query instanceof z.ZodObject)) return route;
+  return { ...route, request: { ...route.request, query: query.strict() } };
 }
 
 export const ErrorBody = z
@@ -56,29 +70,35 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { content: { 'application/json': { schema } }, description };
 }
 
-interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject> {
+interface ResourceSpec<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject, Written extends z.ZodType> {
   /** Collection path under /api/v1, e.g. `/systems`. */
   path: string;
-  /** Singular resource name for summaries, e.g. `system`. */
+  /** Singular resource name for summaries and operation ids, e.g. `system`. */
   noun: string;
+  /** Plural, capitalised: the OpenAPI tag and the list operation's name, e.g. `Systems` (`listSystems`). */
   tag: string;
   item: Item;
   input: Input;
   patch: Patch;
   /** List query: `PageQuery.extend({...filters})`. */
   query: Query;
+  /** What create and patch answer, when it says more than `item` (e.g. warnings); `item` by default. */
+  written?: Written;
 }
 
 /** The five routes every resource has: list (cursor pages, filters), create, get, patch, delete. */
-export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject>(
-  spec: ResourceSpec<Item, Input, Patch, Query>,
+export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, Patch extends z.ZodType, Query extends z.ZodObject, Written extends z.ZodType = Item>(
+  spec: ResourceSpec<Item, Input, Patch, Query, Written>,
 ) {
+  const written = (spec.written ?? spec.item) as Written;
   const one = `${spec.path}/{id}`;
   const tags = [spec.tag];
+  const Noun = spec.noun[0]!.toUpperCase() + spec.noun.slice(1);
   return {
     list: createRoute({
       method: 'get',
       path: spec.path,
+      operationId: `list${spec.tag}`,
       tags,
       summary: `List ${spec.tag.toLowerCase()}`,
       request: { query: spec.query },
@@ -87,32 +107,36 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
     create: createRoute({
       method: 'post',
       path: spec.path,
+      operationId: `create${Noun}`,
       tags,
-      summary: `Create a ${spec.noun}`,
+      summary: `Create ${withArticle(spec.noun)}`,
       request: jsonBody(spec.input),
-      responses: { 201: jsonResponse(spec.item, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
+      responses: { 201: jsonResponse(written, `The created ${spec.noun}`), 400: errorResponses[400], 409: errorResponses[409] },
     }),
     get: createRoute({
       method: 'get',
       path: one,
+      operationId: `get${Noun}`,
       tags,
-      summary: `Get a ${spec.noun}`,
+      summary: `Get ${withArticle(spec.noun)}`,
       request: { params: IdParam },
       responses: { 200: jsonResponse(spec.item, `The ${spec.noun}`), 404: errorResponses[404] },
     }),
     patch: createRoute({
       method: 'patch',
       path: one,
+      operationId: `update${Noun}`,
       tags,
-      summary: `Change some fields of a ${spec.noun}`,
+      summary: `Change some fields of ${withArticle(spec.noun)}`,
       request: { params: IdParam, ...jsonBody(spec.patch) },
-      responses: { 200: jsonResponse(spec.item, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
+      responses: { 200: jsonResponse(written, `The updated ${spec.noun}`), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409] },
     }),
     remove: createRoute({
       method: 'delete',
       path: one,
+      operationId: `delete${Noun}`,
       tags,
-      summary: `Delete a ${spec.noun}`,
+      summary: `Delete ${withArticle(spec.noun)}`,
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' }, 404: errorResponses[404] },
     }),

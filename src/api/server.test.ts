@@ -1,11 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
+import { catalogRoutes } from '../catalog/routes.ts';
+import { silentLogger } from '../kernel/log.ts';
+import { createApi } from './server.ts';
+import { rawRequest, serveOnLoopback, type RunningServer } from '../../test/support/http-server.ts';
 
 let api: TestApi;
+let server: RunningServer;
 beforeAll(async () => {
   api = await createTestApi();
+  server = await serveOnLoopback(api.app.fetch);
 });
-afterAll(() => api.close());
+afterAll(async () => {
+  await server.close();
+  await api.close();
+});
 
 describe('operational endpoints', () => {
   it('answers liveness and readiness', async () => {
@@ -38,6 +47,26 @@ describe('operational endpoints', () => {
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
   });
+
+  const wrongMethods: { method: string; path: string; allow: string }[] = [
+    { method: 'PUT', path: '/api/v1/systems', allow: 'GET, HEAD, POST' },
+    { method: 'POST', path: '/api/v1/systems/00000000-0000-4000-8000-000000000000', allow: 'GET, HEAD, PATCH, DELETE' },
+    { method: 'GET', path: '/api/v1/assignments/00000000-0000-4000-8000-000000000000/run', allow: 'POST' },
+    { method: 'DELETE', path: '/api/v1/events', allow: 'GET, HEAD' },
+    { method: 'POST', path: '/healthz', allow: 'GET, HEAD' },
+  ];
+  for (const row of wrongMethods) {
+    it(`answers ${row.method} ${row.path} with 405 and the methods it allows`, async () => {
+      const response = await api.app.request(row.path, { method: row.method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(row.allow);
+      expect((await response.json()).error).toEqual({
+        code: 'method_not_allowed',
+        message: `Method ${row.method} is not allowed on ${row.path}; allowed: ${row.allow}`,
+        details: [],
+      });
+    });
+  }
 });
 
 describe('OpenAPI', () => {
@@ -63,5 +92,79 @@ describe('OpenAPI', () => {
       expect((await api.call('GET', source)).status, source).toBe(200);
     }
     expect((await api.call('GET', '/api/docs/assets/..%2Fpackage.json')).status).toBe(404);
+  });
+});
+
+describe('request bodies', () => {
+  let runPath: string;
+  beforeAll(async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'body-probe' })).body;
+    const configuration = (
+      await api.call('POST', '/api/v1/configurations', { name: 'body-probe-check', strategy: 'tcp', config: { host: '127.0.0.1', port: 1, timeout: 1000 }, intervalSeconds: 60 })
+    ).body;
+    const assignment = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id })).body;
+    runPath = `/api/v1/assignments/${assignment.id}/run`;
+  });
+
+  const emptyBodies: { name: string; headers: string[] }[] = [
+    { name: 'no body and no Content-Type (curl -X POST)', headers: [] },
+    { name: 'Content-Length: 0', headers: ['Content-Length: 0'] },
+    { name: 'Content-Length: 0 with a non-JSON type', headers: ['Content-Length: 0', 'Content-Type: application/x-www-form-urlencoded'] },
+    { name: 'a chunked body of zero bytes', headers: ['Transfer-Encoding: chunked'] },
+  ];
+  for (const row of emptyBodies) {
+    it(`accepts an empty body on a route that takes none: ${row.name}`, async () => {
+      const body = row.headers.includes('Transfer-Encoding: chunked') ? '0\r\n\r\n' : '';
+      const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, ...row.headers].join('\r\n'), body);
+      expect(response.status, response.body).toBe(200);
+    });
+  }
+
+  it('still answers 415 to a non-empty body that is not JSON', async () => {
+    const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, 'Content-Type: text/plain', 'Content-Length: 5'].join('\r\n'), 'hello');
+    expect(response.status).toBe(415);
+    expect(response.body).toContain('Expected Content-Type: application/json, got text/plain');
+  });
+
+  it('answers a route that needs a body, sent none, with the fields it misses', async () => {
+    const response = await rawRequest(server.base, 'POST /api/v1/systems HTTP/1.1');
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('"path":"name"');
+  });
+});
+
+describe('request body limit', () => {
+  const limitMessage = 'Request body exceeds the 1048576-byte limit';
+
+  it('refuses a 5 MB body sent without Content-Length, storing nothing', async () => {
+    const response = await api.call('POST', '/api/v1/systems', { name: 'huge', description: 'x'.repeat(5 * 1024 * 1024) });
+    expect(response.status).toBe(413);
+    expect(response.body.error).toEqual({ code: 'payload_too_large', message: limitMessage, details: [] });
+    expect((await api.call('GET', '/api/v1/systems?name=huge')).body.items).toEqual([]);
+  });
+
+  it('refuses a declared Content-Length over the limit before the body arrives', async () => {
+    const response = await rawRequest(server.base, ['POST /api/v1/systems HTTP/1.1', 'Content-Type: application/json', 'Content-Length: 5242880'].join('\r\n'));
+    expect(response.status).toBe(413);
+    expect(response.body).toContain(limitMessage);
+  });
+
+  it('takes a body just under the limit', async () => {
+    const body = `{"name": "padded"${' '.repeat(1024 * 1024 - 100)}}`;
+    expect((await api.call('POST', '/api/v1/systems', body)).status).toBe(201);
+  });
+
+  it('takes its limit from createApi', async () => {
+    const small = createApi({
+      log: silentLogger(),
+      metrics: api.services.metrics,
+      version: 'test',
+      routers: [catalogRoutes(api.services.catalog)],
+      ready: async () => undefined,
+      maxBodyBytes: 64,
+    });
+    const response = await small.request('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'n'.repeat(80) }) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).error.message).toBe('Request body exceeds the 64-byte limit');
   });
 });

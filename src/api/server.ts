@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
+import { plainMessage } from '../kernel/validation-messages.ts';
 import { docsPage } from './docs.ts';
 import type { Metrics } from './metrics.ts';
+import { jsonResponse, z } from './openapi.ts';
 
 export interface ApiOptions {
   log: Logger;
@@ -23,13 +27,20 @@ export interface ApiOptions {
    */
   authorize?: MiddlewareHandler;
   version: string;
+  /** Larger request bodies are refused with 413 before anything reads them; default 1 MiB. */
+  maxBodyBytes?: number;
 }
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400 };
 
 /** The HTTP face of Vigil: probes, metrics, OpenAPI, docs, and each domain's routes. */
 export function createApi(options: ApiOptions): OpenAPIHono {
   const { log, metrics } = options;
+  // zod's error map is process-wide: every schema a request meets, the routes' and the
+  // strategies', words its failures as what was expected (a schema's own message still wins).
+  z.config({ customError: plainMessage });
   const app = new OpenAPIHono();
 
   app.use('*', async (c, next) => {
@@ -37,13 +48,32 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     await next();
     stop(c.req.method, c.req.routePath, c.res.status);
   });
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // A declared Content-Length is checked up front; a body without one (chunked) is counted as it arrives.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => c.json(errorBody('payload_too_large', `Request body exceeds the ${maxBodyBytes}-byte limit`), 413),
+    }),
+  );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
+  // A known path asked with a method it lacks: 405 and the methods it has, not a "No route" 404.
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(errorBody('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`), 405, { Allow: methods.join(', ') }),
+    }),
+  );
+
+  app.openapi(liveness, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(readiness, async (c) => {
     const reason = await options.ready().catch((error: Error) => `database unreachable: ${error.message}`);
-    return reason ? c.json({ status: 'not ready', reason }, 503) : c.json({ status: 'ready' });
+    return reason ? c.json({ status: 'not ready' as const, reason }, 503) : c.json({ status: 'ready' as const }, 200);
   });
-  app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  app.openapi(metricsRoute, async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   const v1 = new OpenAPIHono();
   v1.use('*', requireJsonBody);
@@ -74,19 +104,54 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   return app;
 }
 
+const operational = ['Operations'];
+const liveness = createRoute({
+  method: 'get',
+  path: '/healthz',
+  operationId: 'getLiveness',
+  tags: operational,
+  summary: 'Liveness: the process serves requests',
+  responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+});
+const readiness = createRoute({
+  method: 'get',
+  path: '/readyz',
+  operationId: 'getReadiness',
+  tags: operational,
+  summary: 'Readiness: the database is reachable and migrated',
+  responses: {
+    200: jsonResponse(z.object({ status: z.literal('ready') }), 'Ready to serve'),
+    503: jsonResponse(z.object({ status: z.literal('not ready'), reason: z.string() }), 'Not ready, and why'),
+  },
+});
+const metricsRoute = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  tags: operational,
+  summary: 'Prometheus metrics of this process',
+  responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+});
+
 export function errorBody(code: string, message: string, details: { path: string; message: string }[] = []) {
   return { error: { code, message, details } };
 }
 
-/** A body sent as anything but JSON would otherwise be read as `{}`: say what was expected instead. */
+/**
+ * A body sent as anything but JSON would otherwise be read as `{}`: say what was expected instead.
+ * An empty body needs no type (`curl -X POST …/run` sends neither body nor Content-Type); whether
+ * it may be empty is the route's to say. Emptiness is read, not guessed from headers: a body may
+ * come without Content-Length, or chunked, and still be empty.
+ */
 const requireJsonBody: MiddlewareHandler = async (c, next) => {
-  const hasBody = ['POST', 'PUT', 'PATCH'].includes(c.req.method) && c.req.raw.body !== null && c.req.header('content-length') !== '0';
+  if (!['POST', 'PUT', 'PATCH'].includes(c.req.method) || c.req.raw.body === null) return next();
   const type = c.req.header('content-type') ?? '';
-  if (hasBody && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
+  if (!JSON_TYPE.test(type) && (await c.req.arrayBuffer()).byteLength > 0) {
     return c.json(errorBody('unsupported_media_type', `Expected Content-Type: application/json, got ${type || 'none'}`), 415);
   }
   await next();
 };
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\b/i;
 
 const docsAssets = new Map([
   ['swagger-ui.css', 'text/css; charset=utf-8'],

@@ -4,8 +4,15 @@ import { z } from 'zod';
 export const Name = z.string().trim().min(1, 'expected a non-empty name').max(100, 'expected at most 100 characters');
 const Description = z.string().max(2000, 'expected at most 2000 characters');
 const Uuid = z.uuid({ message: 'expected a UUID' });
-const UuidList = z.array(Uuid).refine((ids) => new Set(ids).size === ids.length, 'expected each id at most once');
+const UuidList = z
+  .array(Uuid)
+  .max(500, 'expected at most 500 ids')
+  .refine((ids) => new Set(ids).size === ids.length, 'expected each id at most once');
 const Timestamp = z.string().meta({ format: 'date-time' });
+const Tags = z
+  .record(z.string().max(100, 'expected tag names of at most 100 characters'), z.string().max(500, 'expected tag values of at most 500 characters'))
+  .refine((tags) => Object.keys(tags).length <= 50, 'expected at most 50 tags')
+  .meta({ maxProperties: 50 });
 
 export const SystemInput = z
   .object({
@@ -13,7 +20,7 @@ export const SystemInput = z
     description: Description.default(''),
     public: z.boolean().default(false),
     groupIds: UuidList.default([]),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags: Tags.default({}),
   })
   .strict()
   .meta({ id: 'SystemInput' });
@@ -24,7 +31,7 @@ export const SystemPatch = z
     description: Description,
     public: z.boolean(),
     groupIds: UuidList,
-    tags: z.record(z.string(), z.string()),
+    tags: Tags,
   })
   .partial()
   .strict()
@@ -60,10 +67,13 @@ export const Group = z
   .meta({ id: 'Group' });
 
 /** Free-form custom fields of an environment, read by templates as `{{ environment.<field> }}`. */
-const Fields = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected field names of letters, digits and _, not starting with a digit'),
-  z.union([z.string(), z.number(), z.boolean(), z.null()]),
-);
+const Fields = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected field names of letters, digits and _, not starting with a digit'),
+    z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  )
+  .refine((fields) => Object.keys(fields).length <= 100, 'expected at most 100 fields')
+  .meta({ maxProperties: 100 });
 
 export const EnvironmentInput = z
   .object({ name: Name, description: Description.default(''), fields: Fields.default({}) })

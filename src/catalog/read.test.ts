@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
-import { membershipIdsSql, membershipSql, missingEnvironments, missingSystems, systemExistsSql, systemNameSql } from './read.ts';
+import { environmentsOutsideSystem, membershipIdsSql, membershipSql, missingEnvironments, missingSystems, systemExistsSql, systemNameSql } from './read.ts';
 
 // Each read runs against the migrated schema: renaming a column the SQL names fails here.
 let api: TestApi;
@@ -36,6 +36,12 @@ describe('catalog reads for other domains', () => {
       { id: prod, name: 'prod', fields: { baseUrl: 'https://p' } },
     ]);
     expect(await one(membershipIdsSql('$1::uuid'), unknown)).toEqual([]);
+  });
+
+  it("names the environments that exist but are not the system's", async () => {
+    const elsewhere = (await api.call('POST', '/api/v1/environments', { name: 'elsewhere' })).body.id;
+    expect(await environmentsOutsideSystem(api.database.db, systemId, [prod, elsewhere, unknown])).toEqual(new Map([[elsewhere, 'elsewhere']]));
+    expect(await environmentsOutsideSystem(api.database.db, systemId, [])).toEqual(new Map());
   });
 
   it('names the ids that do not exist', async () => {

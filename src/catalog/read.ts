@@ -1,7 +1,8 @@
+import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
-import { environments, systems } from './schema.ts';
+import { environments, systemEnvironments, systems } from './schema.ts';
 
 /**
  * The catalog's tables as other domains may read them. The hot paths (a job's load, a view's
@@ -41,4 +42,15 @@ export function missingSystems(db: Pick<Db, 'select'>, ids: string[], field: str
 /** Environments the ids name that do not exist, as error details for `field` (e.g. `environmentIds`). */
 export function missingEnvironments(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
   return missingReferences(db, environments, ids, field, 'environment');
+}
+
+/** Of the environments the ids name, those that exist but are not among the system's environments: id → name. */
+export async function environmentsOutsideSystem(db: Pick<Db, 'select'>, systemId: string, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const members = db.select({ id: systemEnvironments.environmentId }).from(systemEnvironments).where(eq(systemEnvironments.systemId, systemId));
+  const rows = await db
+    .select({ id: environments.id, name: environments.name })
+    .from(environments)
+    .where(and(inArray(environments.id, ids), notInArray(environments.id, members)));
+  return new Map(rows.map((row) => [row.id, row.name]));
 }

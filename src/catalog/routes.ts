@@ -34,6 +34,7 @@ const environmentRoutes = resourceRoutes({
 const setEnvironments = createRoute({
   method: 'put',
   path: '/systems/{id}/environments',
+  operationId: 'setSystemEnvironments',
   tags: ['Systems'],
   summary: "Replace a system's environments (in order)",
   request: { params: IdParam, ...jsonBody(MembershipInput) },

@@ -2,6 +2,7 @@ import { Name } from '../catalog/model.ts';
 import { z } from 'zod';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });
+const UuidList = z.array(Uuid).max(500, 'expected at most 500 ids');
 const Timestamp = z.string().meta({ format: 'date-time' });
 
 /** An assertion as the API stores and returns it (SPEC §1.2). */
@@ -18,12 +19,13 @@ export const Assertion = z
 
 /** On input an assertion may also be written in its string form, e.g. `statusCode == 200`. */
 export const AssertionInput = z.union([z.string().min(1, 'expected an assertion such as "statusCode == 200"'), Assertion]);
+const AssertionInputs = z.array(AssertionInput).max(100, 'expected at most 100 assertions');
 
 const CollectorInput = z
   .object({
     collector: z.string().min(1, 'expected a collector id such as "http.request"'),
     config: z.record(z.string(), z.unknown()).default({}),
-    assertions: z.array(AssertionInput).default([]),
+    assertions: AssertionInputs.default([]),
   })
   .strict();
 
@@ -34,8 +36,8 @@ const configurationFields = {
   description: z.string().max(2000, 'expected at most 2000 characters'),
   strategy: z.string().min(1, 'expected a strategy id such as "http"'),
   config: z.record(z.string(), z.unknown()).meta({ description: "The strategy's config; `timeout` (ms, min 100, default 30000) bounds each run" }),
-  assertions: z.array(AssertionInput).meta({ description: "Assertions on the strategy's default collector" }),
-  collectors: z.array(CollectorInput),
+  assertions: AssertionInputs.meta({ description: "Assertions on the strategy's default collector" }),
+  collectors: z.array(CollectorInput).max(50, 'expected at most 50 collectors'),
   intervalSeconds: z.number().int('expected a whole number of seconds').min(1, 'expected at least 1 second').max(86_400, 'expected at most 86400 seconds (one day)'),
   enabled: z.boolean(),
   paused: z.boolean(),
@@ -54,7 +56,18 @@ export const ConfigurationInput = z
   .strict()
   .meta({ id: 'ConfigurationInput' });
 
-export const ConfigurationPatch = z.object(configurationFields).partial().strict().meta({ id: 'ConfigurationPatch' });
+export const ConfigurationPatch = z
+  .object({
+    ...configurationFields,
+    config: configurationFields.config.meta({
+      description:
+        'A JSON merge patch (RFC 7396) over the stored config: the keys sent replace the stored ones, null deletes a key ' +
+        '(back to its default), objects merge recursively, arrays replace. The merged config is validated as a whole.',
+    }),
+  })
+  .partial()
+  .strict()
+  .meta({ id: 'ConfigurationPatch' });
 
 export const Configuration = z
   .object({
@@ -75,7 +88,11 @@ export const Configuration = z
 
 const Count = z.number().int('expected a whole number').min(1, 'expected at least 1');
 
-/** SPEC §3.1. Defaults fill whatever part is left out. */
+/**
+ * SPEC §3.1. Defaults fill whatever part is left out; then every status must be reachable: a run
+ * streak that makes a check unhealthy has made it degraded first, and a window holds at most
+ * `windowSize` failures.
+ */
 export const StateThresholds = z
   .discriminatedUnion('mode', [
     z
@@ -95,6 +112,19 @@ export const StateThresholds = z
       })
       .strict(),
   ])
+  .superRefine((thresholds, ctx) => {
+    const degraded = thresholds.degraded.minFailureCount;
+    const unhealthy = thresholds.unhealthy.minFailureCount;
+    if (unhealthy < degraded) {
+      ctx.addIssue({ code: 'custom', path: ['unhealthy', 'minFailureCount'], message: `expected at least degraded.minFailureCount (${degraded}), got ${unhealthy}` });
+    }
+    if (thresholds.mode !== 'window') return;
+    for (const [level, count] of [['degraded', degraded], ['unhealthy', unhealthy]] as const) {
+      if (count > thresholds.windowSize) {
+        ctx.addIssue({ code: 'custom', path: [level, 'minFailureCount'], message: `expected at most windowSize (${thresholds.windowSize}), got ${count}` });
+      }
+    }
+  })
   .meta({ id: 'StateThresholds' });
 
 const Days = z.number().int('expected a whole number of days').min(1, 'expected at least 1 day');
@@ -104,10 +134,8 @@ export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() 
 const assignmentSettings = {
   enabled: z.boolean(),
   includeLocal: z.boolean().meta({ description: 'Run on the central workers' }),
-  satelliteIds: z.array(Uuid).meta({ description: 'Also run on these remote agents' }),
-  environmentIds: z
-    .array(Uuid)
-    .nullable()
+  satelliteIds: UuidList.meta({ description: 'Also run on these remote agents' }),
+  environmentIds: UuidList.nullable()
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
   retention: Retention.nullable(),
@@ -148,12 +176,20 @@ export const Assignment = z
   })
   .meta({ id: 'Assignment' });
 
+/** Accepted input that will not do what it seems to: the write happened, the caller should know. */
+export const Warning = z.object({ path: z.string(), message: z.string() }).meta({ id: 'Warning' });
+
+export const AssignmentWithWarnings = Assignment.extend({
+  warnings: z.array(Warning).meta({ description: "Accepted input that will not do what it seems to, e.g. environmentIds that are not the system's environments (runs skip them, SPEC §2.4)" }),
+}).meta({ id: 'AssignmentWithWarnings' });
+
 export type ConfigurationInput = z.infer<typeof ConfigurationInput>;
 export type ConfigurationPatch = z.infer<typeof ConfigurationPatch>;
 export type Configuration = z.infer<typeof Configuration>;
 export type AssignmentInput = z.infer<typeof AssignmentInput>;
 export type AssignmentPatch = z.infer<typeof AssignmentPatch>;
 export type Assignment = z.infer<typeof Assignment>;
+export type AssignmentWithWarnings = z.infer<typeof AssignmentWithWarnings>;
 export type AssertionInput = z.infer<typeof AssertionInput>;
 export type StateThresholds = z.output<typeof StateThresholds>;
 export type Retention = z.output<typeof Retention>;

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
-import { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
+import { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import type { ChecksService } from './service.ts';
 import type { DefinitionValidator } from '../definitions/validation.ts';
 
@@ -28,6 +28,7 @@ const assignmentRoutes = resourceRoutes({
   item: Assignment,
   input: AssignmentInput,
   patch: AssignmentPatch,
+  written: AssignmentWithWarnings,
   query: PageQuery.extend({ systemId: Uuid.optional(), configurationId: Uuid.optional(), enabled: QueryBoolean.optional() }),
 });
 
@@ -38,6 +39,7 @@ const ValidationResult = z
 const validate = createRoute({
   method: 'post',
   path: '/configurations/validate',
+  operationId: 'validateConfiguration',
   tags: ['Configurations'],
   summary: 'Validate a configuration without saving it (SPEC §7.3)',
   request: jsonBody(ConfigurationInput.partial({ name: true, intervalSeconds: true })),

@@ -1,11 +1,12 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { missingEnvironments, missingSystems } from '../catalog/read.ts';
+import { environmentsOutsideSystem, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError, ValidationError, formatPath } from '../kernel/errors.ts';
-import type { Assignment, AssignmentInput, AssignmentPatch, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
+import { mergePatch } from '../kernel/merge-patch.ts';
+import type { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import { assignments, configurations } from './schema.ts';
 import type { Definition } from '../definitions/plan.ts';
 import type { DefinitionValidator, NormalizedDefinition } from '../definitions/validation.ts';
@@ -82,7 +83,7 @@ export class ChecksService {
     return this.changed(toConfiguration(row!), []);
   }
 
-  /** Merges the patch over the stored configuration and validates the result as a whole. */
+  /** Merges the patch over the stored configuration (its `config` as a JSON merge patch) and validates the result as a whole. */
   async updateConfiguration(id: string, patch: ConfigurationPatch): Promise<Configuration> {
     return this.db
       .transaction(async (tx) => {
@@ -90,7 +91,7 @@ export class ChecksService {
         if (!current) throw new NotFoundError('Configuration', id);
         const definition = await this.normalize({
           strategy: patch.strategy ?? current.strategy,
-          config: patch.config ?? current.config,
+          config: patch.config === undefined ? current.config : mergePatch(current.config, patch.config),
           assertions: patch.assertions ?? current.assertions,
           collectors: patch.collectors ?? current.collectors,
         });
@@ -148,7 +149,7 @@ export class ChecksService {
     return toAssignment(row);
   }
 
-  async createAssignment(input: AssignmentInput): Promise<Assignment> {
+  async createAssignment(input: AssignmentInput): Promise<AssignmentWithWarnings> {
     return this.db
       .transaction(async (tx) => {
         const missing = [
@@ -158,12 +159,12 @@ export class ChecksService {
         ];
         if (missing.length) throw new ValidationError(missing);
         const [row] = await tx.insert(assignments).values(input).returning();
-        return toAssignment(row!);
+        return withWarnings(tx, toAssignment(row!));
       })
       .then((result) => this.changed(result, [result.systemId]), translateDbError);
   }
 
-  async updateAssignment(id: string, patch: AssignmentPatch): Promise<Assignment> {
+  async updateAssignment(id: string, patch: AssignmentPatch): Promise<AssignmentWithWarnings> {
     return this.db.transaction(async (tx) => {
       const missing = await missingEnvironments(tx, patch.environmentIds ?? [], 'environmentIds');
       if (missing.length) throw new ValidationError(missing);
@@ -173,7 +174,7 @@ export class ChecksService {
         .where(eq(assignments.id, id))
         .returning();
       if (!row) throw new NotFoundError('Assignment', id);
-      return toAssignment(row);
+      return withWarnings(tx, toAssignment(row));
     }).then((result) => this.changed(result, [result.systemId]));
   }
 
@@ -182,6 +183,17 @@ export class ChecksService {
     if (!deleted.length) throw new NotFoundError('Assignment', id);
     this.onChange(deleted.map((d) => d.systemId));
   }
+}
+
+/** Environments listed that the system is not a member of are allowed (membership may follow) but skipped by runs (SPEC §2.4). */
+async function withWarnings(db: Pick<Db, 'select'>, assignment: Assignment): Promise<AssignmentWithWarnings> {
+  const listed = assignment.environmentIds ?? [];
+  const outside = await environmentsOutsideSystem(db, assignment.systemId, listed);
+  const warnings = listed.flatMap((environmentId, index) => {
+    const name = outside.get(environmentId);
+    return name === undefined ? [] : [{ path: `environmentIds.${index}`, message: `environment ${name} is not one of the system's environments; runs skip it (SPEC §2.4)` }];
+  });
+  return { ...assignment, warnings };
 }
 
 function toConfiguration(row: typeof configurations.$inferSelect): Configuration {

@@ -80,7 +80,7 @@ describe('vigil check', () => {
     { name: 'unknown strategy', args: ['gopher', 'x'], message: /Unknown health-check strategy "gopher"\. Available: http, tcp/ },
     { name: 'bad target', args: ['tcp', 'no-port-here'], message: /<target>: Expected host:port, got "no-port-here" \(e\.g\. db\.internal:5432\)/ },
     { name: 'bad --set value names the field', args: ['http', 'http://x', '--set', 'method=FETCH'], message: /--set method: / },
-    { name: 'unknown --set key', args: ['http', 'http://x', '--set', 'folow=true'], message: /--set: Unrecognized key: "folow"/ },
+    { name: 'unknown --set key', args: ['http', 'http://x', '--set', 'folow=true'], message: /--set folow: Unknown field "folow"/ },
     { name: 'malformed --set', args: ['http', 'http://x', '--set', 'novalue'], message: /--set: expected key=value, got "novalue"/ },
     { name: 'bad --timeout', args: ['http', 'http://x', '--timeout', 'soon'], message: /--timeout: expected a duration like 500ms or 5s/ },
     { name: 'too small --timeout', args: ['http', 'http://x', '--timeout', '5ms'], message: /--timeout: / },

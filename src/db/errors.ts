@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from '../kernel/errors.ts';
+import { withArticle } from '../kernel/words.ts';
 
 interface PgError {
   code?: string;
@@ -28,7 +29,7 @@ export function translateDbError(error: unknown): never {
       const message =
         known.resource === 'assignment'
           ? 'this configuration is already assigned to this system'
-          : `a ${known.resource} with this name already exists (names are unique, ignoring case)`;
+          : `${withArticle(known.resource)} with this name already exists (names are unique, ignoring case)`;
       throw new ConflictError(`Conflict: ${message}`, [{ path: known.field, message }]);
     }
   }

@@ -30,10 +30,10 @@ describe('planDefinition', () => {
       input: { strategy: 'gopher', config: { nonsense: true } },
       errors: [{ path: ['strategy'], message: /^Unknown health-check strategy "gopher"\. Available: http, tcp, dns, .*script\.$/ }],
     },
-    { name: 'config errors sit under config', input: { strategy: 'http', config: { url: 'x', method: 'FETCH' } }, errors: [{ path: ['config', 'method'], message: /./ }] },
+    { name: 'config errors sit under config', input: { strategy: 'http', config: { url: 'http://x', method: 'FETCH' } }, errors: [{ path: ['config', 'method'], message: /./ }] },
     {
       name: 'unknown collector, others still checked',
-      input: { strategy: 'http', config: { url: 'x' }, assertions: ['nope == 1'], collectors: [{ collector: 'http.magic' }] },
+      input: { strategy: 'http', config: { url: 'http://x' }, assertions: ['nope == 1'], collectors: [{ collector: 'http.magic' }] },
       errors: [
         { path: ['assertions', 0], message: /^Unknown field "nope"\. Valid fields: .*statusCode/ },
         { path: ['collectors', 0, 'collector'], message: /^Unknown collector "http\.magic"\. Available: http\.request\.$/ },
@@ -99,7 +99,7 @@ describe('planDefinition: templates and secret references (SPEC §7.3)', () => {
     {
       name: 'secretEnv on a strategy without it',
       input: { strategy: 'http', config: { url: 'http://h/', secretEnv: { T: 'payments-token' } } },
-      errors: [{ path: ['config'], message: /secretEnv/ }],
+      errors: [{ path: ['config', 'secretEnv'], message: /^Unknown field "secretEnv"$/ }],
     },
     {
       name: 'an unterminated template',

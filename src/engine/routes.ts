@@ -14,6 +14,7 @@ const RUN_NOW_GRACE_MS = 30_000;
 const runNow = createRoute({
   method: 'post',
   path: '/assignments/{id}/run',
+  operationId: 'runAssignment',
   tags: ['Assignments'],
   summary: 'Run an assignment now, once per effective environment, and return the recorded runs',
   description:

@@ -62,6 +62,7 @@ const SystemHealth = z
 const listRuns = createRoute({
   method: 'get',
   path: '/runs',
+  operationId: 'listRuns',
   tags: ['Health'],
   summary: 'List runs, newest first',
   request: { query: PageQuery.extend({ systemId: Uuid.optional(), configurationId: Uuid.optional(), environmentId: Uuid.optional(), status: StatusEnum.optional() }) },
@@ -71,6 +72,7 @@ const listRuns = createRoute({
 const listTransitions = createRoute({
   method: 'get',
   path: '/transitions',
+  operationId: 'listTransitions',
   tags: ['Health'],
   summary: 'List status changes, newest first',
   request: {
@@ -87,6 +89,7 @@ const listTransitions = createRoute({
 const systemHealth = createRoute({
   method: 'get',
   path: '/systems/{id}/health',
+  operationId: 'getSystemHealth',
   tags: ['Health'],
   summary: 'The health of one system, its checks and its environments',
   request: { params: IdParam },
@@ -96,6 +99,7 @@ const systemHealth = createRoute({
 const manyHealth = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getSystemsHealth',
   tags: ['Health'],
   summary: 'The health of many systems in one call',
   request: {

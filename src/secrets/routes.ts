@@ -9,6 +9,7 @@ const NameParam = z.object({ name: SecretName.openapi({ param: { name: 'name', i
 const list = createRoute({
   method: 'get',
   path: '/secrets',
+  operationId: 'listSecrets',
   tags,
   summary: 'List secrets (names and timestamps; values are write-only)',
   request: { query: PageQuery },
@@ -18,6 +19,7 @@ const list = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/secrets',
+  operationId: 'createSecret',
   tags,
   summary: 'Store a secret (encrypted at rest)',
   request: jsonBody(SecretInput),
@@ -27,6 +29,7 @@ const create = createRoute({
 const replace = createRoute({
   method: 'put',
   path: '/secrets/{name}',
+  operationId: 'replaceSecretValue',
   tags,
   summary: "Replace a secret's value",
   request: { params: NameParam, ...jsonBody(SecretValueInput) },
@@ -36,6 +39,7 @@ const replace = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/secrets/{name}',
+  operationId: 'deleteSecret',
   tags,
   summary: 'Delete a secret (checks that reference it fail until it exists again)',
   request: { params: NameParam },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { issueDetails, plainMessage } from '../kernel/validation-messages.ts';
 
 /**
  * Versioned configuration schemas (SPEC §2.3).
@@ -101,11 +102,11 @@ export function upgradeConfig(vs: VersionedSchema<unknown>, raw: unknown): { ok:
 
 /** Strict validation of an already current config body. */
 export function validateConfig<T>(vs: VersionedSchema<T>, body: Record<string, unknown>): MigrationResult<T> {
-  const parsed = vs.schema.safeParse(body);
+  const parsed = vs.schema.safeParse(body, { error: plainMessage });
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((issue) => ({
+      errors: issueDetails(parsed.error.issues).map((issue) => ({
         path: issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)),
         message: issue.message,
       })),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { migrateConfig } from '../versioned.ts';
-import { httpConfig } from './config.ts';
+import { INVALID_URL, httpConfig } from './config.ts';
 
 const defaults = {
   method: 'GET',
@@ -50,8 +50,25 @@ describe('http config versions', () => {
 
   it('a v2 key under a v1 label is still rejected strictly', () => {
     const result = migrateConfig(httpConfig, { url: 'https://a', followRedirect: true });
-    expect(result).toMatchObject({ ok: false, errors: [{ path: [], message: expect.stringMatching(/followRedirect/) }] });
+    expect(result).toMatchObject({ ok: false, errors: [{ path: ['followRedirect'], message: 'Unknown field "followRedirect"' }] });
   });
+
+  const urls: { url: string; valid: boolean }[] = [
+    { url: 'https://example.com/health', valid: true },
+    { url: 'http://127.0.0.1:8080', valid: true },
+    { url: '{{ environment.baseUrl }}/health', valid: true },
+    { url: 'https://{{ environment.host }}/health', valid: true },
+    { url: 'example.com/health', valid: false },
+    { url: 'not a url', valid: false },
+    { url: 'ftp://example.com/file', valid: false },
+    { url: '', valid: false },
+  ];
+  for (const { url, valid } of urls) {
+    it(`${valid ? 'takes' : 'refuses'} the url ${JSON.stringify(url)}`, () => {
+      const result = migrateConfig(httpConfig, { url });
+      expect(result).toMatchObject(valid ? { ok: true } : { ok: false, errors: [{ path: ['url'], message: INVALID_URL }] });
+    });
+  }
 
   it('wrong types name the migrated path', () => {
     const result = migrateConfig(httpConfig, { url: 'https://a', insecure: 'yes' });

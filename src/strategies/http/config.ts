@@ -11,10 +11,26 @@ import { timeoutField } from '../common.ts';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
+export const INVALID_URL = 'Invalid URL: expected an absolute http:// or https:// URL such as https://example.com/health, or a template such as {{ environment.baseUrl }}/health';
+
+/** A templated URL is only known after rendering, per run (SPEC §2.5); any other must parse now. */
+function isHttpUrlOrTemplate(url: string): boolean {
+  if (url.includes('{{')) return true;
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
 export const httpConfigSchema = z.strictObject({
-  url: z.string().min(1),
+  url: z.string().refine(isHttpUrlOrTemplate, INVALID_URL),
   method: z.enum(HTTP_METHODS).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z
+    .record(z.string(), z.string())
+    .refine((headers) => Object.keys(headers).length <= 100, 'expected at most 100 headers')
+    .meta({ maxProperties: 100 })
+    .default({}),
   body: z.string().optional(),
   timeout: timeoutField,
   redirects: z

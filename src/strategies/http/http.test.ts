@@ -107,9 +107,9 @@ describe('http strategy', () => {
     expect(result.message).toBe('Check failed: Host not found: no-such-host.invalid');
   });
 
-  it('rejects a URL that does not parse', async () => {
-    const result = await http({ url: 'not a url' });
-    expect(result).toMatchObject({ status: 'unhealthy', message: 'Check failed: Rendered URL is invalid: not a url' });
+  // A URL rendered from templates into one that does not parse fails its run: test/templating.test.ts.
+  it('refuses a URL that does not parse before anything runs', async () => {
+    await expect(http({ url: 'not a url' })).rejects.toThrow(/Invalid URL/);
   });
 
   it('times out slow responses at the run deadline', async () => {
