@@ -105,7 +105,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
 
     let url: string | undefined;
     if (settings.role === 'all' || settings.role === 'api') {
-      const server = await listen(createHttpApp(database, services, log).fetch, settings.host, settings.port);
+      const server = await listen(createHttpApp(database, services, log, { maxBodyBytes: settings.maxBodyBytes }).fetch, settings.host, settings.port);
       stops.set('API', () => closeServer(server));
       const address = server.address() as AddressInfo;
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -120,8 +120,9 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
 }
 
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
-export function createHttpApp(database: Database, services: Services, log: Logger) {
+export function createHttpApp(database: Database, services: Services, log: Logger, options: { maxBodyBytes?: number } = {}) {
   return createApi({
+    maxBodyBytes: options.maxBodyBytes,
     log,
     metrics: services.metrics,
     version,

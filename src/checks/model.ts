@@ -134,12 +134,12 @@ export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() 
 const assignmentSettings = {
   enabled: z.boolean(),
   includeLocal: z.boolean().meta({ description: 'Run on the central workers' }),
-  satelliteIds: UuidList.meta({ description: 'Also run on these remote agents' }),
+  satelliteIds: UuidList.meta({ description: 'Also run on these remote agents. Not yet active: stored, but nothing runs on satellites until remote probes land (issue #23)' }),
   environmentIds: UuidList.nullable()
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
-  retention: Retention.nullable(),
-  notificationPolicy: NotificationPolicy.nullable(),
+  retention: Retention.nullable().meta({ description: 'Not yet active: stored, but nothing is deleted until tiered retention lands (issue #18); raw runs are kept' }),
+  notificationPolicy: NotificationPolicy.nullable().meta({ description: 'Not yet active: stored, but no notifications are sent until they land (issue #19)' }),
 };
 
 export const AssignmentInput = z
