@@ -3,3 +3,5 @@ export function build(): void;
 /** Builds when dist/ is missing or older than any file in src/. */
 export function buildIfStale(log?: (line: string) => void): void;
 export function walk(dir: string): Generator<string>;
+/** Keeps an initialised PostgreSQL cluster for first starts to copy (best effort). */
+export function prepareClusterTemplate(): Promise<void>;

@@ -44,4 +44,20 @@ export function* walk(dir) {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) build();
+/**
+ * `npm install` (prepare) also keeps a freshly initialised PostgreSQL cluster that a first start
+ * copies instead of running initdb. Best effort: without it a first start runs initdb.
+ */
+export async function prepareClusterTemplate() {
+  try {
+    const { prepareClusterTemplate: prepare } = await import('../dist/db/embedded.js');
+    await prepare();
+  } catch (error) {
+    console.error(`vigil: no PostgreSQL cluster template (a first start will run initdb): ${error.message}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  build();
+  await prepareClusterTemplate();
+}

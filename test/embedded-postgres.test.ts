@@ -140,3 +140,24 @@ describe('stopping and starting as a person at a terminal would', () => {
     }
   });
 });
+
+describe('a first start', () => {
+  it('initialises a working cluster with initdb when there is no template to copy, and copies the template when there is one', async () => {
+    const { EmbeddedPostgres } = await import('../src/db/embedded.ts');
+    const { silentLogger } = await import('../src/kernel/log.ts');
+    const pg = (await import('pg')).default;
+    for (const useClusterTemplate of [false, true]) {
+      const embedded = new EmbeddedPostgres({ dataDir: freshDataDir(), log: silentLogger(), useClusterTemplate });
+      await embedded.start();
+      try {
+        const client = new pg.Client(embedded.connectionConfig('vigil'));
+        await client.connect();
+        const { rows } = await client.query('SELECT current_setting($1) AS encoding', ['server_encoding']);
+        await client.end();
+        expect(rows[0].encoding).toBe('UTF8');
+      } finally {
+        await embedded.stop();
+      }
+    }
+  });
+});

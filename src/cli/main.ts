@@ -1,6 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { registerCheckCommand } from './check.ts';
-import { registerSecretsCommand } from './secrets.ts';
 import { EmbeddedPostgres } from '../db/embedded.ts';
 import { StartError } from '../kernel/errors.ts';
 import { createLogger } from '../kernel/log.ts';
@@ -69,7 +67,12 @@ program
     }
   });
 
-registerCheckCommand(program);
-registerSecretsCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
+// `vigil start` starts PostgreSQL before anything else loads: the other commands (and with them
+// every strategy) load only when one of them, or the list of all, is asked for.
+if (process.argv[2] !== 'start') {
+  const [{ registerCheckCommand }, { registerSecretsCommand }] = await Promise.all([import('./check.ts'), import('./secrets.ts')]);
+  registerCheckCommand(program);
+  registerSecretsCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
+}
 
 await program.parseAsync(process.argv);
