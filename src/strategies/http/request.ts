@@ -4,7 +4,6 @@ import { emptyCollectorConfig } from '../common.ts';
 import { describeNetworkError } from '../network-errors.ts';
 import { CollectorError, defineCollector } from '../types.ts';
 import type { HttpConfig } from './config.ts';
-import { agentFor, dispatchWithTiming } from './timing.ts';
 import type { PhaseTimings } from './timing.ts';
 
 export interface HttpClient {
@@ -105,7 +104,11 @@ export const httpRequestCollector = defineCollector<Record<string, never>, HttpC
   },
 });
 
+/** undici (~0.15 s to load) comes with the first HTTP check, not with every start of Vigil. */
+let timing: Promise<typeof import('./timing.ts')> | undefined;
+
 async function send(config: HttpConfig, url: URL, method: string, body: string | undefined, signal: AbortSignal): Promise<Hop> {
+  const { agentFor, dispatchWithTiming } = await (timing ??= import('./timing.ts'));
   const timings: PhaseTimings = {};
   const agent = agentFor(config.tls);
   const response = await dispatchWithTiming(timings, () =>
