@@ -3,6 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
+import { accessMiddleware } from './access/middleware.ts';
+import { accessRoutes } from './access/routes.ts';
+import { AccessService, type AccessOptions } from './access/service.ts';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -56,6 +59,7 @@ export interface Services {
   strategies: StrategyRegistry;
   validateDefinition: DefinitionValidator;
   metrics: Metrics;
+  access: AccessService;
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -79,7 +83,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
       : createMemoryQueue({ log });
     stops.set('Queue', () => queue.close());
-    const services = createServices(database, bus, log, secretKey, queue);
+    const services = createServices(database, bus, log, secretKey, queue, { sessionIdleMs: settings.sessionIdleHours * 3_600_000 });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
 
@@ -105,10 +109,12 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
 
     let url: string | undefined;
     if (settings.role === 'all' || settings.role === 'api') {
-      const server = await listen(createHttpApp(database, services, log, { maxBodyBytes: settings.maxBodyBytes }).fetch, settings.host, settings.port);
+      const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy };
+      const server = await listen(createHttpApp(database, services, log, http).fetch, settings.host, settings.port);
       stops.set('API', () => closeServer(server));
       const address = server.address() as AddressInfo;
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      await ensureFirstAdmin(services.access, settings, url, log);
     }
 
     let closing: Promise<void> | undefined;
@@ -119,10 +125,32 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
   }
 }
 
+/**
+ * SPEC §8.1 first admin: from VIGIL_ADMIN_EMAIL + VIGIL_ADMIN_PASSWORD (idempotent, never logged),
+ * or, while there is no user at all, a one-time setup link (1 h) printed for the person starting Vigil.
+ */
+async function ensureFirstAdmin(access: AccessService, settings: Settings, url: string, log: Logger): Promise<void> {
+  if (settings.adminEmail && settings.adminPassword) {
+    const outcome = await access.ensureAdmin(settings.adminEmail, settings.adminPassword);
+    log.info({ email: settings.adminEmail }, outcome === 'created' ? 'Created the admin from VIGIL_ADMIN_EMAIL' : 'The admin from VIGIL_ADMIN_EMAIL exists');
+    return;
+  }
+  const token = await access.createSetupToken();
+  if (token) console.log(`No admin yet. Finish setup within an hour at ${url}/setup?token=${token}`);
+}
+
+export interface HttpOptions {
+  maxBodyBytes?: number;
+  /** Believe X-Forwarded-Proto from a proxy (Secure session cookies behind HTTPS). */
+  trustProxy?: boolean;
+}
+
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
-export function createHttpApp(database: Database, services: Services, log: Logger, options: { maxBodyBytes?: number } = {}) {
+export function createHttpApp(database: Database, services: Services, log: Logger, options: HttpOptions = {}) {
   return createApi({
     maxBodyBytes: options.maxBodyBytes,
+    authorize: accessMiddleware(services.access, { prefix: '/api/v1' }),
+    setupPage: true,
     log,
     metrics: services.metrics,
     version,
@@ -133,13 +161,21 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
+      accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false }),
     ],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
 }
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
-export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue): Services {
+export function createServices(
+  database: Database,
+  bus: EventBus,
+  log: Logger,
+  secretKey: Buffer,
+  queue: CheckQueue,
+  access: AccessOptions = { sessionIdleMs: 7 * 24 * 3_600_000 },
+): Services {
   const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
   const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
   const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
@@ -178,6 +214,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     strategies,
     validateDefinition,
     metrics,
+    access: new AccessService(database.db, access),
   };
 }
 

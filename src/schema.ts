@@ -4,3 +4,4 @@ export * from './checks/schema.ts';
 export * from './health/schema.ts';
 export * from './events/schema.ts';
 export * from './secrets/schema.ts';
+export * from './access/schema.ts';

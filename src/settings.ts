@@ -19,6 +19,13 @@ const settingsSchema = z.object({
   logFormat: z.enum(['pretty', 'json']),
   /** How many checks one worker process runs at once: checks mostly wait on the network, and a few slow targets must not hold everyone else's ticks back. */
   workerConcurrency: z.coerce.number().int('expected a whole number').min(1, 'expected at least 1').max(10_000, 'expected at most 10000'),
+  /** A session unused this long ends (SPEC §8.1; default 7 days). */
+  sessionIdleHours: z.coerce.number().positive('expected a positive number of hours').max(24 * 365, 'expected at most a year'),
+  /** Believe `X-Forwarded-Proto` from a proxy in front of Vigil (session cookies become Secure behind HTTPS). */
+  trustProxy: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true'),
+  /** The first admin, created at start when the email does not exist yet (idempotent). */
+  adminEmail: z.email({ message: 'expected an email address' }).optional(),
+  adminPassword: z.string().min(10, 'expected at least 10 characters').optional(),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
@@ -63,6 +70,10 @@ const fieldSources: Record<keyof Settings, string> = {
   logFormat: 'VIGIL_LOG_FORMAT',
   workerConcurrency: 'VIGIL_WORKER_CONCURRENCY',
   maxBodyBytes: 'VIGIL_MAX_BODY_BYTES',
+  sessionIdleHours: 'VIGIL_SESSION_IDLE_HOURS',
+  trustProxy: 'VIGIL_TRUST_PROXY',
+  adminEmail: 'VIGIL_ADMIN_EMAIL',
+  adminPassword: 'VIGIL_ADMIN_PASSWORD',
   secretKey: 'VIGIL_SECRET_KEY',
 };
 
@@ -80,6 +91,10 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     logFormat: env.VIGIL_LOG_FORMAT ?? (terminal && env.NODE_ENV !== 'production' ? 'pretty' : 'json'),
     workerConcurrency: env.VIGIL_WORKER_CONCURRENCY ?? 500,
     maxBodyBytes: env.VIGIL_MAX_BODY_BYTES ?? 1024 * 1024,
+    sessionIdleHours: env.VIGIL_SESSION_IDLE_HOURS ?? 24 * 7,
+    trustProxy: env.VIGIL_TRUST_PROXY ?? 'false',
+    adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
+    adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
     secretKey: env.VIGIL_SECRET_KEY || undefined,
   };
   const parsed = settingsSchema
@@ -93,6 +108,10 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     })
     // Processes sharing a PostgreSQL must share the key too: generating one per process would
     // leave each unable to read the others' secrets.
+    .refine((s) => !s.adminEmail === !s.adminPassword, {
+      message: 'VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD go together: set both, or neither',
+      path: ['adminPassword'],
+    })
     .refine((s) => !s.databaseUrl || s.secretKey, {
       message: `is required with DATABASE_URL (every process needs the same key to read secrets): ${MAKE_A_KEY} and set VIGIL_SECRET_KEY to it`,
       path: ['secretKey'],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../src/db/embedded.ts';
-import { runVigil, startVigil } from './support/vigil-process.ts';
+import { apiFetch, runVigil, startVigil } from './support/vigil-process.ts';
 
 /**
  * The embedded default as a user meets it: `vigil start` on a data dir, restarts, `kill -9`, two
@@ -21,13 +21,13 @@ afterAll(() => {
 });
 
 async function createSystem(url: string, name: string) {
-  const response = await fetch(`${url}/api/v1/systems`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const response = await apiFetch(url, '/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
   expect(response.status).toBe(201);
   return (await response.json()) as { id: string };
 }
 
 async function systemNames(url: string): Promise<string[]> {
-  const body = (await (await fetch(`${url}/api/v1/systems`)).json()) as { items: { name: string }[] };
+  const body = (await (await apiFetch(url, '/api/v1/systems')).json()) as { items: { name: string }[] };
   return body.items.map((s) => s.name);
 }
 
@@ -104,7 +104,7 @@ describe('stopping and starting as a person at a terminal would', () => {
     const vigil = await startVigil(['--data-dir', dataDir], { VIGIL_LOG_FORMAT: 'json' }, 30_000, { processGroup: true });
     const system = await createSystem(vigil.url, 'busy');
     const post = (path: string, body: unknown) =>
-      fetch(`${vigil.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ id: string }>);
+      apiFetch(vigil.url, `/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ id: string }>);
     const configuration = await post('/configurations', { name: 'self', strategy: 'http', intervalSeconds: 1, config: { url: `${vigil.url}/healthz` } });
     await post('/assignments', { systemId: system.id, configurationId: configuration.id });
     await new Promise((resolve) => setTimeout(resolve, 2_500));

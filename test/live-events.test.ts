@@ -61,7 +61,7 @@ describe('GET /api/v1/events', () => {
     const assignment = (await api.call('POST', '/api/v1/assignments', { systemId: system.id, configurationId: configuration.id, stateThresholds: thresholds })).body;
     const otherAssignment = (await api.call('POST', '/api/v1/assignments', { systemId: other.id, configurationId: configuration.id })).body;
 
-    const response = await fetch(`${base}/api/v1/events?systemId=${system.id}`);
+    const response = await fetch(`${base}/api/v1/events?systemId=${system.id}`, { headers: api.authHeaders });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reading = readEvents(response, (events) => events.some((e) => e.event === 'health.changed'));
     await new Promise((resolve) => setTimeout(resolve, 100)); // the stream is subscribed once `ready` is out
@@ -91,7 +91,7 @@ describe('GET /api/v1/events', () => {
 
     const changesOf = (events: { event: string; data: any }[]) => events.filter((e) => e.event === 'health.changed').map((e) => e.data.environmentId ?? 'rollup');
     const open = async (query: string, until: (events: { event: string; data: any }[]) => boolean) =>
-      readEvents(await fetch(`${base}/api/v1/events?systemId=${system.id}${query}`), until);
+      readEvents(await fetch(`${base}/api/v1/events?systemId=${system.id}${query}`, { headers: api.authHeaders }), until);
     // A run.completed every stream of this system carries: once a stream has it, it has everything published before it.
     const fence = { runId: 'fence', systemId: system.id, configurationId: configuration.id, source: 'Local', status: 'healthy' as const, latencyMs: null, message: 'fence', timestamp: new Date().toISOString() };
     const untilFence = (events: { event: string; data: any }[]) => events.some((e) => e.data.runId === 'fence');
@@ -111,7 +111,7 @@ describe('GET /api/v1/events', () => {
   });
 
   it('refuses environmentId together with environments=all', async () => {
-    const response = await fetch(`${base}/api/v1/events?environmentId=${randomUUID()}&environments=all`);
+    const response = await fetch(`${base}/api/v1/events?environmentId=${randomUUID()}&environments=all`, { headers: api.authHeaders });
     expect(response.status).toBe(400);
     expect((await response.json()).error.details).toEqual([{ path: 'environments', message: 'expected either environmentId or environments=all, not both' }]);
   });

@@ -31,7 +31,9 @@ beforeAll(async () => {
   });
   const assignment = await created('/api/v1/assignments', { systemId: system.id, configurationId: configuration.id });
   secretName = (await created('/api/v1/secrets', { name: 'walk-secret', value: 's3cret' })).name;
-  ids = { systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id };
+  const user = await created('/api/v1/users', { email: 'walker@vigil.test', role: 'viewer', password: 'a long enough password' });
+  const token = await created('/api/v1/tokens', { name: 'walk-token' });
+  ids = { systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id };
 });
 afterAll(() => api.close());
 
@@ -48,7 +50,8 @@ async function send(method: string, path: string): Promise<{ status: number; tex
   const withBody = ['POST', 'PUT', 'PATCH'].includes(method);
   const response = await api.app.request(path, {
     method,
-    ...(withBody && { body: '{}', headers: { 'content-type': 'application/json' } }),
+    headers: { ...api.authHeaders, ...(withBody ? { 'content-type': 'application/json' } : {}) },
+    ...(withBody && { body: '{}' }),
   });
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
   const reader = response.body!.getReader();

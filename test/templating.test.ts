@@ -8,7 +8,7 @@ import { SecretsService } from '../src/secrets/service.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { createTestDatabase } from './support/database.ts';
 import { connectionUrl } from './support/postgres.ts';
-import { runVigil, startVigil } from './support/vigil-process.ts';
+import { apiFetch, runVigil, startVigil } from './support/vigil-process.ts';
 import { startHttpTarget, type HttpTarget } from './targets/http.ts';
 import { startTcpTarget } from './targets/tcp.ts';
 
@@ -297,11 +297,12 @@ describe('vigil secrets rotate-key', () => {
     const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
     try {
       const first = await startVigil(['--data-dir', dataDir]);
-      expect((await fetch(`${first.url}/api/v1/secrets`, json({ name: 'rotated', value: 'before and after' }))).status).toBe(201);
-      const system = await (await fetch(`${first.url}/api/v1/systems`, json({ name: 'rotation' }))).json();
+      expect((await apiFetch(first.url, `/api/v1/secrets`, json({ name: 'rotated', value: 'before and after' }))).status).toBe(201);
+      const system = await (await apiFetch(first.url, `/api/v1/systems`, json({ name: 'rotation' }))).json();
       const configuration = await (
-        await fetch(
-          `${first.url}/api/v1/configurations`,
+        await apiFetch(
+          first.url,
+          `/api/v1/configurations`,
           json({
             name: 'rotation-check',
             strategy: 'script',
@@ -310,8 +311,8 @@ describe('vigil secrets rotate-key', () => {
           }),
         )
       ).json();
-      const assignment = await (await fetch(`${first.url}/api/v1/assignments`, json({ systemId: system.id, configurationId: configuration.id }))).json();
-      const runNow = async (url: string) => (await (await fetch(`${url}/api/v1/assignments/${assignment.id}/run`, { method: 'POST' })).json()).items[0];
+      const assignment = await (await apiFetch(first.url, `/api/v1/assignments`, json({ systemId: system.id, configurationId: configuration.id }))).json();
+      const runNow = async (url: string) => (await (await apiFetch(url, `/api/v1/assignments/${assignment.id}/run`, { method: 'POST' })).json()).items[0];
       expect(JSON.stringify(await runNow(first.url))).toContain(hashOf('before and after'));
       expect(await first.stop()).toBe(0);
 

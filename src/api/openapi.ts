@@ -45,6 +45,8 @@ export const ErrorBody = z
 const errorContent = { content: { 'application/json': { schema: ErrorBody } } };
 export const errorResponses = {
   400: { description: 'Invalid input (validation_failed, invalid_json)', ...errorContent },
+  401: { description: 'No caller, or credentials that do not work (unauthorized)', ...errorContent },
+  403: { description: 'The caller’s role is too small, or a cross-origin cookie write (forbidden)', ...errorContent },
   404: { description: 'Not found', ...errorContent },
   409: { description: 'Conflict: a name already exists', ...errorContent },
 } as const;

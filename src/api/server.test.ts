@@ -57,7 +57,7 @@ describe('operational endpoints', () => {
   ];
   for (const row of wrongMethods) {
     it(`answers ${row.method} ${row.path} with 405 and the methods it allows`, async () => {
-      const response = await api.app.request(row.path, { method: row.method });
+      const response = await api.app.request(row.path, { method: row.method, headers: api.authHeaders });
       expect(response.status).toBe(405);
       expect(response.headers.get('allow')).toBe(row.allow);
       expect((await response.json()).error).toEqual({
@@ -115,19 +115,19 @@ describe('request bodies', () => {
   for (const row of emptyBodies) {
     it(`accepts an empty body on a route that takes none: ${row.name}`, async () => {
       const body = row.headers.includes('Transfer-Encoding: chunked') ? '0\r\n\r\n' : '';
-      const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, ...row.headers].join('\r\n'), body);
+      const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, `Authorization: ${api.authHeaders.authorization}`, ...row.headers].join('\r\n'), body);
       expect(response.status, response.body).toBe(200);
     });
   }
 
   it('still answers 415 to a non-empty body that is not JSON', async () => {
-    const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, 'Content-Type: text/plain', 'Content-Length: 5'].join('\r\n'), 'hello');
+    const response = await rawRequest(server.base, [`POST ${runPath} HTTP/1.1`, `Authorization: ${api.authHeaders.authorization}`, 'Content-Type: text/plain', 'Content-Length: 5'].join('\r\n'), 'hello');
     expect(response.status).toBe(415);
     expect(response.body).toContain('Expected Content-Type: application/json, got text/plain');
   });
 
   it('answers a route that needs a body, sent none, with the fields it misses', async () => {
-    const response = await rawRequest(server.base, 'POST /api/v1/systems HTTP/1.1');
+    const response = await rawRequest(server.base, ['POST /api/v1/systems HTTP/1.1', `Authorization: ${api.authHeaders.authorization}`].join('\r\n'));
     expect(response.status).toBe(400);
     expect(response.body).toContain('"path":"name"');
   });
@@ -144,7 +144,7 @@ describe('request body limit', () => {
   });
 
   it('refuses a declared Content-Length over the limit before the body arrives', async () => {
-    const response = await rawRequest(server.base, ['POST /api/v1/systems HTTP/1.1', 'Content-Type: application/json', 'Content-Length: 5242880'].join('\r\n'));
+    const response = await rawRequest(server.base, ['POST /api/v1/systems HTTP/1.1', `Authorization: ${api.authHeaders.authorization}`, 'Content-Type: application/json', 'Content-Length: 5242880'].join('\r\n'));
     expect(response.status).toBe(413);
     expect(response.body).toContain(limitMessage);
   });

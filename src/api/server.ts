@@ -26,6 +26,8 @@ export interface ApiOptions {
    * lands, which makes the API open — bind it to 127.0.0.1 (the default) until then.
    */
   authorize?: MiddlewareHandler;
+  /** Serve the first-admin page at /setup (it posts to /api/v1/auth/setup). */
+  setupPage?: boolean;
   version: string;
   /** Larger request bodies are refused with 413 before anything reads them; default 1 MiB. */
   maxBodyBytes?: number;
@@ -33,7 +35,7 @@ export interface ApiOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400 };
+const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400, unauthorized: 401, forbidden: 403 };
 
 /** The HTTP face of Vigil: probes, metrics, OpenAPI, docs, and each domain's routes. */
 export function createApi(options: ApiOptions): OpenAPIHono {
@@ -76,16 +78,36 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.openapi(metricsRoute, async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   const v1 = new OpenAPIHono();
-  v1.use('*', requireJsonBody);
+  // Who is calling comes first: nobody learns anything about a route, its body included, unasked.
   if (options.authorize) v1.use('*', options.authorize);
+  v1.use('*', requireJsonBody);
   for (const router of options.routers) v1.route('/', router);
   app.route('/api/v1', v1);
 
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Vigil API', version: options.version, description: 'Health checks, status and history of the systems you run.' },
-    servers: [{ url: '/' }],
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (`vgl_…`) from POST /api/v1/tokens',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'vigil_session',
+    description: 'The session cookie set by POST /api/v1/auth/login; writes must come from the same origin',
+  });
+  let document: unknown;
+  app.get('/api/openapi.json', (c) => {
+    document ??= withSecurity(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Vigil API', version: options.version, description: 'Health checks, status and history of the systems you run.' },
+        servers: [{ url: '/' }],
+        security: [{ bearerToken: [] }, { sessionCookie: [] }],
+      }),
+    );
+    return c.json(document as object);
+  });
+  if (options.setupPage) app.get('/setup', (c) => c.html(SETUP_PAGE));
   app.get('/api/docs', (c) => c.html(docsPage('/api/openapi.json')));
   app.get('/api/docs/assets/:file', serveDocsAsset);
 
@@ -132,6 +154,50 @@ const metricsRoute = createRoute({
   summary: 'Prometheus metrics of this process',
   responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
 });
+
+/** Until the web UI lands, the setup link opens this page: it posts the token with the new admin. */
+const SETUP_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Vigil setup</title>
+<style>body{font:16px system-ui;max-width:28rem;margin:4rem auto}label,input,button{display:block;width:100%;margin:.4rem 0}</style></head>
+<body><h1>Create the first admin</h1>
+<form id="f"><label>Email <input name="email" type="email" required></label>
+<label>Password (10 characters or more) <input name="password" type="password" minlength="10" required></label>
+<button>Create admin</button></form><p id="out" role="status"></p>
+<script>
+const token = new URLSearchParams(location.search).get('token') || '';
+document.getElementById('f').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const response = await fetch('/api/v1/auth/setup', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, email: form.get('email'), password: form.get('password') }) });
+  const body = await response.json().catch(() => ({}));
+  document.getElementById('out').textContent = response.ok ? 'Done: you are signed in as ' + body.email + '. The API docs are at /api/docs.' : (body.error && body.error.message) || 'Setup failed';
+});
+</script></body></html>`;
+
+type Operation = { security?: unknown[]; responses?: Record<string, unknown> };
+
+/**
+ * Every /api/v1 operation needs a caller unless it says `security: []`: it gets the 401 and 403
+ * answers; everything outside /api/v1 (probes, metrics, docs) is public.
+ */
+function withSecurity<T extends object>(doc: T): T {
+  const error = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const paths = (doc as { paths?: Record<string, Record<string, Operation>> }).paths ?? {};
+  for (const [path, item] of Object.entries(paths)) {
+    for (const operation of Object.values(item)) {
+      if (!path.startsWith('/api/v1/')) {
+        operation.security = [];
+        continue;
+      }
+      if (operation.security?.length === 0) continue;
+      operation.responses ??= {};
+      operation.responses['401'] ??= { description: 'No caller, or credentials that do not work (unauthorized)', ...error };
+      operation.responses['403'] ??= { description: 'The caller’s role is too small, or a cross-origin cookie write (forbidden)', ...error };
+    }
+  }
+  return doc;
+}
 
 export function errorBody(code: string, message: string, details: { path: string; message: string }[] = []) {
   return { error: { code, message, details } };

@@ -29,6 +29,16 @@ export class ConflictError extends DomainError {
   readonly code = 'conflict';
 }
 
+/** No known caller, or credentials that do not work. Never says which part was wrong. */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'unauthorized';
+}
+
+/** A known caller whose role (or grant) is too small for what was asked. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
 export class ValidationError extends DomainError {
   readonly code = 'validation_failed';
   constructor(details: ErrorDetail[]) {

@@ -6,11 +6,16 @@ import { createMemoryQueue } from '../../src/queue/memory.ts';
 import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/kernel/log.ts';
 import { createTestDatabase } from './database.ts';
+import { TEST_ADMIN } from './vigil-process.ts';
 
 export interface TestApi {
   app: ReturnType<typeof createHttpApp>;
   database: Database;
   services: Services;
+  /** An admin's API token; `call` sends it unless the headers carry their own `authorization` ('' = none). */
+  token: string;
+  /** `{authorization: 'Bearer …'}` for requests made some other way (fetch over a socket). */
+  authHeaders: Record<string, string>;
   /** Sends one request through the real HTTP app (routing, validation, errors) without a socket. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -25,15 +30,23 @@ export async function createTestApi(): Promise<TestApi> {
   const services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
   queue.work(jobHandler(services.executor, bus), 50);
   const app = createHttpApp(database, services, silentLogger());
+  await services.access.ensureAdmin(TEST_ADMIN.email, TEST_ADMIN.password);
+  const [admin] = await services.access.listUsers();
+  const { token } = await services.access.createToken({ kind: 'user', userId: admin!.id, role: 'admin' }, { name: 'tests' });
+  const authHeaders = { authorization: `Bearer ${token}` };
   return {
     app,
     database,
     services,
+    token,
+    authHeaders,
     async call(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      const { authorization = authHeaders.authorization, ...rest } = headers;
+      const sent: Record<string, string> = { ...rest, ...(authorization ? { authorization } : {}) };
+      const init: RequestInit = { method, headers: sent };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        init.headers = { 'content-type': 'application/json', ...headers };
+        init.headers = { 'content-type': 'application/json', ...sent };
       }
       const response = await app.request(path, init);
       const text = await response.text();

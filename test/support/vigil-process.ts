@@ -3,6 +3,23 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/vigil.js', import.meta.url));
 
+/** The admin every Vigil started by the tests has (VIGIL_ADMIN_EMAIL / VIGIL_ADMIN_PASSWORD). */
+export const TEST_ADMIN = { email: 'admin@vigil.test', password: 'correct horse battery staple' };
+
+const sessions = new Map<string, string>();
+
+/** fetch() against a running Vigil as its admin: signs in once per address and sends the session cookie. */
+export async function apiFetch(base: string, path: string, init: RequestInit = {}): Promise<Response> {
+  let cookie = sessions.get(base);
+  if (!cookie) {
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_ADMIN) });
+    if (login.status !== 200) throw new Error(`could not sign in to ${base}: ${login.status} ${await login.text()}`);
+    cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    sessions.set(base, cookie);
+  }
+  return fetch(`${base}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } });
+}
+
 export interface VigilProcess {
   child: ChildProcess;
   url: string;
@@ -19,7 +36,8 @@ export function runVigil(
   options: { processGroup?: boolean } = {},
 ): { child: ChildProcess; output(): string; exited: Promise<number | string> } {
   const { DATABASE_URL: _db, REDIS_URL: _redis, VIGIL_DATA_DIR: _dir, PORT: _port, ...inherited } = process.env;
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.processGroup ?? false });
+  const admin = { VIGIL_ADMIN_EMAIL: TEST_ADMIN.email, VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password };
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...admin, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.processGroup ?? false });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

@@ -1,0 +1,55 @@
+import { atLeast, type Role } from './roles.ts';
+
+/**
+ * Who may call which route (SPEC §8.1), decided purely from the method and the path under
+ * /api/v1, so a route added anywhere is protected by default: reading needs `viewer`, changing
+ * needs `editor`, and the rows below raise (admin-only areas) or lower (signing in) the bar.
+ */
+
+export interface Caller {
+  kind: 'user' | 'token';
+  userId: string;
+  role: Role;
+}
+
+/** What a route needs: nobody (public), any signed-in caller, or at least a role. */
+export type Requirement = { public: true } | { role: Role | 'any' };
+
+interface Rule {
+  /** Matches the path under /api/v1, e.g. `/users/123`. */
+  path: RegExp;
+  methods?: readonly string[];
+  requirement: Requirement;
+}
+
+const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** First match wins. */
+const RULES: Rule[] = [
+  { path: /^\/auth\/(setup|login)$/, methods: ['POST'], requirement: { public: true } },
+  { path: /^\/auth\/(me|logout|password)$/, requirement: { role: 'any' } },
+  // Every signed-in caller manages their own tokens; the service keeps them to their own.
+  { path: /^\/tokens(\/[^/]+)?$/, requirement: { role: 'viewer' } },
+  { path: /^\/users(\/|$)/, requirement: { role: 'admin' } },
+  // Secret values are written by admins only; their names are readable by every role.
+  { path: /^\/secrets(\/|$)/, methods: WRITE, requirement: { role: 'admin' } },
+];
+
+export function requirementOf(method: string, path: string): Requirement {
+  const upper = method.toUpperCase();
+  for (const rule of RULES) {
+    if (rule.path.test(path) && (!rule.methods || rule.methods.includes(upper))) return rule.requirement;
+  }
+  return { role: (WRITE as readonly string[]).includes(upper) ? 'editor' : 'viewer' };
+}
+
+export type Decision = { allowed: true } | { allowed: false; status: 401 | 403; reason: string };
+
+/** Whether `caller` (undefined: nobody signed in) may call `method path`. */
+export function authorize(caller: Caller | undefined, method: string, path: string): Decision {
+  const requirement = requirementOf(method, path);
+  if ('public' in requirement) return { allowed: true };
+  if (!caller) return { allowed: false, status: 401, reason: 'Sign in (session cookie) or send an API token (Authorization: Bearer vgl_…)' };
+  if (requirement.role === 'any' || atLeast(caller.role, requirement.role)) return { allowed: true };
+  return { allowed: false, status: 403, reason: `This needs the ${requirement.role} role; you have ${caller.role}` };
+}

@@ -1,0 +1,141 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
+import { SESSION_COOKIE, requestCaller } from './middleware.ts';
+import { ApiToken, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
+import type { AccessService } from './service.ts';
+
+export interface CookieOptions {
+  /** A session unused this long ends; the cookie lives as long. */
+  sessionIdleMs: number;
+  /** Believe `X-Forwarded-Proto: https` from a proxy in front of Vigil. */
+  trustProxy: boolean;
+}
+
+const signedIn = { 401: errorResponses[401] };
+
+const setup = createRoute({
+  method: 'post', path: '/auth/setup', operationId: 'setupFirstAdmin', tags: ['Access'], security: [],
+  summary: 'Create the first admin with the one-time token from the setup link, and sign in',
+  request: jsonBody(SetupInput),
+  responses: { 201: jsonResponse(User, 'The admin, signed in (session cookie set)'), 400: errorResponses[400], ...signedIn },
+});
+const login = createRoute({
+  method: 'post', path: '/auth/login', operationId: 'login', tags: ['Access'], security: [],
+  summary: 'Sign in with email and password: sets an HTTP-only session cookie',
+  request: jsonBody(LoginInput),
+  responses: { 200: jsonResponse(z.object({ user: User }), 'Signed in (session cookie set)'), 400: errorResponses[400], ...signedIn },
+});
+const logout = createRoute({
+  method: 'post', path: '/auth/logout', operationId: 'logout', tags: ['Access'],
+  summary: 'End this session', responses: { 204: { description: 'Signed out' }, ...signedIn },
+});
+const me = createRoute({
+  method: 'get', path: '/auth/me', operationId: 'getMe', tags: ['Access'],
+  summary: 'Who is calling, with which role', responses: { 200: jsonResponse(Me, 'The caller'), ...signedIn },
+});
+const password = createRoute({
+  method: 'put', path: '/auth/password', operationId: 'changePassword', tags: ['Access'],
+  summary: 'Change your password (ends all your sessions)',
+  request: jsonBody(PasswordChange),
+  responses: { 204: { description: 'Changed; sign in again' }, 400: errorResponses[400], ...signedIn },
+});
+const listTokens = createRoute({
+  method: 'get', path: '/tokens', operationId: 'listTokens', tags: ['Access'],
+  summary: 'Your API tokens (never the tokens themselves)', responses: { 200: jsonResponse(z.object({ items: z.array(ApiToken) }), 'Your tokens'), ...signedIn },
+});
+const createToken = createRoute({
+  method: 'post', path: '/tokens', operationId: 'createToken', tags: ['Access'],
+  summary: 'Create an API token (shown once; its role is at most yours)',
+  request: jsonBody(TokenInput),
+  responses: { 201: jsonResponse(CreatedToken, 'The token, shown this once'), 400: errorResponses[400], ...signedIn, 403: errorResponses[403] },
+});
+const revokeToken = createRoute({
+  method: 'delete', path: '/tokens/{id}', operationId: 'revokeToken', tags: ['Access'],
+  summary: 'Revoke an API token at once (yours; admins: anyone’s)',
+  request: { params: IdParam },
+  responses: { 204: { description: 'Revoked' }, 404: errorResponses[404], ...signedIn },
+});
+const listUsers = createRoute({
+  method: 'get', path: '/users', operationId: 'listUsers', tags: ['Users'],
+  summary: 'List users (admin)', responses: { 200: jsonResponse(z.object({ items: z.array(User) }), 'Every user'), ...signedIn, 403: errorResponses[403] },
+});
+const createUser = createRoute({
+  method: 'post', path: '/users', operationId: 'createUser', tags: ['Users'],
+  summary: 'Create a user (admin)', request: jsonBody(UserInput),
+  responses: { 201: jsonResponse(User, 'The user'), 400: errorResponses[400], ...signedIn, 403: errorResponses[403], 409: errorResponses[409] },
+});
+const getUser = createRoute({
+  method: 'get', path: '/users/{id}', operationId: 'getUser', tags: ['Users'],
+  summary: 'Get a user (admin)', request: { params: IdParam },
+  responses: { 200: jsonResponse(User, 'The user'), 404: errorResponses[404], ...signedIn, 403: errorResponses[403] },
+});
+const updateUser = createRoute({
+  method: 'patch', path: '/users/{id}', operationId: 'updateUser', tags: ['Users'],
+  summary: 'Change a user: role, name, email, password, or disable them (their sessions end) (admin)',
+  request: { params: IdParam, ...jsonBody(UserPatch) },
+  responses: { 200: jsonResponse(User, 'The user'), 400: errorResponses[400], 404: errorResponses[404], 409: errorResponses[409], ...signedIn, 403: errorResponses[403] },
+});
+const deleteUser = createRoute({
+  method: 'delete', path: '/users/{id}', operationId: 'deleteUser', tags: ['Users'],
+  summary: 'Delete a user with their sessions and tokens (admin)', request: { params: IdParam },
+  responses: { 204: { description: 'Deleted' }, 404: errorResponses[404], 409: errorResponses[409], ...signedIn, 403: errorResponses[403] },
+});
+
+/** Sign-in, the caller's own tokens and password, and users (SPEC §8.1). */
+export function accessRoutes(access: AccessService, cookies: CookieOptions) {
+  const router = createRouter();
+  const startSession = (c: Context, sessionId: string) =>
+    setCookie(c, SESSION_COOKIE, sessionId, {
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      secure: new URL(c.req.url).protocol === 'https:' || (cookies.trustProxy && c.req.header('x-forwarded-proto') === 'https'),
+      maxAge: Math.floor(cookies.sessionIdleMs / 1000),
+    });
+
+  router.openapi(setup, async (c) => {
+    const { token, email, password: secret } = c.req.valid('json');
+    const user = await access.setup(token, email, secret);
+    startSession(c, (await access.login(email, secret)).sessionId);
+    return c.json(user, 201);
+  });
+  router.openapi(login, async (c) => {
+    const { email, password: secret } = c.req.valid('json');
+    const { sessionId, user } = await access.login(email, secret);
+    startSession(c, sessionId);
+    return c.json({ user }, 200);
+  });
+  router.openapi(logout, async (c) => {
+    const caller = requestCaller(c);
+    if (caller.sessionId) await access.logout(caller.sessionId);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+  router.openapi(me, async (c) => {
+    const caller = requestCaller(c);
+    return c.json({ user: await access.me(caller), via: caller.via, role: caller.role }, 200);
+  });
+  router.openapi(password, async (c) => {
+    const body = c.req.valid('json');
+    await access.changePassword(requestCaller(c), body.current, body.new);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+  router.openapi(listTokens, async (c) => c.json({ items: await access.listTokens(requestCaller(c)) }, 200));
+  router.openapi(createToken, async (c) => c.json(await access.createToken(requestCaller(c), c.req.valid('json')), 201));
+  router.openapi(revokeToken, async (c) => {
+    await access.revokeToken(requestCaller(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  });
+  router.openapi(listUsers, async (c) => c.json({ items: await access.listUsers() }, 200));
+  router.openapi(createUser, async (c) => c.json(await access.createUser(c.req.valid('json')), 201));
+  router.openapi(getUser, async (c) => c.json(await access.getUser(c.req.valid('param').id), 200));
+  router.openapi(updateUser, async (c) => c.json(await access.updateUser(requestCaller(c), c.req.valid('param').id, c.req.valid('json')), 200));
+  router.openapi(deleteUser, async (c) => {
+    await access.deleteUser(requestCaller(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  });
+  return router;
+}

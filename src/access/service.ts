@@ -1,0 +1,277 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { translateDbError } from '../db/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.ts';
+import type { Caller } from './authorize.ts';
+import type { ApiToken, CreatedToken, TokenInput, User, UserInput, UserPatch } from './model.ts';
+import { atLeast, lesser } from './roles.ts';
+import { apiTokens, sessions, setupTokens, users } from './schema.ts';
+
+/**
+ * Users, sessions, API tokens and the first admin (SPEC §8.1). Credentials are random and only
+ * their SHA-256 is stored; passwords are argon2id. Every failure to sign in reads the same, so no
+ * answer tells whether an account exists.
+ */
+
+const ARGON2ID = 2;
+const TOKEN_PREFIX = 'vgl_';
+const SIGN_IN_FAILED = 'Wrong email or password';
+/** Touching last-seen on every request would be a write per request; once a minute is plenty. */
+const TOUCH_EVERY_MS = 60_000;
+
+export interface AccessOptions {
+  /** A session unused this long ends (default 7 days). */
+  sessionIdleMs: number;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const randomSecret = () => randomBytes(32).toString('base64url');
+
+export class AccessService {
+  // Verifying against a real hash when the account does not exist keeps both answers equally slow.
+  private readonly dummyHash = hash(randomSecret(), { algorithm: ARGON2ID });
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: AccessOptions,
+  ) {}
+
+  get sessionIdleMs(): number {
+    return this.options.sessionIdleMs;
+  }
+
+  async hasUsers(): Promise<boolean> {
+    const [row] = await this.db.select({ id: users.id }).from(users).limit(1);
+    return row !== undefined;
+  }
+
+  // ── first admin ──────────────────────────────────────────────────────────
+
+  /** A new one-time setup token (replacing any earlier one), or undefined when a user exists. */
+  async createSetupToken(ttlMs = 3_600_000): Promise<string | undefined> {
+    if (await this.hasUsers()) return undefined;
+    const token = randomSecret();
+    await this.db.transaction(async (tx) => {
+      await tx.delete(setupTokens);
+      await tx.insert(setupTokens).values({ tokenHash: sha256(token), expiresAt: new Date(Date.now() + ttlMs) });
+    });
+    return token;
+  }
+
+  /** Creates the first admin with the setup token; single use, and only while there is no user. */
+  async setup(token: string, email: string, password: string): Promise<User> {
+    checkPassword(password, email);
+    const passwordHash = await hash(password, { algorithm: ARGON2ID });
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE setup_tokens IN EXCLUSIVE MODE`);
+      const [valid] = await tx
+        .delete(setupTokens)
+        .where(and(eq(setupTokens.tokenHash, sha256(token)), gt(setupTokens.expiresAt, new Date())))
+        .returning();
+      const [existing] = await tx.select({ id: users.id }).from(users).limit(1);
+      if (!valid || existing) throw new UnauthorizedError('This setup link is not valid (used, expired, or an admin exists already)');
+      await tx.delete(setupTokens);
+      const [row] = await tx.insert(users).values({ email, passwordHash, role: 'admin' }).returning();
+      return toUser(row!);
+    });
+  }
+
+  /** `VIGIL_ADMIN_EMAIL` + `VIGIL_ADMIN_PASSWORD`: creates that admin unless the email exists. Idempotent. */
+  async ensureAdmin(email: string, password: string): Promise<'created' | 'exists'> {
+    const [found] = await this.db.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+    if (found) return 'exists';
+    checkPassword(password, email);
+    const passwordHash = await hash(password, { algorithm: ARGON2ID });
+    await this.db.insert(users).values({ email, passwordHash, role: 'admin' }).onConflictDoNothing();
+    await this.db.delete(setupTokens);
+    return 'created';
+  }
+
+  // ── sessions ─────────────────────────────────────────────────────────────
+
+  /** A new session id for these credentials, or an UnauthorizedError that says nothing more. */
+  async login(email: string, password: string): Promise<{ sessionId: string; user: User }> {
+    const [row] = await this.db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
+    const ok = await verify(row?.passwordHash ?? (await this.dummyHash), password).catch(() => false);
+    if (!row || !row.passwordHash || !ok || row.disabled) throw new UnauthorizedError(SIGN_IN_FAILED);
+    const sessionId = randomSecret();
+    await this.db.insert(sessions).values({ idHash: sha256(sessionId), userId: row.id });
+    return { sessionId, user: toUser(row) };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+  }
+
+  /** The caller a session cookie names, or undefined (unknown, idle too long, or user disabled). */
+  async callerOfSession(sessionId: string, now = new Date()): Promise<Caller | undefined> {
+    const [row] = await this.db
+      .select({ userId: users.id, role: users.role, disabled: users.disabled, lastSeenAt: sessions.lastSeenAt })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.idHash, sha256(sessionId)));
+    if (!row || row.disabled) return undefined;
+    if (now.getTime() - row.lastSeenAt.getTime() > this.options.sessionIdleMs) {
+      await this.db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+      return undefined;
+    }
+    if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+      await this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, sha256(sessionId)));
+    }
+    return { kind: 'user', userId: row.userId, role: row.role };
+  }
+
+  /** The caller a bearer token names, or undefined; its role is never above its owner's current role. */
+  async callerOfToken(token: string, now = new Date()): Promise<Caller | undefined> {
+    if (!token.startsWith(TOKEN_PREFIX)) return undefined;
+    const tokenHash = sha256(token);
+    const [row] = await this.db
+      .select({ id: apiTokens.id, hash: apiTokens.tokenHash, role: apiTokens.role, expiresAt: apiTokens.expiresAt, lastUsedAt: apiTokens.lastUsedAt, userId: users.id, userRole: users.role, disabled: users.disabled })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, tokenHash));
+    // The lookup is by hash; comparing the hashes again in constant time costs nothing and closes the question.
+    if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(tokenHash)) || row.disabled) return undefined;
+    if (row.expiresAt && row.expiresAt <= now) return undefined;
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
+      await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+    }
+    return { kind: 'token', userId: row.userId, role: lesser(row.role, row.userRole) };
+  }
+
+  async me(caller: Caller): Promise<User> {
+    return this.getUser(caller.userId);
+  }
+
+  /** Changes the caller's own password; every session of theirs ends. */
+  async changePassword(caller: Caller, current: string, next: string): Promise<void> {
+    const [row] = await this.db.select().from(users).where(eq(users.id, caller.userId));
+    if (!row?.passwordHash || !(await verify(row.passwordHash, current).catch(() => false))) {
+      throw new ValidationError([{ path: 'current', message: 'is not your current password' }]);
+    }
+    checkPassword(next, row.email, 'new');
+    const passwordHash = await hash(next, { algorithm: ARGON2ID });
+    await this.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, row.id));
+      await tx.delete(sessions).where(eq(sessions.userId, row.id));
+    });
+  }
+
+  // ── API tokens ───────────────────────────────────────────────────────────
+
+  async createToken(caller: Caller, input: TokenInput): Promise<CreatedToken> {
+    const role = input.role ?? caller.role;
+    if (!atLeast(caller.role, role)) throw new ForbiddenError(`A token cannot have more than your role (${caller.role})`, [{ path: 'role', message: `expected at most ${caller.role}` }]);
+    if (input.expiresAt && new Date(input.expiresAt) <= new Date()) throw new ValidationError([{ path: 'expiresAt', message: 'expected a time in the future' }]);
+    const token = `${TOKEN_PREFIX}${randomSecret()}`;
+    const [row] = await this.db
+      .insert(apiTokens)
+      .values({ userId: caller.userId, name: input.name, role, tokenHash: sha256(token), expiresAt: input.expiresAt ? new Date(input.expiresAt) : null })
+      .returning();
+    return { ...toToken(row!), token };
+  }
+
+  /** The caller's own tokens, newest first; never the token itself. */
+  async listTokens(caller: Caller): Promise<ApiToken[]> {
+    const rows = await this.db.select().from(apiTokens).where(eq(apiTokens.userId, caller.userId)).orderBy(asc(apiTokens.createdAt));
+    return rows.map(toToken);
+  }
+
+  /** Revokes at once. Callers revoke their own tokens; admins anyone's. */
+  async revokeToken(caller: Caller, id: string): Promise<void> {
+    const own = eq(apiTokens.userId, caller.userId);
+    const deleted = await this.db
+      .delete(apiTokens)
+      .where(and(eq(apiTokens.id, id), caller.role === 'admin' ? undefined : own))
+      .returning({ id: apiTokens.id });
+    if (!deleted.length) throw new NotFoundError('Token', id);
+  }
+
+  // ── users (admin) ────────────────────────────────────────────────────────
+
+  async listUsers(): Promise<User[]> {
+    return (await this.db.select().from(users).orderBy(asc(sql`lower(${users.email})`))).map(toUser);
+  }
+
+  async getUser(id: string): Promise<User> {
+    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+    if (!row) throw new NotFoundError('User', id);
+    return toUser(row);
+  }
+
+  async createUser(input: UserInput): Promise<User> {
+    checkPassword(input.password, input.email, 'password');
+    const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
+    const [row] = await this.db
+      .insert(users)
+      .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+      .returning()
+      .catch(translateDbError);
+    return toUser(row!);
+  }
+
+  /** Changing role or disabling takes effect on the user's next request; disabling also ends their sessions. */
+  async updateUser(caller: Caller, id: string, patch: UserPatch): Promise<User> {
+    if (id === caller.userId && (patch.disabled === true || (patch.role && patch.role !== 'admin'))) {
+      throw new ConflictError('You cannot disable or demote yourself; ask another admin');
+    }
+    const passwordHash = patch.password === undefined ? undefined : await hash(patch.password, { algorithm: ARGON2ID });
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update');
+      if (!current) throw new NotFoundError('User', id);
+      if (patch.password !== undefined) checkPassword(patch.password, patch.email ?? current.email, 'password');
+      const { password: _password, ...fields } = patch;
+      const [row] = await tx
+        .update(users)
+        .set({ ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning()
+        .catch(translateDbError);
+      if (patch.disabled || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
+      return toUser(row!);
+    });
+  }
+
+  async deleteUser(caller: Caller, id: string): Promise<void> {
+    if (id === caller.userId) throw new ConflictError('You cannot delete yourself; ask another admin');
+    const deleted = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+    if (!deleted.length) throw new NotFoundError('User', id);
+  }
+
+  /** Sessions idle past the limit, and expired setup tokens (a periodic sweep). */
+  async sweep(now = new Date()): Promise<void> {
+    await this.db.delete(sessions).where(lt(sessions.lastSeenAt, new Date(now.getTime() - this.options.sessionIdleMs)));
+    await this.db.delete(setupTokens).where(or(lt(setupTokens.expiresAt, now), isNull(setupTokens.expiresAt)));
+  }
+}
+
+/** SPEC-style password rules: at least 10 characters, not the email itself. */
+export function checkPassword(password: string, email: string, path = 'password'): void {
+  if (password.length < 10) throw new ValidationError([{ path, message: 'expected at least 10 characters' }]);
+  if (password.toLowerCase() === email.toLowerCase()) throw new ValidationError([{ path, message: 'must not be the email address' }]);
+}
+
+function toUser(row: typeof users.$inferSelect): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    disabled: row.disabled,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toToken(row: typeof apiTokens.$inferSelect): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+  };
+}
