@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
+import { LoginLimiter } from './access/login-limit.ts';
 import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
 import { createApi } from './api/server.ts';
@@ -60,6 +61,7 @@ export interface Services {
   validateDefinition: DefinitionValidator;
   metrics: Metrics;
   access: AccessService;
+  loginLimiter: LoginLimiter;
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -83,7 +85,16 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
       : createMemoryQueue({ log });
     stops.set('Queue', () => queue.close());
-    const services = createServices(database, bus, log, secretKey, queue, { sessionIdleMs: settings.sessionIdleHours * 3_600_000 });
+    // Failed sign-ins are counted in Redis when several processes share the work, so the limit holds across them.
+    let loginLimiter = new LoginLimiter();
+    if (settings.redisUrl) {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: false, lazyConnect: true });
+      await client.connect();
+      stops.set('Sign-in limiter', async () => client.disconnect());
+      loginLimiter = new LoginLimiter({ redis: { client, prefix: settings.redisPrefix } });
+    }
+    const services = createServices(database, bus, log, secretKey, queue, { sessionIdleMs: settings.sessionIdleHours * 3_600_000 }, loginLimiter);
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
 
@@ -161,7 +172,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
-      accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false }),
+      accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter }),
     ],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
@@ -175,6 +186,7 @@ export function createServices(
   secretKey: Buffer,
   queue: CheckQueue,
   access: AccessOptions = { sessionIdleMs: 7 * 24 * 3_600_000 },
+  loginLimiter = new LoginLimiter(),
 ): Services {
   const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
   const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
@@ -215,6 +227,7 @@ export function createServices(
     validateDefinition,
     metrics,
     access: new AccessService(database.db, access),
+    loginLimiter,
   };
 }
 
@@ -247,7 +260,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'Queue', 'Outbox relay', 'Event bus'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

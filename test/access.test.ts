@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginLimiter } from '../src/access/login-limit.ts';
+import { createHttpApp } from '../src/app.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 
 /**
@@ -192,5 +195,21 @@ describe('users', () => {
     const created = await api.call('POST', '/api/v1/users', { email: 'hashless@vigil.test', role: 'viewer', password: strong });
     const listed = await api.call('GET', '/api/v1/users');
     expect(JSON.stringify([created.body, listed.body])).not.toMatch(/argon2|password/i);
+  });
+});
+
+describe('sign-in throttling', () => {
+  it('answers 429 with Retry-After after 10 failures for an account, whatever the password then', async () => {
+    // A limiter of its own: the other tests' failures from the same (in-process) address must not count.
+    const app = createHttpApp(api.database, { ...api.services, loginLimiter: new LoginLimiter() }, silentLogger());
+    const login = (email: string, password: string) =>
+      app.request('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    const email = `guessed-${Date.now()}@vigil.test`;
+    await api.call('POST', '/api/v1/users', { email, role: 'viewer', password: strong });
+    for (let i = 0; i < 10; i++) expect((await login(email, `guess number ${i}`)).status).toBe(401);
+    const response = await login(email, strong);
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await response.json()).error.code).toBe('too_many_requests');
   });
 });

@@ -1,16 +1,20 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
+import { ErrorBody, IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { UnauthorizedError } from '../kernel/errors.ts';
+import type { LoginLimiter } from './login-limit.ts';
 import { SESSION_COOKIE, requestCaller } from './middleware.ts';
 import { ApiToken, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
 import type { AccessService } from './service.ts';
 
-export interface CookieOptions {
+export interface AccessHttpOptions {
   /** A session unused this long ends; the cookie lives as long. */
   sessionIdleMs: number;
   /** Believe `X-Forwarded-Proto: https` from a proxy in front of Vigil. */
   trustProxy: boolean;
+  limiter: LoginLimiter;
 }
 
 const signedIn = { 401: errorResponses[401] };
@@ -25,7 +29,12 @@ const login = createRoute({
   method: 'post', path: '/auth/login', operationId: 'login', tags: ['Access'], security: [],
   summary: 'Sign in with email and password: sets an HTTP-only session cookie',
   request: jsonBody(LoginInput),
-  responses: { 200: jsonResponse(z.object({ user: User }), 'Signed in (session cookie set)'), 400: errorResponses[400], ...signedIn },
+  responses: {
+    200: jsonResponse(z.object({ user: User }), 'Signed in (session cookie set)'),
+    400: errorResponses[400],
+    ...signedIn,
+    429: { description: 'Too many failed sign-ins from this address or for this account (10 per 15 min); see Retry-After', content: { 'application/json': { schema: ErrorBody } } },
+  },
 });
 const logout = createRoute({
   method: 'post', path: '/auth/logout', operationId: 'logout', tags: ['Access'],
@@ -84,26 +93,50 @@ const deleteUser = createRoute({
 });
 
 /** Sign-in, the caller's own tokens and password, and users (SPEC §8.1). */
-export function accessRoutes(access: AccessService, cookies: CookieOptions) {
+export function accessRoutes(access: AccessService, options: AccessHttpOptions) {
   const router = createRouter();
+  const { limiter } = options;
+  /** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
+  const addressOf = (c: Context) => {
+    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+    if (forwarded) return forwarded;
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown';
+    } catch {
+      return 'unknown'; // no socket (a request made in-process)
+    }
+  };
+  /** Sign-in attempts are counted per address and account; a failure counts, a success clears the account. */
+  const throttled = async <T>(c: Context, account: string, attempt: () => Promise<T>): Promise<T> => {
+    const address = addressOf(c);
+    await limiter.check(address, account);
+    try {
+      const result = await attempt();
+      await limiter.succeeded(account);
+      return result;
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await limiter.failed(address, account);
+      throw error;
+    }
+  };
   const startSession = (c: Context, sessionId: string) =>
     setCookie(c, SESSION_COOKIE, sessionId, {
       httpOnly: true,
       sameSite: 'Lax',
       path: '/',
-      secure: new URL(c.req.url).protocol === 'https:' || (cookies.trustProxy && c.req.header('x-forwarded-proto') === 'https'),
-      maxAge: Math.floor(cookies.sessionIdleMs / 1000),
+      secure: new URL(c.req.url).protocol === 'https:' || (options.trustProxy && c.req.header('x-forwarded-proto') === 'https'),
+      maxAge: Math.floor(options.sessionIdleMs / 1000),
     });
 
   router.openapi(setup, async (c) => {
     const { token, email, password: secret } = c.req.valid('json');
-    const user = await access.setup(token, email, secret);
+    const user = await throttled(c, 'setup', () => access.setup(token, email, secret));
     startSession(c, (await access.login(email, secret)).sessionId);
     return c.json(user, 201);
   });
   router.openapi(login, async (c) => {
     const { email, password: secret } = c.req.valid('json');
-    const { sessionId, user } = await access.login(email, secret);
+    const { sessionId, user } = await throttled(c, email, () => access.login(email, secret));
     startSession(c, sessionId);
     return c.json({ user }, 200);
   });

@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError } from '../kernel/errors.ts';
+import { DomainError, TooManyRequestsError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { plainMessage } from '../kernel/validation-messages.ts';
 import { docsPage } from './docs.ts';
@@ -35,7 +35,7 @@ export interface ApiOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400, unauthorized: 401, forbidden: 403 };
+const statusByCode: Record<string, ContentfulStatusCode> = { not_found: 404, conflict: 409, validation_failed: 400, unauthorized: 401, forbidden: 403, too_many_requests: 429 };
 
 /** The HTTP face of Vigil: probes, metrics, OpenAPI, docs, and each domain's routes. */
 export function createApi(options: ApiOptions): OpenAPIHono {
@@ -113,6 +113,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
 
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
+    if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof DomainError) return c.json(errorBody(error.code, error.message, error.details), statusByCode[error.code] ?? 400);
     if (error instanceof HTTPException && error.status < 500) {
       const code = error.message.startsWith('Malformed JSON') ? 'invalid_json' : 'bad_request';

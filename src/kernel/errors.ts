@@ -39,6 +39,17 @@ export class ForbiddenError extends DomainError {
   readonly code = 'forbidden';
 }
 
+/** Too many attempts: the caller may try again after `retryAfterSeconds` (the Retry-After header). */
+export class TooManyRequestsError extends DomainError {
+  readonly code = 'too_many_requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export class ValidationError extends DomainError {
   readonly code = 'validation_failed';
   constructor(details: ErrorDetail[]) {
