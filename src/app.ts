@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
+import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
+import type { Role } from './access/roles.ts';
 import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
 import { createApi } from './api/server.ts';
@@ -120,7 +122,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
 
     let url: string | undefined;
     if (settings.role === 'all' || settings.role === 'api') {
-      const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy };
+      const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy, scriptRole: settings.scriptRole };
       const server = await listen(createHttpApp(database, services, log, http).fetch, settings.host, settings.port);
       stops.set('API', () => closeServer(server));
       const address = server.address() as AddressInfo;
@@ -154,6 +156,8 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   /** Believe X-Forwarded-Proto from a proxy (Secure session cookies behind HTTPS). */
   trustProxy?: boolean;
+  /** The role that may write configurations running commands on the host (default admin). */
+  scriptRole?: Role;
 }
 
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
@@ -167,7 +171,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     version,
     routers: [
       catalogRoutes(services.catalog),
-      checksRoutes(services.checks, services.validateDefinition),
+      checksRoutes(services.checks, services.validateDefinition, hostCommandGate(services.strategies, options.scriptRole ?? 'admin')),
       healthRoutes(services.health),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),

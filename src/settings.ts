@@ -26,6 +26,8 @@ const settingsSchema = z.object({
   /** The first admin, created at start when the email does not exist yet (idempotent). */
   adminEmail: z.email({ message: 'expected an email address' }).optional(),
   adminPassword: z.string().min(10, 'expected at least 10 characters').optional(),
+  /** Who may create or change configurations that run commands on the Vigil host (script). */
+  scriptRole: z.enum(['editor', 'admin'], { message: 'expected editor or admin' }),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
@@ -70,6 +72,7 @@ const fieldSources: Record<keyof Settings, string> = {
   logFormat: 'VIGIL_LOG_FORMAT',
   workerConcurrency: 'VIGIL_WORKER_CONCURRENCY',
   maxBodyBytes: 'VIGIL_MAX_BODY_BYTES',
+  scriptRole: 'VIGIL_SCRIPT_ROLE',
   sessionIdleHours: 'VIGIL_SESSION_IDLE_HOURS',
   trustProxy: 'VIGIL_TRUST_PROXY',
   adminEmail: 'VIGIL_ADMIN_EMAIL',
@@ -93,6 +96,7 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     maxBodyBytes: env.VIGIL_MAX_BODY_BYTES ?? 1024 * 1024,
     sessionIdleHours: env.VIGIL_SESSION_IDLE_HOURS ?? 24 * 7,
     trustProxy: env.VIGIL_TRUST_PROXY ?? 'false',
+    scriptRole: env.VIGIL_SCRIPT_ROLE ?? 'admin',
     adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
     adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
     secretKey: env.VIGIL_SECRET_KEY || undefined,

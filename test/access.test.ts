@@ -213,3 +213,32 @@ describe('sign-in throttling', () => {
     expect((await response.json()).error.code).toBe('too_many_requests');
   });
 });
+
+describe('configurations that run commands on the Vigil host', () => {
+  const script = { name: 'host-command', strategy: 'script', intervalSeconds: 60, config: { command: 'true' } };
+
+  it('need the admin role to create or change, not just editor', async () => {
+    const editor = await userToken('editor');
+    const refused = await api.call('POST', '/api/v1/configurations', script, { authorization: `Bearer ${editor}` });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe('Configurations of strategy "script" run commands on the Vigil host: they need the admin role; you have editor');
+    const created = await api.call('POST', '/api/v1/configurations', script);
+    expect(created.status).toBe(201);
+    expect((await api.call('PATCH', `/api/v1/configurations/${created.body.id}`, { intervalSeconds: 30 }, { authorization: `Bearer ${editor}` })).status).toBe(403);
+    const tcp = await api.call('POST', '/api/v1/configurations', { name: 'not-a-command', strategy: 'tcp', intervalSeconds: 60, config: { host: '127.0.0.1', port: 1 } }, { authorization: `Bearer ${editor}` });
+    expect(tcp.status).toBe(201);
+    const turned = await api.call('PATCH', `/api/v1/configurations/${tcp.body.id}`, { strategy: 'script', config: { command: 'true' } }, { authorization: `Bearer ${editor}` });
+    expect(turned.status).toBe(403);
+  });
+
+  it('are open to editors when VIGIL_SCRIPT_ROLE=editor', async () => {
+    const app = createHttpApp(api.database, api.services, silentLogger(), { scriptRole: 'editor' });
+    const editor = await userToken('editor');
+    const response = await app.request('/api/v1/configurations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${editor}` },
+      body: JSON.stringify({ ...script, name: 'editor-command' }),
+    });
+    expect(response.status).toBe(201);
+  });
+});

@@ -1,4 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { HostCommandGate } from '../access/host-commands.ts';
+import { requestCaller } from '../access/middleware.ts';
 import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
 import { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import type { ChecksService } from './service.ts';
@@ -47,7 +49,8 @@ const validate = createRoute({
 });
 
 /** HTTP routes for configurations (check definitions) and assignments. */
-export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator) {
+/** `hostCommands` refuses callers who may not write configurations that run commands on the host. */
+export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator, hostCommands: HostCommandGate) {
   const router = createRouter();
 
   router.openapi(validate, async (c) => {
@@ -58,11 +61,20 @@ export function checksRoutes(checks: ChecksService, validateDefinition: Definiti
     const { limit, cursor, ...filter } = c.req.valid('query');
     return c.json(await checks.listConfigurations({ limit, cursor }, filter), 200);
   });
-  router.openapi(configurationRoutes.create, async (c) => c.json(await checks.createConfiguration(c.req.valid('json')), 201));
+  router.openapi(configurationRoutes.create, async (c) => {
+    const input = c.req.valid('json');
+    hostCommands(requestCaller(c), input.strategy);
+    return c.json(await checks.createConfiguration(input), 201);
+  });
   router.openapi(configurationRoutes.get, async (c) => c.json(await checks.getConfiguration(c.req.valid('param').id), 200));
-  router.openapi(configurationRoutes.patch, async (c) =>
-    c.json(await checks.updateConfiguration(c.req.valid('param').id, c.req.valid('json')), 200),
-  );
+  router.openapi(configurationRoutes.patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    // Both what it is and what it would become: an editor neither changes nor creates a host command.
+    hostCommands(requestCaller(c), (await checks.getConfiguration(id)).strategy);
+    if (patch.strategy) hostCommands(requestCaller(c), patch.strategy);
+    return c.json(await checks.updateConfiguration(id, patch), 200);
+  });
   router.openapi(configurationRoutes.remove, async (c) => {
     await checks.deleteConfiguration(c.req.valid('param').id);
     return c.body(null, 204);

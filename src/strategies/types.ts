@@ -85,6 +85,11 @@ export interface StrategyDefinition<Config extends StrategyConfigBase = Strategy
   /** Config paths holding secrets: masked out of results, never templatable. */
   secret: string[];
   /**
+   * Runs a program on the Vigil host itself (script): whoever may create or change such a
+   * configuration may run code there, so that takes a role of its own (VIGIL_SCRIPT_ROLE).
+   */
+  runsOnHost?: boolean;
+  /**
    * Why a config cannot run as rendered (e.g. http: the rendered URL does not parse), checked
    * after templates are rendered and before `connect`; the reason becomes the run's message. Then
    * the rendered config is checked against `config.schema` again (an empty host fails the run).

@@ -143,6 +143,7 @@ export const scriptStrategy = defineStrategy<ScriptConfig, ScriptClient>({
   config: { version: 1, schema: scriptConfigSchema, migrations: [] },
   templatable: ['command', 'args.*', 'env.*'],
   secret: [],
+  runsOnHost: true,
   target: {
     example: '"curl -fsS localhost:8080/ready"',
     fromConfig: (config) => config.command,
