@@ -208,6 +208,16 @@ export function createServices(
       bus.publish({ id: `${info.systemId}:${info.configurationId}:${Date.now()}`, topic: 'environment_resolution_failed', payload: info }).catch(() => undefined);
     }),
   });
+  const accessService = new AccessService(database.db, {
+    ...access,
+    announce: (userId) => {
+      bus.publish({ id: randomUUID(), topic: 'access.changed', payload: { userId } }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a change of credentials'));
+    },
+  });
+  // Every process drops what it cached about a user whose credentials changed on any process.
+  bus.subscribe((event) => {
+    if (event.topic === 'access.changed') accessService.forget(event.payload.userId);
+  });
   /** Best effort: a failure leaves the stored views as they were until the system's next run. */
   const recomputeHealth = (systemIds: string[]) => {
     for (const systemId of new Set(systemIds)) {
@@ -230,7 +240,7 @@ export function createServices(
     strategies,
     validateDefinition,
     metrics,
-    access: new AccessService(database.db, access),
+    access: accessService,
     loginLimiter,
   };
 }

@@ -242,3 +242,21 @@ describe('configurations that run commands on the Vigil host', () => {
     expect(response.status).toBe(201);
   });
 });
+
+describe('credentials cached per process', () => {
+  it('stop working on another process at once when revoked on this one (through the event bus)', async () => {
+    const { createServices } = await import('../src/app.ts');
+    const { createMemoryBus } = await import('../src/events/bus.ts');
+    const { createMemoryQueue } = await import('../src/queue/memory.ts');
+    const { randomBytes } = await import('node:crypto');
+    const bus = createMemoryBus();
+    const queues = [createMemoryQueue(), createMemoryQueue()];
+    const [here, there] = queues.map((queue) => createServices(api.database, bus, silentLogger(), randomBytes(32), queue));
+    const [admin] = (await here!.access.listUsers()).filter((u) => u.email === 'admin@vigil.test');
+    const created = await here!.access.createToken({ kind: 'user', userId: admin!.id, role: 'editor' }, { name: 'two-processes' });
+    expect(await there!.access.callerOfToken(created.token)).toMatchObject({ role: 'editor' }); // now cached there
+    await here!.access.revokeToken({ kind: 'user', userId: admin!.id, role: 'admin' }, created.id);
+    expect(await there!.access.callerOfToken(created.token)).toBeUndefined();
+    await Promise.all(queues.map((queue) => queue.close()));
+  });
+});

@@ -24,6 +24,20 @@ const TOUCH_EVERY_MS = 60_000;
 export interface AccessOptions {
   /** A session unused this long ends (default 7 days). */
   sessionIdleMs: number;
+  /**
+   * Told after a user's credentials changed (role, disabled, password, deleted, a token revoked, a
+   * session ended), so every process drops what it cached about that user (see forget()).
+   */
+  announce?: (userId: string) => void;
+}
+
+/** How long a resolved credential is believed without asking the database again. */
+const CACHE_MS = 10_000;
+const CACHE_LIMIT = 10_000;
+
+interface Cached {
+  caller: Caller;
+  until: number;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -32,6 +46,8 @@ const randomSecret = () => randomBytes(32).toString('base64url');
 export class AccessService {
   // Verifying against a real hash when the account does not exist keeps both answers equally slow.
   private readonly dummyHash = hash(randomSecret(), { algorithm: ARGON2ID });
+  /** Resolved credentials by their hash: most requests then need no database round trip. */
+  private readonly cache = new Map<string, Cached>();
 
   constructor(
     private readonly db: Db,
@@ -102,11 +118,39 @@ export class AccessService {
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+    const [ended] = await this.db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId))).returning({ userId: sessions.userId });
+    if (ended) this.changed(ended.userId);
+  }
+
+  /** Drops every cached credential of the user (called here, and by every process on the bus). */
+  forget(userId: string): void {
+    for (const [key, entry] of this.cache) if (entry.caller.userId === userId) this.cache.delete(key);
+  }
+
+  private changed(userId: string): void {
+    this.forget(userId);
+    this.options.announce?.(userId);
+  }
+
+  private cached(key: string, now: Date): Caller | undefined {
+    const entry = this.cache.get(key);
+    if (entry && entry.until > now.getTime()) return entry.caller;
+    if (entry) this.cache.delete(key);
+    return undefined;
+  }
+
+  private remember(key: string, caller: Caller, now: Date, expiresAt?: Date | null): Caller {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    const until = Math.min(now.getTime() + CACHE_MS, expiresAt ? expiresAt.getTime() : Number.POSITIVE_INFINITY);
+    this.cache.set(key, { caller, until });
+    return caller;
   }
 
   /** The caller a session cookie names, or undefined (unknown, idle too long, or user disabled). */
   async callerOfSession(sessionId: string, now = new Date()): Promise<Caller | undefined> {
+    const key = `session:${sha256(sessionId)}`;
+    const known = this.cached(key, now);
+    if (known) return known;
     const [row] = await this.db
       .select({ userId: users.id, role: users.role, disabled: users.disabled, lastSeenAt: sessions.lastSeenAt })
       .from(sessions)
@@ -120,13 +164,17 @@ export class AccessService {
     if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
       await this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, sha256(sessionId)));
     }
-    return { kind: 'user', userId: row.userId, role: row.role };
+    // Idle time is measured to the last touch, at most a minute plus the cache time stale.
+    return this.remember(key, { kind: 'user', userId: row.userId, role: row.role }, now);
   }
 
   /** The caller a bearer token names, or undefined; its role is never above its owner's current role. */
   async callerOfToken(token: string, now = new Date()): Promise<Caller | undefined> {
     if (!token.startsWith(TOKEN_PREFIX)) return undefined;
     const tokenHash = sha256(token);
+    const key = `token:${tokenHash}`;
+    const known = this.cached(key, now);
+    if (known) return known;
     const [row] = await this.db
       .select({ id: apiTokens.id, hash: apiTokens.tokenHash, role: apiTokens.role, expiresAt: apiTokens.expiresAt, lastUsedAt: apiTokens.lastUsedAt, userId: users.id, userRole: users.role, disabled: users.disabled })
       .from(apiTokens)
@@ -138,7 +186,7 @@ export class AccessService {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
     }
-    return { kind: 'token', userId: row.userId, role: lesser(row.role, row.userRole) };
+    return this.remember(key, { kind: 'token', userId: row.userId, role: lesser(row.role, row.userRole) }, now, row.expiresAt);
   }
 
   async me(caller: Caller): Promise<User> {
@@ -157,6 +205,7 @@ export class AccessService {
       await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, row.id));
       await tx.delete(sessions).where(eq(sessions.userId, row.id));
     });
+    this.changed(row.id);
   }
 
   // ── API tokens ───────────────────────────────────────────────────────────
@@ -185,8 +234,9 @@ export class AccessService {
     const deleted = await this.db
       .delete(apiTokens)
       .where(and(eq(apiTokens.id, id), caller.role === 'admin' ? undefined : own))
-      .returning({ id: apiTokens.id });
+      .returning({ userId: apiTokens.userId });
     if (!deleted.length) throw new NotFoundError('Token', id);
+    this.changed(deleted[0]!.userId);
   }
 
   // ── users (admin) ────────────────────────────────────────────────────────
@@ -231,6 +281,9 @@ export class AccessService {
         .catch(translateDbError);
       if (patch.disabled || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
       return toUser(row!);
+    }).then((user) => {
+      this.changed(id);
+      return user;
     });
   }
 
@@ -238,6 +291,7 @@ export class AccessService {
     if (id === caller.userId) throw new ConflictError('You cannot delete yourself; ask another admin');
     const deleted = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
     if (!deleted.length) throw new NotFoundError('User', id);
+    this.changed(id);
   }
 
   /** Sessions idle past the limit, and expired setup tokens (a periodic sweep). */

@@ -56,6 +56,8 @@ export const TOPICS = {
   environment_resolution_failed: z.object({ systemId: z.string(), configurationId: z.string(), error: z.string() }),
   /** Something that changes what is scheduled was saved: schedulers reconcile at once (SPEC §2.1). */
   'schedules.changed': z.object({}),
+  /** A user's credentials changed (role, disabled, password, deleted, a token or session ended): every process forgets what it cached. */
+  'access.changed': z.object({ userId: z.string() }),
   /** A job asked for by "run now" finished on some worker: the runs it recorded (none when skipped). */
   'job.completed': z.object({ requestId: z.string(), runIds: z.array(z.string()) }),
 } as const;
