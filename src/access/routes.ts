@@ -4,6 +4,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { ErrorBody, IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { UnauthorizedError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { LoginLimiter } from './login-limit.ts';
 import { SESSION_COOKIE, requestCaller } from './middleware.ts';
 import { ApiToken, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
@@ -15,6 +16,8 @@ export interface AccessHttpOptions {
   /** Believe `X-Forwarded-Proto: https` from a proxy in front of Vigil. */
   trustProxy: boolean;
   limiter: LoginLimiter;
+  /** Sign-ins (and failed ones), setup, tokens and password changes are logged: who and from where, never a credential. */
+  log: Logger;
 }
 
 const signedIn = { 401: errorResponses[401] };
@@ -95,7 +98,7 @@ const deleteUser = createRoute({
 /** Sign-in, the caller's own tokens and password, and users (SPEC §8.1). */
 export function accessRoutes(access: AccessService, options: AccessHttpOptions) {
   const router = createRouter();
-  const { limiter } = options;
+  const { limiter, log } = options;
   /** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
   const addressOf = (c: Context) => {
     const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
@@ -115,7 +118,10 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
       await limiter.succeeded(account);
       return result;
     } catch (error) {
-      if (error instanceof UnauthorizedError) await limiter.failed(address, account);
+      if (error instanceof UnauthorizedError) {
+        log.info({ account, address }, 'Sign-in failed');
+        await limiter.failed(address, account);
+      }
       throw error;
     }
   };
@@ -132,12 +138,14 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
     const { token, email, password: secret } = c.req.valid('json');
     const user = await throttled(c, 'setup', () => access.setup(token, email, secret));
     startSession(c, (await access.login(email, secret)).sessionId);
+    log.info({ userId: user.id, email: user.email }, 'First admin created through the setup link');
     return c.json(user, 201);
   });
   router.openapi(login, async (c) => {
     const { email, password: secret } = c.req.valid('json');
     const { sessionId, user } = await throttled(c, email, () => access.login(email, secret));
     startSession(c, sessionId);
+    log.info({ userId: user.id, address: addressOf(c) }, 'Signed in');
     return c.json({ user }, 200);
   });
   router.openapi(logout, async (c) => {
@@ -153,11 +161,16 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
   router.openapi(password, async (c) => {
     const body = c.req.valid('json');
     await access.changePassword(requestCaller(c), body.current, body.new);
+    log.info({ userId: requestCaller(c).userId }, 'Password changed; every session of the user ended');
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);
   });
   router.openapi(listTokens, async (c) => c.json({ items: await access.listTokens(requestCaller(c)) }, 200));
-  router.openapi(createToken, async (c) => c.json(await access.createToken(requestCaller(c), c.req.valid('json')), 201));
+  router.openapi(createToken, async (c) => {
+    const created = await access.createToken(requestCaller(c), c.req.valid('json'));
+    log.info({ userId: requestCaller(c).userId, tokenId: created.id, name: created.name, role: created.role }, 'API token created');
+    return c.json(created, 201);
+  });
   router.openapi(revokeToken, async (c) => {
     await access.revokeToken(requestCaller(c), c.req.valid('param').id);
     return c.body(null, 204);
