@@ -10,17 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import pg from 'pg';
-import { createServices } from '../src/app.ts';
-import { createHttpApp } from '../src/app.ts';
+import { createHttpApp, createServices } from '../src/app.ts';
 import { createApi } from '../src/api/server.ts';
 import { catalogRoutes } from '../src/catalog/routes.ts';
-import { createDatabase, runMigrations } from '../src/db/database.ts';
 import { createMemoryBus } from '../src/events/bus.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { createMemoryQueue } from '../src/queue/memory.ts';
+import { createBenchDatabase } from './database.ts';
 
-const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PER_ROUND = Number(process.argv[2] ?? 500);
 const ROUNDS = Number(process.argv[3] ?? 6);
 
@@ -36,15 +33,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 async function main() {
   const log = silentLogger();
-  const admin = new pg.Client({ connectionString: LOCAL_PG });
-  await admin.connect();
-  const name = `vigil_bench_auth_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(LOCAL_PG);
-  url.pathname = `/${name}`;
-  const connection = { connectionString: url.toString() };
-  await runMigrations(connection, log);
-  const database = createDatabase(connection, { log, description: name });
+  const { database, drop } = await createBenchDatabase('auth');
   const queue = createMemoryQueue();
   try {
     const services = createServices(database, createMemoryBus(), log, randomBytes(32), queue);
@@ -86,9 +75,7 @@ async function main() {
     guarded.close();
   } finally {
     await queue.close();
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 }
 

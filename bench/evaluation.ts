@@ -6,29 +6,19 @@
  *
  *   node bin/run-ts.js bench/evaluation.ts [maxPower=7]     (BENCH_DATABASE_URL, else the local PostgreSQL)
  */
-import pg from 'pg';
-import { createDatabase, runMigrations } from '../src/db/database.ts';
 import { createMemoryBus } from '../src/events/bus.ts';
 import { OutboxRelay } from '../src/events/outbox.ts';
 import { HealthRecorder } from '../src/health/recorder.ts';
 import { HealthService } from '../src/health/service.ts';
 import { silentLogger } from '../src/kernel/log.ts';
+import { createBenchDatabase } from './database.ts';
 
-const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const maxPower = Number(process.argv[2] ?? 7);
 const SAMPLES = 200;
 
 async function main() {
   const log = silentLogger();
-  const admin = new pg.Client({ connectionString: LOCAL_PG });
-  await admin.connect();
-  const name = `vigil_bench_eval_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(LOCAL_PG);
-  url.pathname = `/${name}`;
-  const connection = { connectionString: url.toString() };
-  await runMigrations(connection, log);
-  const database = createDatabase(connection, { log, description: name });
+  const { database, drop } = await createBenchDatabase('eval');
   const bus = createMemoryBus();
   const recorder = new HealthRecorder(database, new OutboxRelay(database.pool, bus, log), bus, log);
   const health = new HealthService(database.pool);
@@ -91,9 +81,7 @@ async function main() {
       console.log(`| 10^${power} | ${q(writes, 0.5)} ms | ${q(writes, 0.99)} ms | ${q(reads, 0.5)} ms |`);
     }
   } finally {
-    await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await drop();
   }
 }
 
