@@ -12,7 +12,7 @@ import type { Logger } from '../kernel/log.ts';
 import { plainMessage } from '../kernel/validation-messages.ts';
 import { docsPage } from './docs.ts';
 import type { Metrics } from './metrics.ts';
-import { jsonResponse, z } from './openapi.ts';
+import { ErrorBody, jsonResponse, z } from './openapi.ts';
 
 export interface ApiOptions {
   log: Logger;
@@ -128,13 +128,18 @@ export function createApi(options: ApiOptions): OpenAPIHono {
 }
 
 const operational = ['Operations'];
+const methodNotAllowedResponse = {
+  description: 'A method the path does not have (method_not_allowed); the Allow header lists those it has',
+  content: { 'application/json': { schema: ErrorBody } },
+};
+
 const liveness = createRoute({
   method: 'get',
   path: '/healthz',
   operationId: 'getLiveness',
   tags: operational,
   summary: 'Liveness: the process serves requests',
-  responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+  responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive'), 405: methodNotAllowedResponse },
 });
 const readiness = createRoute({
   method: 'get',
@@ -145,6 +150,7 @@ const readiness = createRoute({
   responses: {
     200: jsonResponse(z.object({ status: z.literal('ready') }), 'Ready to serve'),
     503: jsonResponse(z.object({ status: z.literal('not ready'), reason: z.string() }), 'Not ready, and why'),
+    405: methodNotAllowedResponse,
   },
 });
 const metricsRoute = createRoute({
@@ -153,7 +159,7 @@ const metricsRoute = createRoute({
   operationId: 'getMetrics',
   tags: operational,
   summary: 'Prometheus metrics of this process',
-  responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } } },
+  responses: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } }, 405: methodNotAllowedResponse },
 });
 
 /** Until the web UI lands, the setup link opens this page: it posts the token with the new admin. */
