@@ -124,7 +124,13 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     if (settings.role === 'all' || settings.role === 'api') {
       const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy, scriptRole: settings.scriptRole };
       const server = await listen(createHttpApp(database, services, log, http).fetch, settings.host, settings.port);
-      stops.set('API', () => closeServer(server));
+      // Idle sessions and expired setup tokens are refused when used; the sweep keeps the tables small.
+      const sweep = setInterval(() => services.access.sweep().catch((error: unknown) => log.warn({ err: error }, 'Could not sweep idle sessions')), 3_600_000);
+      sweep.unref();
+      stops.set('API', async () => {
+        clearInterval(sweep);
+        await closeServer(server);
+      });
       const address = server.address() as AddressInfo;
       url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       await ensureFirstAdmin(services.access, settings, url, log);

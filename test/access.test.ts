@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginLimiter } from '../src/access/login-limit.ts';
+import { sha256 } from '../src/access/service.ts';
 import { createHttpApp } from '../src/app.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
@@ -258,5 +259,17 @@ describe('credentials cached per process', () => {
     await here!.access.revokeToken({ kind: 'user', userId: admin!.id, role: 'admin' }, created.id);
     expect(await there!.access.callerOfToken(created.token)).toBeUndefined();
     await Promise.all(queues.map((queue) => queue.close()));
+  });
+});
+
+describe('the sweep', () => {
+  it('removes sessions idle past the limit and keeps the others', async () => {
+    const idle = await loginCookie('admin@vigil.test', 'correct horse battery staple');
+    const fresh = await loginCookie('admin@vigil.test', 'correct horse battery staple');
+    const hash = (cookie: string) => sha256(cookie.split('=')[1]!);
+    await api.database.pool.query("UPDATE sessions SET last_seen_at = now() - interval '8 days' WHERE id_hash = $1", [hash(idle)]);
+    await api.services.access.sweep();
+    const { rows } = await api.database.pool.query('SELECT id_hash FROM sessions WHERE id_hash = ANY($1)', [[hash(idle), hash(fresh)]]);
+    expect(rows.map((r) => r.id_hash)).toEqual([hash(fresh)]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.ts';
@@ -44,8 +44,9 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 const randomSecret = () => randomBytes(32).toString('base64url');
 
 export class AccessService {
-  // Verifying against a real hash when the account does not exist keeps both answers equally slow.
-  private readonly dummyHash = hash(randomSecret(), { algorithm: ARGON2ID });
+  // Verifying against a real hash when the account does not exist keeps both answers equally slow
+  // (made on the first sign-in, not at start: worker processes never need it).
+  private dummyHash?: Promise<string>;
   /** Resolved credentials by their hash: most requests then need no database round trip. */
   private readonly cache = new Map<string, Cached>();
 
@@ -110,7 +111,7 @@ export class AccessService {
   /** A new session id for these credentials, or an UnauthorizedError that says nothing more. */
   async login(email: string, password: string): Promise<{ sessionId: string; user: User }> {
     const [row] = await this.db.select().from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`);
-    const ok = await verify(row?.passwordHash ?? (await this.dummyHash), password).catch(() => false);
+    const ok = await verify(row?.passwordHash ?? (await (this.dummyHash ??= hash(randomSecret(), { algorithm: ARGON2ID }))), password).catch(() => false);
     if (!row || !row.passwordHash || !ok || row.disabled) throw new UnauthorizedError(SIGN_IN_FAILED);
     const sessionId = randomSecret();
     await this.db.insert(sessions).values({ idHash: sha256(sessionId), userId: row.id });
@@ -294,10 +295,10 @@ export class AccessService {
     this.changed(id);
   }
 
-  /** Sessions idle past the limit, and expired setup tokens (a periodic sweep). */
+  /** Removes sessions idle past the limit and expired setup tokens (an hourly sweep; a stale one is refused anyway). */
   async sweep(now = new Date()): Promise<void> {
     await this.db.delete(sessions).where(lt(sessions.lastSeenAt, new Date(now.getTime() - this.options.sessionIdleMs)));
-    await this.db.delete(setupTokens).where(or(lt(setupTokens.expiresAt, now), isNull(setupTokens.expiresAt)));
+    await this.db.delete(setupTokens).where(lt(setupTokens.expiresAt, now));
   }
 }
 
