@@ -51,3 +51,15 @@ describe('the secret key settings', () => {
     expect(() => loadSettings({}, { VIGIL_SECRET_KEY: 'not-a-key-but-maybe-a-password' })).toThrow(/^(?!.*not-a-key-but).*VIGIL_SECRET_KEY must be 32 bytes/);
   });
 });
+
+describe('loadClientSettings', () => {
+  it('reads VIGIL_SERVER and VIGIL_TOKEN, and keeps credentials under XDG_CONFIG_HOME or ~/.config', async () => {
+    const { loadClientSettings } = await import('./settings.ts');
+    expect(loadClientSettings({ VIGIL_SERVER: 'https://v.test', VIGIL_TOKEN: 'vgl_x' }, '/home/me')).toEqual({
+      server: 'https://v.test',
+      token: 'vgl_x',
+      credentialsFile: '/home/me/.config/vigil/credentials',
+    });
+    expect(loadClientSettings({ XDG_CONFIG_HOME: '/cfg', VIGIL_SERVER: '' }, '/home/me')).toEqual({ server: undefined, token: undefined, credentialsFile: '/cfg/vigil/credentials' });
+  });
+});

@@ -131,3 +131,23 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
   }
   return parsed.data;
 }
+
+/** Where the CLI talks to a Vigil server (SPEC §7: `vigil login`, and the commands that use a server). */
+export interface ClientSettings {
+  /** VIGIL_SERVER, else the server the stored credentials name. */
+  server?: string;
+  /** VIGIL_TOKEN, else the stored token. */
+  token?: string;
+  /** `$XDG_CONFIG_HOME/vigil/credentials`, else `~/.config/vigil/credentials`. */
+  credentialsFile: string;
+}
+
+/** Pure: the environment and the home directory are passed in. Stored credentials are read by the CLI. */
+export function loadClientSettings(env: NodeJS.ProcessEnv, home: string): ClientSettings {
+  const configHome = env.XDG_CONFIG_HOME || resolve(home, '.config');
+  return {
+    server: env.VIGIL_SERVER || undefined,
+    token: env.VIGIL_TOKEN || undefined,
+    credentialsFile: resolve(configHome, 'vigil', 'credentials'),
+  };
+}

@@ -33,11 +33,12 @@ export interface VigilProcess {
 export function runVigil(
   args: string[],
   env: Record<string, string | undefined> = {},
-  options: { processGroup?: boolean } = {},
+  options: { processGroup?: boolean; input?: string } = {},
 ): { child: ChildProcess; output(): string; exited: Promise<number | string> } {
   const { DATABASE_URL: _db, REDIS_URL: _redis, VIGIL_DATA_DIR: _dir, PORT: _port, ...inherited } = process.env;
   const admin = { VIGIL_ADMIN_EMAIL: TEST_ADMIN.email, VIGIL_ADMIN_PASSWORD: TEST_ADMIN.password };
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...admin, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.processGroup ?? false });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...inherited, LOG_LEVEL: 'info', ...admin, ...env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: options.processGroup ?? false });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
