@@ -28,8 +28,10 @@ export function buildIfStale(log = (line) => console.error(line)) {
   if (!existsSync(join(root, 'src'))) return;
   if (existsSync(stamp)) {
     const built = statSync(stamp).mtimeMs;
-    let newer = false;
-    for (const file of walk(join(root, 'src'))) if (statSync(file).mtimeMs > built) newer = true;
+    const newer = (() => {
+      for (const file of walk(join(root, 'src'))) if (statSync(file).mtimeMs > built) return true;
+      return false;
+    })();
     if (!newer) return;
   }
   log('vigil: compiling src/ into dist/ …');

@@ -87,9 +87,11 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
       : createMemoryQueue({ log });
     stops.set('Queue', () => queue.close());
-    // Failed sign-ins are counted in Redis when several processes share the work, so the limit holds across them.
+    const servesApi = settings.role === 'all' || settings.role === 'api';
+    // Failed sign-ins are counted in Redis when several API processes share the work, so the limit
+    // holds across them; workers and schedulers take no sign-ins and open no connection for it.
     let loginLimiter = new LoginLimiter();
-    if (settings.redisUrl) {
+    if (settings.redisUrl && servesApi) {
       const { Redis } = await import('ioredis');
       const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: false, lazyConnect: true });
       await client.connect();
@@ -121,7 +123,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     }
 
     let url: string | undefined;
-    if (settings.role === 'all' || settings.role === 'api') {
+    if (servesApi) {
       const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy, scriptRole: settings.scriptRole };
       const server = await listen(createHttpApp(database, services, log, http).fetch, settings.host, settings.port);
       // Idle sessions and expired setup tokens are refused when used; the sweep keeps the tables small.

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginLimiter } from '../src/access/login-limit.ts';
 import { sha256 } from '../src/access/service.ts';
-import { createHttpApp } from '../src/app.ts';
+import { randomBytes } from 'node:crypto';
+import { createHttpApp, createServices } from '../src/app.ts';
+import { createMemoryBus } from '../src/events/bus.ts';
+import { createMemoryQueue } from '../src/queue/memory.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 
@@ -246,10 +249,6 @@ describe('configurations that run commands on the Vigil host', () => {
 
 describe('credentials cached per process', () => {
   it('stop working on another process at once when revoked on this one (through the event bus)', async () => {
-    const { createServices } = await import('../src/app.ts');
-    const { createMemoryBus } = await import('../src/events/bus.ts');
-    const { createMemoryQueue } = await import('../src/queue/memory.ts');
-    const { randomBytes } = await import('node:crypto');
     const bus = createMemoryBus();
     const queues = [createMemoryQueue(), createMemoryQueue()];
     const [here, there] = queues.map((queue) => createServices(api.database, bus, silentLogger(), randomBytes(32), queue));

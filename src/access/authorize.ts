@@ -35,7 +35,7 @@ const RULES: Rule[] = [
   { path: /^\/secrets(\/|$)/, methods: WRITE, requirement: { role: 'admin' } },
 ];
 
-export function requirementOf(method: string, path: string): Requirement {
+function requirementOf(method: string, path: string): Requirement {
   const upper = method.toUpperCase();
   for (const rule of RULES) {
     if (rule.path.test(path) && (!rule.methods || rule.methods.includes(upper))) return rule.requirement;

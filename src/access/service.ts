@@ -149,21 +149,22 @@ export class AccessService {
 
   /** The caller a session cookie names, or undefined (unknown, idle too long, or user disabled). */
   async callerOfSession(sessionId: string, now = new Date()): Promise<Caller | undefined> {
-    const key = `session:${sha256(sessionId)}`;
+    const idHash = sha256(sessionId);
+    const key = `session:${idHash}`;
     const known = this.cached(key, now);
     if (known) return known;
     const [row] = await this.db
       .select({ userId: users.id, role: users.role, disabled: users.disabled, lastSeenAt: sessions.lastSeenAt })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.idHash, sha256(sessionId)));
+      .where(eq(sessions.idHash, idHash));
     if (!row || row.disabled) return undefined;
     if (now.getTime() - row.lastSeenAt.getTime() > this.options.sessionIdleMs) {
-      await this.db.delete(sessions).where(eq(sessions.idHash, sha256(sessionId)));
+      await this.db.delete(sessions).where(eq(sessions.idHash, idHash));
       return undefined;
     }
     if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-      await this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, sha256(sessionId)));
+      await this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash));
     }
     // Idle time is measured to the last touch, at most a minute plus the cache time stale.
     return this.remember(key, { kind: 'user', userId: row.userId, role: row.role }, now);
@@ -303,7 +304,7 @@ export class AccessService {
 }
 
 /** SPEC-style password rules: at least 10 characters, not the email itself. */
-export function checkPassword(password: string, email: string, path = 'password'): void {
+function checkPassword(password: string, email: string, path = 'password'): void {
   if (password.length < 10) throw new ValidationError([{ path, message: 'expected at least 10 characters' }]);
   if (password.toLowerCase() === email.toLowerCase()) throw new ValidationError([{ path, message: 'must not be the email address' }]);
 }

@@ -1,6 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { IdParam, createRouter, errorResponses, jsonResponse, z } from '../api/openapi.ts';
-import { ErrorBody } from '../api/openapi.ts';
+import { ErrorBody, IdParam, createRouter, errorResponses, jsonResponse, z } from '../api/openapi.ts';
 import { errorBody } from '../api/server.ts';
 import type { ChecksService } from '../checks/service.ts';
 import { Run } from '../health/routes.ts';

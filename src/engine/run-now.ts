@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.ts';
-import type { CheckQueue } from '../queue/types.ts';
+import type { CheckJob, CheckQueue } from '../queue/types.ts';
 
 /**
  * "Run now" through the queue: the process that asks (an API process) never connects to a
@@ -36,8 +36,8 @@ export class RunNow {
 }
 
 /** What a worker does with each job: execute it, and tell whoever asked for a run-now job. */
-export function jobHandler(executor: { execute(job: Parameters<CheckQueue['enqueue']>[0]): Promise<{ id: string }[]> }, bus: EventBus) {
-  return async (job: Parameters<CheckQueue['enqueue']>[0]): Promise<void> => {
+export function jobHandler(executor: { execute(job: CheckJob): Promise<{ id: string }[]> }, bus: EventBus) {
+  return async (job: CheckJob): Promise<void> => {
     const runs = await executor.execute(job);
     if (job.requestId) {
       await bus.publish({ id: randomUUID(), topic: 'job.completed', payload: { requestId: job.requestId, runIds: runs.map((run) => run.id) } });

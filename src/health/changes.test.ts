@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED, changePayload, changeTriggers, planViewChange, type ChangeTrigger } from './changes.ts';
+import { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED } from '../events/topics.ts';
+import { changePayload, changeTriggers, planViewChange, type ChangeTrigger } from './changes.ts';
 import type { Status } from './evaluate.ts';
 
 describe('changeTriggers (SPEC §4.2)', () => {

@@ -1,8 +1,6 @@
 import { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED, type HealthChangePayload } from '../events/topics.ts';
 import type { HealthView, Status } from './evaluate.ts';
 
-export { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED };
-
 export type ChangeTrigger = typeof SYSTEM_DEGRADED | typeof SYSTEM_HEALTHY | typeof SYSTEM_HEALTH_CHANGED;
 
 /**

@@ -14,7 +14,7 @@ const MAX_MESSAGE = 500;
  * Errors as a short record: type, code, message and stack, nothing else. A driver's error carries
  * its client, socket and the SQL text it was running; none of that belongs in a log line.
  */
-export function serializeError(error: unknown): Record<string, unknown> {
+function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: String(error).slice(0, MAX_MESSAGE) };
   const code = (error as { code?: unknown }).code;
   return {
