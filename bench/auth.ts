@@ -41,7 +41,7 @@ async function main() {
     await services.access.ensureAdmin('bench@vigil.test', 'bench password long');
     const { sessionId } = await services.access.login('bench@vigil.test', 'bench password long');
     const [user] = await services.access.listUsers();
-    const { token } = await services.access.createToken({ kind: 'user', userId: user!.id, role: 'admin' }, { name: 'bench' });
+    const { token } = await services.access.createToken({ kind: 'user', userId: user!.id, email: 'admin@vigil.test', role: 'admin', grants: [] }, { name: 'bench' });
 
     const open = await listen(createApi({ log, metrics: services.metrics, version: 'bench', routers: [catalogRoutes(services.catalog)], ready: async () => undefined }).fetch);
     const guarded = await listen(createHttpApp(database, services, log).fetch);

@@ -253,9 +253,9 @@ describe('credentials cached per process', () => {
     const queues = [createMemoryQueue(), createMemoryQueue()];
     const [here, there] = queues.map((queue) => createServices(api.database, bus, silentLogger(), randomBytes(32), queue));
     const [admin] = (await here!.access.listUsers()).filter((u) => u.email === 'admin@vigil.test');
-    const created = await here!.access.createToken({ kind: 'user', userId: admin!.id, role: 'editor' }, { name: 'two-processes' });
+    const created = await here!.access.createToken({ kind: 'user', userId: admin!.id, email: 'admin@vigil.test', role: 'editor', grants: [] }, { name: 'two-processes' });
     expect(await there!.access.callerOfToken(created.token)).toMatchObject({ role: 'editor' }); // now cached there
-    await here!.access.revokeToken({ kind: 'user', userId: admin!.id, role: 'admin' }, created.id);
+    await here!.access.revokeToken({ kind: 'user', userId: admin!.id, email: 'admin@vigil.test', role: 'admin', grants: [] }, created.id);
     expect(await there!.access.callerOfToken(created.token)).toBeUndefined();
     await Promise.all(queues.map((queue) => queue.close()));
   });

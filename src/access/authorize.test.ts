@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { authorize, type Caller } from './authorize.ts';
 import type { Role } from './roles.ts';
 
-const as = (role: Role): Caller => ({ kind: 'user', userId: 'u', role });
+const as = (role: Role): Caller => ({ kind: 'user', userId: 'u', email: 'u@vigil.test', role, grants: [] });
 
 describe('authorize (SPEC §8.1)', () => {
   const rows: { name: string; caller?: Role; method: string; path: string; expected: 200 | 401 | 403 }[] = [

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '../kernel/errors.ts';
-import type { Caller } from './authorize.ts';
+import { describeRole, type Caller } from './authorize.ts';
 import { atLeast, type Role } from './roles.ts';
 
 /**
@@ -10,7 +10,7 @@ import { atLeast, type Role } from './roles.ts';
 export function hostCommandGate(strategies: { getStrategy(id: string): { runsOnHost?: boolean } | undefined }, role: Role) {
   return (caller: Caller, strategyId: string): void => {
     if (!strategies.getStrategy(strategyId)?.runsOnHost || atLeast(caller.role, role)) return;
-    throw new ForbiddenError(`Configurations of strategy "${strategyId}" run commands on the Vigil host: they need the ${role} role; you have ${caller.role}`);
+    throw new ForbiddenError(`Configurations of strategy "${strategyId}" run commands on the Vigil host: they need the ${role} role; you have ${describeRole(caller)}`);
   };
 }
 

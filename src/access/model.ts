@@ -5,18 +5,27 @@ const Timestamp = z.string().meta({ format: 'date-time' });
 const Email = z.email({ message: 'expected an email address' }).max(320, 'expected at most 320 characters');
 const Password = z.string().min(10, 'expected at least 10 characters').max(1024, 'expected at most 1024 characters').meta({ writeOnly: true });
 const Role = z.enum(ROLES, { message: `expected one of ${ROLES.join(', ')}` });
+const UserRole = Role.nullable().meta({ description: 'The role everywhere; null: none outside the groups of `grants`' });
+export const Grant = z
+  .object({
+    role: z.enum(['viewer', 'editor'], { message: 'expected viewer or editor (admin is never scoped)' }),
+    groupIds: z.array(z.uuid({ message: 'expected a UUID' })).min(1, 'expected at least one group id').max(100, 'expected at most 100 groups'),
+  })
+  .strict()
+  .meta({ id: 'Grant', description: 'A role within these groups only: their systems and the configurations assigned only to them' });
+const Grants = z.array(Grant).max(20, 'expected at most 20 grants');
 
 export const User = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), role: Role, disabled: z.boolean(), createdAt: Timestamp, updatedAt: Timestamp })
+  .object({ id: z.string(), email: z.string(), name: z.string(), role: UserRole, grants: Grants, disabled: z.boolean(), createdAt: Timestamp, updatedAt: Timestamp })
   .meta({ id: 'User' });
 
 export const UserInput = z
-  .object({ email: Email, name: z.string().max(200, 'expected at most 200 characters').default(''), role: Role, password: Password })
+  .object({ email: Email, name: z.string().max(200, 'expected at most 200 characters').default(''), role: UserRole, grants: Grants.default([]), password: Password })
   .strict()
   .meta({ id: 'UserInput' });
 
 export const UserPatch = z
-  .object({ email: Email, name: z.string().max(200, 'expected at most 200 characters'), role: Role, disabled: z.boolean(), password: Password })
+  .object({ email: Email, name: z.string().max(200, 'expected at most 200 characters'), role: UserRole, grants: Grants, disabled: z.boolean(), password: Password })
   .partial()
   .strict()
   .meta({ id: 'UserPatch' });
@@ -26,7 +35,12 @@ export const LoginInput = z.object({ email: z.string().min(1, 'expected an email
 export const PasswordChange = z.object({ current: z.string().min(1, 'expected your current password'), new: Password }).strict().meta({ id: 'PasswordChange' });
 
 export const Me = z
-  .object({ user: User, via: z.enum(['session', 'token']), role: Role.meta({ description: 'The role this request runs with (a token may have less than its user)' }) })
+  .object({
+    user: User,
+    via: z.enum(['session', 'token']),
+    role: UserRole.meta({ description: 'The role this request runs with everywhere (a token may have less than its user)' }),
+    grants: Grants.meta({ description: 'The roles this request runs with within some groups' }),
+  })
   .meta({ id: 'Me' });
 
 export const TokenInput = z

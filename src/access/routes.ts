@@ -156,7 +156,7 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
   });
   router.openapi(me, async (c) => {
     const caller = requestCaller(c);
-    return c.json({ user: await access.me(caller), via: caller.via, role: caller.role }, 200);
+    return c.json({ user: await access.me(caller), via: caller.via, role: caller.role, grants: caller.grants }, 200);
   });
   router.openapi(password, async (c) => {
     const body = c.req.valid('json');

@@ -1,9 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from '../db/columns.ts';
-import type { Role } from './roles.ts';
+import type { Grant, Role } from './roles.ts';
 
-/** People who sign in (SPEC §8.1). The password hash is argon2id; null for a user who only signs in by SSO. */
+/**
+ * People who sign in (SPEC §8.1). The password hash is argon2id; null for a user who only signs in
+ * by SSO. `role` holds everywhere (null: nowhere but the groups of `grants`); each grant adds a
+ * role within some groups.
+ */
 export const users = pgTable(
   'users',
   {
@@ -11,12 +15,16 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull().default(''),
     passwordHash: text('password_hash'),
-    role: text('role').$type<Role>().notNull(),
+    role: text('role').$type<Role>(),
+    grants: jsonb('grants').$type<Grant[]>().notNull().default([]),
+    /** The OpenID provider (issuer URL) and its subject for a user who signed in by SSO. */
+    oidcIssuer: text('oidc_issuer'),
+    oidcSubject: text('oidc_subject'),
     disabled: boolean('disabled').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`), uniqueIndex('users_oidc_key').on(t.oidcIssuer, t.oidcSubject)],
 );
 
 /** Server-side sessions: the cookie holds a random id, the table only its SHA-256. */
@@ -52,3 +60,28 @@ export const setupTokens = pgTable('setup_tokens', {
   tokenHash: text('token_hash').primaryKey(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * Every change by a user, a token or Vigil itself (SPEC §8.1): written in the transaction of the
+ * change, with before/after redacted of secret values and credentials.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actorKind: text('actor_kind').$type<'user' | 'token' | 'system'>().notNull(),
+    /** The user id (for a token, its owner's), or the system actor's name. */
+    actorId: text('actor_id').notNull(),
+    /** Email for a user; `email (token name)` for a token; the system actor's name. */
+    actorLabel: text('actor_label').notNull(),
+    tokenId: uuid('token_id'),
+    ip: text('ip'),
+    resourceType: text('resource_type').notNull(),
+    resourceId: text('resource_id').notNull(),
+    action: text('action').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_log_resource_idx').on(t.resourceType, t.resourceId, t.seq), index('audit_log_actor_idx').on(t.actorId, t.seq), index('audit_log_at_idx').on(t.at)],
+);

@@ -6,7 +6,7 @@ import { translateDbError } from '../db/errors.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.ts';
 import type { Caller } from './authorize.ts';
 import type { ApiToken, CreatedToken, TokenInput, User, UserInput, UserPatch } from './model.ts';
-import { atLeast, lesser } from './roles.ts';
+import { atLeast, capGrants, highestRole, lesser, type Grant } from './roles.ts';
 import { apiTokens, sessions, setupTokens, users } from './schema.ts';
 
 /**
@@ -29,6 +29,8 @@ export interface AccessOptions {
    * session ended), so every process drops what it cached about that user (see forget()).
    */
   announce?: (userId: string) => void;
+  /** Which of these group ids name no group (grants must name real groups); unchecked when absent. */
+  missingGroups?: (groupIds: string[]) => Promise<string[]>;
 }
 
 /** How long a resolved credential is believed without asking the database again. */
@@ -154,7 +156,7 @@ export class AccessService {
     const known = this.cached(key, now);
     if (known) return known;
     const [row] = await this.db
-      .select({ userId: users.id, role: users.role, disabled: users.disabled, lastSeenAt: sessions.lastSeenAt })
+      .select({ userId: users.id, email: users.email, role: users.role, grants: users.grants, disabled: users.disabled, lastSeenAt: sessions.lastSeenAt })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.idHash, idHash));
@@ -167,7 +169,7 @@ export class AccessService {
       await this.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, idHash));
     }
     // Idle time is measured to the last touch, at most a minute plus the cache time stale.
-    return this.remember(key, { kind: 'user', userId: row.userId, role: row.role }, now);
+    return this.remember(key, { kind: 'user', userId: row.userId, email: row.email, role: row.role, grants: row.grants }, now);
   }
 
   /** The caller a bearer token names, or undefined; its role is never above its owner's current role. */
@@ -178,7 +180,19 @@ export class AccessService {
     const known = this.cached(key, now);
     if (known) return known;
     const [row] = await this.db
-      .select({ id: apiTokens.id, hash: apiTokens.tokenHash, role: apiTokens.role, expiresAt: apiTokens.expiresAt, lastUsedAt: apiTokens.lastUsedAt, userId: users.id, userRole: users.role, disabled: users.disabled })
+      .select({
+        id: apiTokens.id,
+        name: apiTokens.name,
+        hash: apiTokens.tokenHash,
+        role: apiTokens.role,
+        expiresAt: apiTokens.expiresAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+        userId: users.id,
+        email: users.email,
+        userRole: users.role,
+        grants: users.grants,
+        disabled: users.disabled,
+      })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(eq(apiTokens.tokenHash, tokenHash));
@@ -188,7 +202,16 @@ export class AccessService {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
     }
-    return this.remember(key, { kind: 'token', userId: row.userId, role: lesser(row.role, row.userRole) }, now, row.expiresAt);
+    const caller: Caller = {
+      kind: 'token',
+      userId: row.userId,
+      email: row.email,
+      role: lesser(row.role, row.userRole),
+      grants: capGrants(row.grants, row.role),
+      tokenId: row.id,
+      tokenName: row.name,
+    };
+    return this.remember(key, caller, now, row.expiresAt);
   }
 
   async me(caller: Caller): Promise<User> {
@@ -213,8 +236,10 @@ export class AccessService {
   // ── API tokens ───────────────────────────────────────────────────────────
 
   async createToken(caller: Caller, input: TokenInput): Promise<CreatedToken> {
-    const role = input.role ?? caller.role;
-    if (!atLeast(caller.role, role)) throw new ForbiddenError(`A token cannot have more than your role (${caller.role})`, [{ path: 'role', message: `expected at most ${caller.role}` }]);
+    const highest = highestRole(caller);
+    if (!highest) throw new ForbiddenError('You have no role, so a token of yours could do nothing');
+    const role = input.role ?? highest;
+    if (!atLeast(highest, role)) throw new ForbiddenError(`A token cannot have more than your role (${highest})`, [{ path: 'role', message: `expected at most ${highest}` }]);
     if (input.expiresAt && new Date(input.expiresAt) <= new Date()) throw new ValidationError([{ path: 'expiresAt', message: 'expected a time in the future' }]);
     const token = `${TOKEN_PREFIX}${randomSecret()}`;
     const [row] = await this.db
@@ -258,7 +283,7 @@ export class AccessService {
     const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
     const [row] = await this.db
       .insert(users)
-      .values({ email: input.email, name: input.name, role: input.role, passwordHash })
+      .values({ email: input.email, name: input.name, role: input.role, grants: await this.checkGrants(input.grants), passwordHash })
       .returning()
       .catch(translateDbError);
     return toUser(row!);
@@ -274,7 +299,8 @@ export class AccessService {
       const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update');
       if (!current) throw new NotFoundError('User', id);
       if (patch.password !== undefined) checkPassword(patch.password, patch.email ?? current.email, 'password');
-      const { password: _password, ...fields } = patch;
+      const { password: _password, grants, ...fields } = patch;
+      if (grants) Object.assign(fields, { grants: await this.checkGrants(grants) });
       const [row] = await tx
         .update(users)
         .set({ ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: new Date() })
@@ -296,6 +322,17 @@ export class AccessService {
     this.changed(id);
   }
 
+  /** The grants, each group named once, after checking every group exists (a 400 naming the first unknown one). */
+  private async checkGrants(grants: Grant[]): Promise<Grant[]> {
+    const ids = [...new Set(grants.flatMap((g) => g.groupIds))];
+    const missing = ids.length && this.options.missingGroups ? await this.options.missingGroups(ids) : [];
+    if (missing.length) {
+      const at = grants.findIndex((g) => g.groupIds.includes(missing[0]!));
+      throw new ValidationError([{ path: `grants[${at}].groupIds`, message: `no group has id "${missing[0]}"` }]);
+    }
+    return grants.map((g) => ({ role: g.role, groupIds: [...new Set(g.groupIds)] }));
+  }
+
   /** Removes sessions idle past the limit and expired setup tokens (an hourly sweep; a stale one is refused anyway). */
   async sweep(now = new Date()): Promise<void> {
     await this.db.delete(sessions).where(lt(sessions.lastSeenAt, new Date(now.getTime() - this.options.sessionIdleMs)));
@@ -315,6 +352,7 @@ function toUser(row: typeof users.$inferSelect): User {
     email: row.email,
     name: row.name,
     role: row.role,
+    grants: row.grants,
     disabled: row.disabled,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

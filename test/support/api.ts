@@ -32,7 +32,7 @@ export async function createTestApi(): Promise<TestApi> {
   const app = createHttpApp(database, services, silentLogger());
   await services.access.ensureAdmin(TEST_ADMIN.email, TEST_ADMIN.password);
   const [admin] = await services.access.listUsers();
-  const { token } = await services.access.createToken({ kind: 'user', userId: admin!.id, role: 'admin' }, { name: 'tests' });
+  const { token } = await services.access.createToken({ kind: 'user', userId: admin!.id, email: 'admin@vigil.test', role: 'admin', grants: [] }, { name: 'tests' });
   const authHeaders = { authorization: `Bearer ${token}` };
   return {
     app,
