@@ -172,7 +172,7 @@ export interface HttpOptions {
 export function createHttpApp(database: Database, services: Services, log: Logger, options: HttpOptions = {}) {
   return createApi({
     maxBodyBytes: options.maxBodyBytes,
-    authorize: accessMiddleware(services.access, { prefix: '/api/v1' }),
+    authorize: accessMiddleware(services.access, { prefix: '/api/v1', trustProxy: options.trustProxy ?? false }),
     setupPage: true,
     log,
     metrics: services.metrics,

@@ -39,6 +39,7 @@ const RULES: Rule[] = [
   // Every signed-in caller manages their own tokens; the service keeps them to their own.
   { path: /^\/tokens(\/[^/]+)?$/, requirement: { role: 'any' } },
   { path: /^\/users(\/|$)/, requirement: { role: 'admin' } },
+  { path: /^\/audit$/, requirement: { role: 'admin' } },
   // Secret values are written by admins only; their names are readable by every role.
   { path: /^\/secrets(\/|$)/, methods: WRITE, requirement: { role: 'admin' } },
 ];

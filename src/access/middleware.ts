@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { ForbiddenError, UnauthorizedError } from '../kernel/errors.ts';
+import { actorOf, runAs } from './audit.ts';
 import { authorize, type Caller } from './authorize.ts';
 import type { AccessService } from './service.ts';
 
@@ -12,6 +14,19 @@ export type RequestCaller = Caller & { via: 'session' | 'token'; sessionId?: str
 export interface AccessMiddlewareOptions {
   /** Where every /api/v1 route is mounted, stripped before the route rules are read. */
   prefix: string;
+  /** Believe X-Forwarded-For from a proxy in front of Vigil (the address audit entries record). */
+  trustProxy?: boolean;
+}
+
+/** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  if (forwarded) return forwarded;
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // no socket (a request made in-process)
+  }
 }
 
 /**
@@ -39,8 +54,10 @@ export function accessMiddleware(access: AccessService, options: AccessMiddlewar
     if (caller?.via === 'session' && WRITES.has(c.req.method) && crossOrigin(c)) {
       throw new ForbiddenError('Cross-origin request refused: a write signed in by cookie must come from Vigil’s own pages (or use an API token)');
     }
-    if (caller) c.set('caller' as never, caller as never);
-    await next();
+    if (!caller) return next();
+    c.set('caller' as never, caller as never);
+    // Every change made while answering is audited as this caller.
+    await runAs(actorOf(caller, clientAddress(c, options.trustProxy ?? false)), next);
   };
 }
 

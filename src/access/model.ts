@@ -64,3 +64,25 @@ export type UserPatch = z.output<typeof UserPatch>;
 export type TokenInput = z.output<typeof TokenInput>;
 export type ApiToken = z.infer<typeof ApiToken>;
 export type CreatedToken = z.infer<typeof CreatedToken>;
+
+const AnyJson = z.unknown().meta({ description: 'The resource as the API shows it, with credentials redacted' });
+
+export const AuditEntry = z
+  .object({
+    seq: z.number().int().meta({ description: 'Increases with every entry' }),
+    at: Timestamp,
+    actor: z.object({
+      kind: z.enum(['user', 'token', 'system']),
+      id: z.string().meta({ description: 'The user id (a token’s owner), or the system actor’s name' }),
+      label: z.string().meta({ description: 'Email, `email (token name)`, or the system actor' }),
+      tokenId: z.string().nullable(),
+    }),
+    ip: z.string().nullable(),
+    resourceType: z.string().meta({ example: 'configuration' }),
+    resourceId: z.string(),
+    action: z.string().meta({ example: 'update' }),
+    before: AnyJson.nullable(),
+    after: AnyJson.nullable(),
+    changes: z.array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() })).meta({ description: 'The fields that differ, by dotted path' }),
+  })
+  .meta({ id: 'AuditEntry' });

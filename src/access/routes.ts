@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { ErrorBody, IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { ErrorBody, IdParam, PageQuery, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
 import { UnauthorizedError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { LoginLimiter } from './login-limit.ts';
-import { SESSION_COOKIE, requestCaller } from './middleware.ts';
-import { ApiToken, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
+import { runAs } from './audit.ts';
+import { SESSION_COOKIE, clientAddress, requestCaller } from './middleware.ts';
+import { ApiToken, AuditEntry, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
 import type { AccessService } from './service.ts';
 
 export interface AccessHttpOptions {
@@ -95,20 +95,31 @@ const deleteUser = createRoute({
   responses: { 204: { description: 'Deleted' }, 404: errorResponses[404], 409: errorResponses[409], ...signedIn, 403: errorResponses[403] },
 });
 
-/** Sign-in, the caller's own tokens and password, and users (SPEC §8.1). */
+const dateTime = (description: string) =>
+  z.iso.datetime({ offset: true, message: 'expected an ISO-8601 date-time' }).optional().openapi({ description });
+const audit = createRoute({
+  method: 'get', path: '/audit', operationId: 'listAudit', tags: ['Users'],
+  summary: 'The audit log, newest first (admin): who changed what, when, from where',
+  request: {
+    query: PageQuery.extend({
+      resourceType: z.string().max(100).optional().openapi({ description: 'e.g. system, configuration, assignment, secret, user, token' }),
+      resourceId: z.string().max(200).optional(),
+      actor: z.string().max(320).optional().openapi({ description: 'A user id, an email (that user’s changes, also by their tokens), or a system actor (vigil, setup)' }),
+      from: dateTime('Entries at or after this time'),
+      to: dateTime('Entries at or before this time'),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() }).openapi('AuditPage'), 'A page of entries'),
+    400: errorResponses[400], ...signedIn, 403: errorResponses[403],
+  },
+});
+
+/** Sign-in, the caller's own tokens and password, users and the audit log (SPEC §8.1). */
 export function accessRoutes(access: AccessService, options: AccessHttpOptions) {
   const router = createRouter();
   const { limiter, log } = options;
-  /** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
-  const addressOf = (c: Context) => {
-    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-    if (forwarded) return forwarded;
-    try {
-      return getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      return 'unknown'; // no socket (a request made in-process)
-    }
-  };
+  const addressOf = (c: Context) => clientAddress(c, options.trustProxy);
   /** Sign-in attempts are counted per address and account; a failure counts, a success clears the account. */
   const throttled = async <T>(c: Context, account: string, attempt: () => Promise<T>): Promise<T> => {
     const address = addressOf(c);
@@ -136,7 +147,8 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
 
   router.openapi(setup, async (c) => {
     const { token, email, password: secret } = c.req.valid('json');
-    const user = await throttled(c, 'setup', () => access.setup(token, email, secret));
+    const actor = { kind: 'system', id: 'setup', label: 'first-admin setup link', ip: addressOf(c) } as const;
+    const user = await throttled(c, 'setup', () => runAs(actor, () => access.setup(token, email, secret)));
     startSession(c, (await access.login(email, secret)).sessionId);
     log.info({ userId: user.id, email: user.email }, 'First admin created through the setup link');
     return c.json(user, 201);
@@ -174,6 +186,10 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
   router.openapi(revokeToken, async (c) => {
     await access.revokeToken(requestCaller(c), c.req.valid('param').id);
     return c.body(null, 204);
+  });
+  router.openapi(audit, async (c) => {
+    const { limit, cursor, from, to, ...filter } = c.req.valid('query');
+    return c.json(await access.audit({ ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, { limit, cursor }), 200);
   });
   router.openapi(listUsers, async (c) => c.json({ items: await access.listUsers() }, 200));
   router.openapi(createUser, async (c) => c.json(await access.createUser(c.req.valid('json')), 201));

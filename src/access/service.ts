@@ -4,6 +4,7 @@ import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.ts';
+import { listAudit, recordChange, type AuditEntry, type AuditFilter } from './audit.ts';
 import type { Caller } from './authorize.ts';
 import type { ApiToken, CreatedToken, TokenInput, User, UserInput, UserPatch } from './model.ts';
 import { atLeast, capGrants, highestRole, lesser, type Grant } from './roles.ts';
@@ -93,7 +94,9 @@ export class AccessService {
       if (!valid || existing) throw new UnauthorizedError('This setup link is not valid (used, expired, or an admin exists already)');
       await tx.delete(setupTokens);
       const [row] = await tx.insert(users).values({ email, passwordHash, role: 'admin' }).returning();
-      return toUser(row!);
+      const user = toUser(row!);
+      await recordChange(tx, { resourceType: 'user', resourceId: user.id, action: 'create', after: user });
+      return user;
     });
   }
 
@@ -103,8 +106,11 @@ export class AccessService {
     if (found) return 'exists';
     checkPassword(password, email);
     const passwordHash = await hash(password, { algorithm: ARGON2ID });
-    await this.db.insert(users).values({ email, passwordHash, role: 'admin' }).onConflictDoNothing();
-    await this.db.delete(setupTokens);
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.insert(users).values({ email, passwordHash, role: 'admin' }).onConflictDoNothing().returning();
+      if (row) await recordChange(tx, { resourceType: 'user', resourceId: row.id, action: 'create', after: toUser(row) });
+      await tx.delete(setupTokens);
+    });
     return 'created';
   }
 
@@ -229,6 +235,7 @@ export class AccessService {
     await this.db.transaction(async (tx) => {
       await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, row.id));
       await tx.delete(sessions).where(eq(sessions.userId, row.id));
+      await recordChange(tx, { resourceType: 'user', resourceId: row.id, action: 'change_password' });
     });
     this.changed(row.id);
   }
@@ -242,11 +249,16 @@ export class AccessService {
     if (!atLeast(highest, role)) throw new ForbiddenError(`A token cannot have more than your role (${highest})`, [{ path: 'role', message: `expected at most ${highest}` }]);
     if (input.expiresAt && new Date(input.expiresAt) <= new Date()) throw new ValidationError([{ path: 'expiresAt', message: 'expected a time in the future' }]);
     const token = `${TOKEN_PREFIX}${randomSecret()}`;
-    const [row] = await this.db
-      .insert(apiTokens)
-      .values({ userId: caller.userId, name: input.name, role, tokenHash: sha256(token), expiresAt: input.expiresAt ? new Date(input.expiresAt) : null })
-      .returning();
-    return { ...toToken(row!), token };
+    const created = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(apiTokens)
+        .values({ userId: caller.userId, name: input.name, role, tokenHash: sha256(token), expiresAt: input.expiresAt ? new Date(input.expiresAt) : null })
+        .returning();
+      const made = toToken(row!);
+      await recordChange(tx, { resourceType: 'token', resourceId: made.id, action: 'create', after: { ...made, userId: caller.userId } });
+      return made;
+    });
+    return { ...created, token };
   }
 
   /** The caller's own tokens, newest first; never the token itself. */
@@ -258,12 +270,16 @@ export class AccessService {
   /** Revokes at once. Callers revoke their own tokens; admins anyone's. */
   async revokeToken(caller: Caller, id: string): Promise<void> {
     const own = eq(apiTokens.userId, caller.userId);
-    const deleted = await this.db
-      .delete(apiTokens)
-      .where(and(eq(apiTokens.id, id), caller.role === 'admin' ? undefined : own))
-      .returning({ userId: apiTokens.userId });
-    if (!deleted.length) throw new NotFoundError('Token', id);
-    this.changed(deleted[0]!.userId);
+    const deleted = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(apiTokens)
+        .where(and(eq(apiTokens.id, id), caller.role === 'admin' ? undefined : own))
+        .returning();
+      if (!row) throw new NotFoundError('Token', id);
+      await recordChange(tx, { resourceType: 'token', resourceId: id, action: 'revoke', before: { ...toToken(row), userId: row.userId } });
+      return row;
+    });
+    this.changed(deleted.userId);
   }
 
   // ── users (admin) ────────────────────────────────────────────────────────
@@ -281,12 +297,15 @@ export class AccessService {
   async createUser(input: UserInput): Promise<User> {
     checkPassword(input.password, input.email, 'password');
     const passwordHash = await hash(input.password, { algorithm: ARGON2ID });
-    const [row] = await this.db
-      .insert(users)
-      .values({ email: input.email, name: input.name, role: input.role, grants: await this.checkGrants(input.grants), passwordHash })
-      .returning()
+    const grants = await this.checkGrants(input.grants);
+    return this.db
+      .transaction(async (tx) => {
+        const [row] = await tx.insert(users).values({ email: input.email, name: input.name, role: input.role, grants, passwordHash }).returning();
+        const user = toUser(row!);
+        await recordChange(tx, { resourceType: 'user', resourceId: user.id, action: 'create', after: user });
+        return user;
+      })
       .catch(translateDbError);
-    return toUser(row!);
   }
 
   /** Changing role or disabling takes effect on the user's next request; disabling also ends their sessions. */
@@ -308,7 +327,9 @@ export class AccessService {
         .returning()
         .catch(translateDbError);
       if (patch.disabled || passwordHash) await tx.delete(sessions).where(eq(sessions.userId, id));
-      return toUser(row!);
+      const user = toUser(row!);
+      await recordChange(tx, { resourceType: 'user', resourceId: id, action: passwordHash ? 'update_with_password' : 'update', before: toUser(current), after: user });
+      return user;
     }).then((user) => {
       this.changed(id);
       return user;
@@ -317,9 +338,17 @@ export class AccessService {
 
   async deleteUser(caller: Caller, id: string): Promise<void> {
     if (id === caller.userId) throw new ConflictError('You cannot delete yourself; ask another admin');
-    const deleted = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-    if (!deleted.length) throw new NotFoundError('User', id);
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.delete(users).where(eq(users.id, id)).returning();
+      if (!row) throw new NotFoundError('User', id);
+      await recordChange(tx, { resourceType: 'user', resourceId: id, action: 'delete', before: toUser(row) });
+    });
     this.changed(id);
+  }
+
+  /** The audit log, newest first (admin). */
+  async audit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    return listAudit(this.db, filter, page);
   }
 
   /** The grants, each group named once, after checking every group exists (a 400 naming the first unknown one). */

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
+import { recordChange } from '../access/audit.ts';
 import { NotFoundError, ValidationError } from '../kernel/errors.ts';
 import type {
   Environment,
@@ -77,7 +78,9 @@ export class CatalogService {
           .values({ name: input.name, description: input.description, public: input.public, tags: input.tags })
           .returning();
         await this.replaceSystemGroups(tx, row!.id, input.groupIds);
-        return this.getSystem(row!.id, tx);
+        const system = await this.getSystem(row!.id, tx);
+        await recordChange(tx, { resourceType: 'system', resourceId: system.id, action: 'create', after: system });
+        return system;
       })
       .catch(translateDbError);
   }
@@ -86,35 +89,41 @@ export class CatalogService {
     return this.db
       .transaction(async (tx) => {
         const { groupIds, ...fields } = patch;
-        const [row] = await tx
+        const before = await this.getSystem(id, tx);
+        await tx
           .update(systems)
           .set({ ...fields, updatedAt: new Date() })
-          .where(eq(systems.id, id))
-          .returning({ id: systems.id });
-        if (!row) throw new NotFoundError('System', id);
+          .where(eq(systems.id, id));
         if (groupIds) await this.replaceSystemGroups(tx, id, groupIds);
-        return this.getSystem(id, tx);
+        const after = await this.getSystem(id, tx);
+        await recordChange(tx, { resourceType: 'system', resourceId: id, action: 'update', before, after });
+        return after;
       })
       .catch(translateDbError);
   }
 
   /** Removes the system with its assignments, memberships, runs and state (SPEC §6.3, by cascade). */
   async deleteSystem(id: string): Promise<void> {
-    const deleted = await this.db.delete(systems).where(eq(systems.id, id)).returning({ id: systems.id });
-    if (!deleted.length) throw new NotFoundError('System', id);
+    await this.db.transaction(async (tx) => {
+      const before = await this.getSystem(id, tx);
+      await tx.delete(systems).where(eq(systems.id, id));
+      await recordChange(tx, { resourceType: 'system', resourceId: id, action: 'delete', before });
+    });
   }
 
   /** Replaces the system's environments with `environmentIds`, in that order. */
   async setSystemEnvironments(id: string, environmentIds: string[]): Promise<System> {
     const system = await this.db.transaction(async (tx) => {
-      await this.getSystem(id, tx);
+      const before = await this.getSystem(id, tx);
       await requireExisting(tx, environments, environmentIds, 'environmentIds', 'environment');
       await tx.delete(systemEnvironments).where(eq(systemEnvironments.systemId, id));
       if (environmentIds.length) {
         await tx.insert(systemEnvironments).values(environmentIds.map((environmentId, position) => ({ systemId: id, environmentId, position })));
       }
       await tx.update(systems).set({ updatedAt: new Date() }).where(eq(systems.id, id));
-      return this.getSystem(id, tx);
+      const after = await this.getSystem(id, tx);
+      await recordChange(tx, { resourceType: 'system', resourceId: id, action: 'set_environments', before, after });
+      return after;
     });
     this.onEnvironmentsChange(id);
     return system;
@@ -173,7 +182,9 @@ export class CatalogService {
       .transaction(async (tx) => {
         const [row] = await tx.insert(groups).values({ name: input.name, description: input.description }).returning();
         await this.replaceGroupMembers(tx, row!.id, input.systemIds);
-        return this.getGroup(row!.id, tx);
+        const group = await this.getGroup(row!.id, tx);
+        await recordChange(tx, { resourceType: 'group', resourceId: group.id, action: 'create', after: group });
+        return group;
       })
       .catch(translateDbError);
   }
@@ -182,17 +193,22 @@ export class CatalogService {
     return this.db
       .transaction(async (tx) => {
         const { systemIds, ...fields } = patch;
-        const [row] = await tx.update(groups).set({ ...fields, updatedAt: new Date() }).where(eq(groups.id, id)).returning({ id: groups.id });
-        if (!row) throw new NotFoundError('Group', id);
+        const before = await this.getGroup(id, tx);
+        await tx.update(groups).set({ ...fields, updatedAt: new Date() }).where(eq(groups.id, id));
         if (systemIds) await this.replaceGroupMembers(tx, id, systemIds);
-        return this.getGroup(id, tx);
+        const after = await this.getGroup(id, tx);
+        await recordChange(tx, { resourceType: 'group', resourceId: id, action: 'update', before, after });
+        return after;
       })
       .catch(translateDbError);
   }
 
   async deleteGroup(id: string): Promise<void> {
-    const deleted = await this.db.delete(groups).where(eq(groups.id, id)).returning({ id: groups.id });
-    if (!deleted.length) throw new NotFoundError('Group', id);
+    await this.db.transaction(async (tx) => {
+      const before = await this.getGroup(id, tx);
+      await tx.delete(groups).where(eq(groups.id, id));
+      await recordChange(tx, { resourceType: 'group', resourceId: id, action: 'delete', before });
+    });
   }
 
   private async replaceGroupMembers(tx: Tx, groupId: string, systemIds: string[]): Promise<void> {
@@ -219,31 +235,45 @@ export class CatalogService {
     return toPage(rows, page, (r) => r.name.toLowerCase(), toEnvironment);
   }
 
-  async getEnvironment(id: string): Promise<Environment> {
-    const [row] = await this.db.select().from(environments).where(eq(environments.id, id));
+  async getEnvironment(id: string, db: Executor = this.db): Promise<Environment> {
+    const [row] = await db.select().from(environments).where(eq(environments.id, id));
     if (!row) throw new NotFoundError('Environment', id);
     return toEnvironment(row);
   }
 
   async createEnvironment(input: EnvironmentInput): Promise<Environment> {
-    const [row] = await this.db.insert(environments).values(input).returning().catch(translateDbError);
-    return toEnvironment(row!);
+    return this.db
+      .transaction(async (tx) => {
+        const [row] = await tx.insert(environments).values(input).returning();
+        const environment = toEnvironment(row!);
+        await recordChange(tx, { resourceType: 'environment', resourceId: environment.id, action: 'create', after: environment });
+        return environment;
+      })
+      .catch(translateDbError);
   }
 
   async updateEnvironment(id: string, patch: EnvironmentPatch): Promise<Environment> {
-    const [row] = await this.db
-      .update(environments)
-      .set({ ...patch, updatedAt: new Date() })
-      .where(eq(environments.id, id))
-      .returning()
+    return this.db
+      .transaction(async (tx) => {
+        const before = await this.getEnvironment(id, tx);
+        const [row] = await tx
+          .update(environments)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(environments.id, id))
+          .returning();
+        const after = toEnvironment(row!);
+        await recordChange(tx, { resourceType: 'environment', resourceId: id, action: 'update', before, after });
+        return after;
+      })
       .catch(translateDbError);
-    if (!row) throw new NotFoundError('Environment', id);
-    return toEnvironment(row);
   }
 
   async deleteEnvironment(id: string): Promise<void> {
-    const deleted = await this.db.delete(environments).where(eq(environments.id, id)).returning({ id: environments.id });
-    if (!deleted.length) throw new NotFoundError('Environment', id);
+    await this.db.transaction(async (tx) => {
+      const before = await this.getEnvironment(id, tx);
+      await tx.delete(environments).where(eq(environments.id, id));
+      await recordChange(tx, { resourceType: 'environment', resourceId: id, action: 'delete', before });
+    });
   }
 }
 

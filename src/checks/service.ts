@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { recordChange } from '../access/audit.ts';
 import { environmentsOutsideSystem, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
@@ -75,12 +76,15 @@ export class ChecksService {
 
   async createConfiguration(input: ConfigurationInput): Promise<Configuration> {
     const definition = await this.normalize(input);
-    const [row] = await this.db
-      .insert(configurations)
-      .values({ ...input, ...definition })
-      .returning()
+    const configuration = await this.db
+      .transaction(async (tx) => {
+        const [row] = await tx.insert(configurations).values({ ...input, ...definition }).returning();
+        const created = toConfiguration(row!);
+        await recordChange(tx, { resourceType: 'configuration', resourceId: created.id, action: 'create', after: created });
+        return created;
+      })
       .catch(translateDbError);
-    return this.changed(toConfiguration(row!), []);
+    return this.changed(configuration, []);
   }
 
   /** Merges the patch over the stored configuration (its `config` as a JSON merge patch) and validates the result as a whole. */
@@ -100,7 +104,9 @@ export class ChecksService {
           .set({ ...patch, ...definition, updatedAt: new Date() })
           .where(eq(configurations.id, id))
           .returning();
-        return { configuration: toConfiguration(row!), systemIds: await this.assignedSystems(tx, id) };
+        const configuration = toConfiguration(row!);
+        await recordChange(tx, { resourceType: 'configuration', resourceId: id, action: 'update', before: toConfiguration(current), after: configuration });
+        return { configuration, systemIds: await this.assignedSystems(tx, id) };
       })
       .then(({ configuration, systemIds }) => this.changed(configuration, systemIds), translateDbError);
   }
@@ -109,8 +115,9 @@ export class ChecksService {
   async deleteConfiguration(id: string): Promise<void> {
     const systemIds = await this.db.transaction(async (tx) => {
       const assigned = await this.assignedSystems(tx, id);
-      const deleted = await tx.delete(configurations).where(eq(configurations.id, id)).returning({ id: configurations.id });
-      if (!deleted.length) throw new NotFoundError('Configuration', id);
+      const [deleted] = await tx.delete(configurations).where(eq(configurations.id, id)).returning();
+      if (!deleted) throw new NotFoundError('Configuration', id);
+      await recordChange(tx, { resourceType: 'configuration', resourceId: id, action: 'delete', before: toConfiguration(deleted) });
       return assigned;
     });
     this.onChange(systemIds);
@@ -159,7 +166,9 @@ export class ChecksService {
         ];
         if (missing.length) throw new ValidationError(missing);
         const [row] = await tx.insert(assignments).values(input).returning();
-        return withWarnings(tx, toAssignment(row!));
+        const assignment = toAssignment(row!);
+        await recordChange(tx, { resourceType: 'assignment', resourceId: assignment.id, action: 'create', after: assignment });
+        return withWarnings(tx, assignment);
       })
       .then((result) => this.changed(result, [result.systemId]), translateDbError);
   }
@@ -168,20 +177,27 @@ export class ChecksService {
     return this.db.transaction(async (tx) => {
       const missing = await missingEnvironments(tx, patch.environmentIds ?? [], 'environmentIds');
       if (missing.length) throw new ValidationError(missing);
+      const [current] = await tx.select().from(assignments).where(eq(assignments.id, id)).for('update');
+      if (!current) throw new NotFoundError('Assignment', id);
       const [row] = await tx
         .update(assignments)
         .set({ ...patch, updatedAt: new Date() })
         .where(eq(assignments.id, id))
         .returning();
-      if (!row) throw new NotFoundError('Assignment', id);
-      return withWarnings(tx, toAssignment(row));
+      const assignment = toAssignment(row!);
+      await recordChange(tx, { resourceType: 'assignment', resourceId: id, action: 'update', before: toAssignment(current), after: assignment });
+      return withWarnings(tx, assignment);
     }).then((result) => this.changed(result, [result.systemId]));
   }
 
   async deleteAssignment(id: string): Promise<void> {
-    const deleted = await this.db.delete(assignments).where(eq(assignments.id, id)).returning({ systemId: assignments.systemId });
-    if (!deleted.length) throw new NotFoundError('Assignment', id);
-    this.onChange(deleted.map((d) => d.systemId));
+    const deleted = await this.db.transaction(async (tx) => {
+      const [row] = await tx.delete(assignments).where(eq(assignments.id, id)).returning();
+      if (!row) throw new NotFoundError('Assignment', id);
+      await recordChange(tx, { resourceType: 'assignment', resourceId: id, action: 'delete', before: toAssignment(row) });
+      return row;
+    });
+    this.onChange([deleted.systemId]);
   }
 }
 

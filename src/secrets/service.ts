@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { recordChange } from '../access/audit.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
@@ -41,12 +42,18 @@ export class SecretsService {
 
   async create(input: SecretInput): Promise<Secret> {
     const id = randomUUID();
-    const [row] = await this.db
-      .insert(secrets)
-      .values({ id, name: input.name, ...this.cipher.seal(input.value, id) })
-      .returning()
+    return this.db
+      .transaction(async (tx) => {
+        const [row] = await tx
+          .insert(secrets)
+          .values({ id, name: input.name, ...this.cipher.seal(input.value, id) })
+          .returning();
+        const secret = toSecret(row!);
+        // The value is never part of an audit entry: only that the secret was set.
+        await recordChange(tx, { resourceType: 'secret', resourceId: secret.name, action: 'create', after: secret });
+        return secret;
+      })
       .catch(translateDbError);
-    return toSecret(row!);
   }
 
   async update(name: string, value: string): Promise<Secret> {
@@ -58,13 +65,18 @@ export class SecretsService {
         .set({ ...this.cipher.seal(value, current.id), updatedAt: new Date() })
         .where(eq(secrets.id, current.id))
         .returning();
-      return toSecret(row!);
+      const secret = toSecret(row!);
+      await recordChange(tx, { resourceType: 'secret', resourceId: secret.name, action: 'set_value', after: secret });
+      return secret;
     });
   }
 
   async remove(name: string): Promise<void> {
-    const deleted = await this.db.delete(secrets).where(byName(name)).returning({ id: secrets.id });
-    if (!deleted.length) throw new NotFoundError('Secret', name, 'name');
+    await this.db.transaction(async (tx) => {
+      const [deleted] = await tx.delete(secrets).where(byName(name)).returning({ name: secrets.name, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt });
+      if (!deleted) throw new NotFoundError('Secret', name, 'name');
+      await recordChange(tx, { resourceType: 'secret', resourceId: deleted.name, action: 'delete', before: toSecret(deleted) });
+    });
   }
 
   /** Every secret's name, lower-cased: what configurations may reference (checked on save). */
