@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
+import type { ScopeFacts } from './access/scope.ts';
+import { groupsOfSystems, missingGroups, systemsOfGroup } from './catalog/read.ts';
+import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
 import type { Role } from './access/roles.ts';
@@ -172,7 +175,7 @@ export interface HttpOptions {
 export function createHttpApp(database: Database, services: Services, log: Logger, options: HttpOptions = {}) {
   return createApi({
     maxBodyBytes: options.maxBodyBytes,
-    authorize: accessMiddleware(services.access, { prefix: '/api/v1', trustProxy: options.trustProxy ?? false }),
+    authorize: accessMiddleware(services.access, { prefix: '/api/v1', trustProxy: options.trustProxy ?? false, scopeFacts: scopeFacts(database.db) }),
     setupPage: true,
     log,
     metrics: services.metrics,
@@ -188,6 +191,16 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     ],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
+}
+
+/** What group-scoped grants are checked against (SPEC §8.1), read from the domains that own it. */
+function scopeFacts(db: Database['db']): ScopeFacts {
+  return {
+    groupsOfSystems: (ids) => groupsOfSystems(db, ids),
+    systemsOfGroup: (id) => systemsOfGroup(db, id),
+    systemsOfConfiguration: (id) => systemsOfConfiguration(db, id),
+    systemOfAssignment: (id) => systemOfAssignment(db, id),
+  };
 }
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
@@ -218,6 +231,7 @@ export function createServices(
   });
   const accessService = new AccessService(database.db, {
     ...access,
+    missingGroups: (ids) => missingGroups(database.db, ids),
     announce: (userId) => {
       bus.publish({ id: randomUUID(), topic: 'access.changed', payload: { userId } }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a change of credentials'));
     },

@@ -37,9 +37,10 @@ function operations(): { method: string; path: string; public: boolean }[] {
     );
 }
 
-async function userToken(role: 'viewer' | 'editor' | 'admin'): Promise<string> {
+async function userToken(role: 'viewer' | 'editor' | 'admin' | null, grants: { role: string; groupIds: string[] }[] = []): Promise<string> {
   const email = `${role}-${Math.random().toString(36).slice(2)}@vigil.test`;
-  expect((await api.call('POST', '/api/v1/users', { email, role, password: strong })).status).toBe(201);
+  const made = await api.call('POST', '/api/v1/users', { email, role, grants, password: strong });
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
   const cookie = await loginCookie(email);
   const created = await api.call('POST', '/api/v1/tokens', { name: 't' }, { authorization: '', cookie });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -89,6 +90,22 @@ describe('every route in the route table', () => {
       expect(response.status, `${operation.method} ${operation.path}`).toBe(403);
     }
     expect((await send('GET', '/api/v1/secrets', { authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it('answers 403 to a role limited to a group for everything outside it, but its own session, tokens and shared reads', async () => {
+    const group = await api.call('POST', '/api/v1/groups', { name: `walk-${Date.now()}` });
+    const token = await userToken(null, [{ role: 'editor', groupIds: [group.body.id] }]);
+    // Reads of what every team shares (environments, secret names), drafting a configuration, and oneself.
+    const open = [/^\/api\/v1\/auth\//, /^\/api\/v1\/tokens/, /^GET \/api\/v1\/(environments|secrets)/, /^POST \/api\/v1\/configurations(\/validate)?$/];
+    let refused = 0;
+    for (const operation of operations().filter((o) => !o.public)) {
+      const response = await send(operation.method, operation.path, { authorization: `Bearer ${token}` });
+      const mayPass = open.some((p) => p.test(operation.path) || p.test(`${operation.method} ${operation.path}`));
+      if (mayPass) expect([401, 403], `${operation.method} ${operation.path}`).not.toContain(response.status);
+      else expect(response.status, `${operation.method} ${operation.path}`).toBe(403);
+      if (response.status === 403) refused += 1;
+    }
+    expect(refused).toBeGreaterThan(25);
   });
 
   it('documents the security requirement and the 401/403 answers of every protected operation', () => {

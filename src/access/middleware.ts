@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { ForbiddenError, UnauthorizedError } from '../kernel/errors.ts';
 import { actorOf, runAs } from './audit.ts';
 import { authorize, type Caller } from './authorize.ts';
+import { checkScope, scopeTarget, type ScopeFacts } from './scope.ts';
 import type { AccessService } from './service.ts';
 
 export const SESSION_COOKIE = 'vigil_session';
@@ -16,6 +17,8 @@ export interface AccessMiddlewareOptions {
   prefix: string;
   /** Believe X-Forwarded-For from a proxy in front of Vigil (the address audit entries record). */
   trustProxy?: boolean;
+  /** What group-scoped grants are checked against; without it a scoped grant allows nothing. */
+  scopeFacts?: ScopeFacts;
 }
 
 /** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
@@ -50,6 +53,12 @@ export function accessMiddleware(access: AccessService, options: AccessMiddlewar
         );
       }
       throw new UnauthorizedError(decision.reason);
+    }
+    if (decision.scope) {
+      const body = WRITES.has(c.req.method) ? await c.req.json().catch(() => undefined) : undefined;
+      const target = scopeTarget({ method: c.req.method, path, query: c.req.query(), body });
+      const scoped = options.scopeFacts ? await checkScope(target, decision.scope, options.scopeFacts) : { allowed: false as const, reason: 'Group-scoped roles are not available here' };
+      if (!scoped.allowed) throw new ForbiddenError(scoped.reason);
     }
     if (caller?.via === 'session' && WRITES.has(c.req.method) && crossOrigin(c)) {
       throw new ForbiddenError('Cross-origin request refused: a write signed in by cookie must come from Vigil’s own pages (or use an API token)');

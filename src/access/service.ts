@@ -357,7 +357,7 @@ export class AccessService {
     const missing = ids.length && this.options.missingGroups ? await this.options.missingGroups(ids) : [];
     if (missing.length) {
       const at = grants.findIndex((g) => g.groupIds.includes(missing[0]!));
-      throw new ValidationError([{ path: `grants[${at}].groupIds`, message: `no group has id "${missing[0]}"` }]);
+      throw new ValidationError([{ path: `grants.${at}.groupIds`, message: `no group has id "${missing[0]}"` }]);
     }
     return grants.map((g) => ({ role: g.role, groupIds: [...new Set(g.groupIds)] }));
   }

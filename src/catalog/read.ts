@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
-import { environments, systemEnvironments, systems } from './schema.ts';
+import { environments, groupSystems, groups, systemEnvironments, systems } from './schema.ts';
 
 /**
  * The catalog's tables as other domains may read them. The hot paths (a job's load, a view's
@@ -53,4 +53,31 @@ export async function environmentsOutsideSystem(db: Pick<Db, 'select'>, systemId
     .from(environments)
     .where(and(inArray(environments.id, ids), notInArray(environments.id, members)));
   return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/** Each of the systems' groups (a system in no group maps to `[]`; one that does not exist is absent). */
+export async function groupsOfSystems(db: Pick<Db, 'select'>, systemIds: string[]): Promise<Map<string, string[]>> {
+  if (!systemIds.length) return new Map();
+  const rows = await db
+    .select({ systemId: systems.id, groupId: groupSystems.groupId })
+    .from(systems)
+    .leftJoin(groupSystems, eq(groupSystems.systemId, systems.id))
+    .where(inArray(systems.id, systemIds));
+  const groups = new Map<string, string[]>();
+  for (const row of rows) groups.set(row.systemId, [...(groups.get(row.systemId) ?? []), ...(row.groupId ? [row.groupId] : [])]);
+  return groups;
+}
+
+/** The systems in a group. */
+export async function systemsOfGroup(db: Pick<Db, 'select'>, groupId: string): Promise<string[]> {
+  const rows = await db.select({ systemId: groupSystems.systemId }).from(groupSystems).where(eq(groupSystems.groupId, groupId));
+  return rows.map((row) => row.systemId);
+}
+
+/** Of these group ids, those that name no group. */
+export async function missingGroups(db: Pick<Db, 'select'>, groupIds: string[]): Promise<string[]> {
+  if (!groupIds.length) return [];
+  const rows = await db.select({ id: groups.id }).from(groups).where(inArray(groups.id, groupIds));
+  const found = new Set(rows.map((row) => row.id));
+  return groupIds.filter((id) => !found.has(id));
 }

@@ -1,4 +1,7 @@
+import { eq } from 'drizzle-orm';
 import type pg from 'pg';
+import type { Db } from '../db/database.ts';
+import { assignments } from './schema.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { membershipSql, systemNameSql } from '../catalog/read.ts';
 import type { StoredCollector } from '../definitions/validation.ts';
@@ -100,4 +103,16 @@ export async function readScheduledAssignments(pool: pg.Pool): Promise<Scheduled
       WHERE a.enabled AND a.include_local AND c.enabled AND NOT c.paused`,
   );
   return rows;
+}
+
+/** The systems a configuration is assigned to. */
+export async function systemsOfConfiguration(db: Pick<Db, 'select'>, configurationId: string): Promise<string[]> {
+  const rows = await db.select({ systemId: assignments.systemId }).from(assignments).where(eq(assignments.configurationId, configurationId));
+  return [...new Set(rows.map((row) => row.systemId))];
+}
+
+/** The system an assignment puts its check on, or undefined when there is no such assignment. */
+export async function systemOfAssignment(db: Pick<Db, 'select'>, assignmentId: string): Promise<string | undefined> {
+  const [row] = await db.select({ systemId: assignments.systemId }).from(assignments).where(eq(assignments.id, assignmentId));
+  return row?.systemId;
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
+import { systemsOfConfiguration } from './read.ts';
 import { environmentsOutsideSystem, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
@@ -43,9 +44,8 @@ export class ChecksService {
     return result;
   }
 
-  private async assignedSystems(db: Pick<Db, 'select'>, configurationId: string): Promise<string[]> {
-    const rows = await db.select({ systemId: assignments.systemId }).from(assignments).where(eq(assignments.configurationId, configurationId));
-    return rows.map((r) => r.systemId);
+  private assignedSystems(db: Pick<Db, 'select'>, configurationId: string): Promise<string[]> {
+    return systemsOfConfiguration(db, configurationId);
   }
 
   // ── configurations ───────────────────────────────────────────────────────
