@@ -61,6 +61,10 @@ describe('credentials never leak', () => {
     await call('PUT', '/api/v1/auth/password', { current: 'not it at all, wrong', new: 'new admin password 2a6c' }, cookie);
     await call('PUT', '/api/v1/auth/password', { current: adminPassword, new: 'new admin password 2a6c' }, cookie);
     await call('GET', '/api/v1/systems', undefined, { authorization: 'Bearer vgl_not-a-real-one-but-secret-looking' });
+    // The audit log of all of the above (read with the token: the password change ended the session).
+    const audit = await call('GET', '/api/v1/audit?limit=500', undefined, bearer);
+    expect(audit.response.status).toBe(200);
+    expect(audit.body.items.length).toBeGreaterThanOrEqual(4);
 
     // Every answer but the one that creates the token (it shows the token, once), and every log line.
     const everything = [...answers.filter((answer) => answer !== answers[1]), logged].join('\n');
