@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
 import type { ScopeFacts } from './access/scope.ts';
-import { groupsOfSystems, missingGroups, systemsOfGroup } from './catalog/read.ts';
+import { allSystemIds, groupsOfSystems, missingGroups, missingSystems, systemsOfGroup } from './catalog/read.ts';
+import { historyRoutes } from './history/routes.ts';
+import { HistoryService } from './history/service.ts';
 import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
@@ -56,6 +58,7 @@ export interface Services {
   catalog: CatalogService;
   checks: ChecksService;
   health: HealthService;
+  history: HistoryService;
   recorder: HealthRecorder;
   executor: Executor;
   runNow: RunNow;
@@ -184,6 +187,11 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       catalogRoutes(services.catalog),
       checksRoutes(services.checks, services.validateDefinition, hostCommandGate(services.strategies, options.scriptRole ?? 'admin')),
       healthRoutes(services.health),
+      historyRoutes(services.history, {
+        systemsOfGroup: (id) => systemsOfGroup(database.db, id),
+        missingSystems: (ids, field) => missingSystems(database.db, ids, field),
+        allSystems: (limit) => allSystemIds(database.db, limit),
+      }),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -253,6 +261,7 @@ export function createServices(
       recomputeHealth(systemIds);
     }),
     health: new HealthService(database.pool),
+    history: new HistoryService(database.pool),
     recorder,
     executor,
     runNow: new RunNow(queue, bus),

@@ -5,3 +5,4 @@ export * from './health/schema.ts';
 export * from './events/schema.ts';
 export * from './secrets/schema.ts';
 export * from './access/schema.ts';
+export * from './history/schema.ts';

@@ -37,6 +37,10 @@ describe('scopeTarget: what a request is about', () => {
     { request: { method: 'GET', path: '/transitions' }, expected: 'refused' },
     { request: { method: 'GET', path: '/events' }, expected: 'refused' },
     { request: { method: 'GET', path: '/health', query: { systemIds: `${S}, ${A}` } }, expected: { kind: 'systems', ids: [S, A] } },
+    { request: { method: 'GET', path: '/history', query: { systemId: S } }, expected: { kind: 'system', id: S } },
+    { request: { method: 'GET', path: '/uptime', query: { groupId: A } }, expected: { kind: 'group', id: A } },
+    { request: { method: 'GET', path: '/uptime', query: { systemIds: S } }, expected: { kind: 'systems', ids: [S] } },
+    { request: { method: 'GET', path: '/uptime' }, expected: 'refused' },
     { request: { method: 'GET', path: '/some-route-added-later' }, expected: 'refused' },
   ];
   it.each(rows)('$request.method $request.path', ({ request, expected }) => {

@@ -80,7 +80,11 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
   }
   if ((m = new RegExp(`^/assignments/${ID}(/run)?$`).exec(path))) return { kind: 'assignment', id: m[1]! };
 
-  if (path === '/runs' || path === '/transitions' || path === '/events') {
+  if (path === '/uptime') {
+    if (query.systemIds) return { kind: 'systems', ids: query.systemIds.split(',').map((id) => id.trim()).filter(Boolean) };
+    return query.groupId ? { kind: 'group', id: query.groupId } : listOnly('uptime', 'groupId');
+  }
+  if (path === '/runs' || path === '/transitions' || path === '/events' || path === '/history') {
     return query.systemId ? { kind: 'system', id: query.systemId } : listOnly(path.slice(1), 'systemId');
   }
   if (path === '/health' && query.systemIds) {

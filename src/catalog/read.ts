@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
@@ -80,4 +80,10 @@ export async function missingGroups(db: Pick<Db, 'select'>, groupIds: string[]):
   const rows = await db.select({ id: groups.id }).from(groups).where(inArray(groups.id, groupIds));
   const found = new Set(rows.map((row) => row.id));
   return groupIds.filter((id) => !found.has(id));
+}
+
+/** Every system id in name order, at most `limit`. */
+export async function allSystemIds(db: Pick<Db, 'select'>, limit: number): Promise<string[]> {
+  const rows = await db.select({ id: systems.id }).from(systems).orderBy(sql`lower(${systems.name})`).limit(limit);
+  return rows.map((row) => row.id);
 }

@@ -33,7 +33,7 @@ export const runs = pgTable(
   ],
 );
 
-/** The columns of an aggregate bucket; the daily tier (SPEC §5.2, issue #18) will share them. */
+/** The columns of an aggregate bucket, shared by the hourly and daily tiers. */
 const bucketColumns = () => ({
   systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
   configurationId: uuid('configuration_id').notNull().references(() => configurations.id, { onDelete: 'cascade' }),
@@ -56,6 +56,17 @@ const bucketColumns = () => ({
 /** Hourly aggregate per (system, configuration, environment, source, hour); environment null = env-less. */
 export const runHourly = pgTable('run_hourly', { ...bucketColumns(), hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() }, (t) => [
   unique('run_hourly_bucket_key').on(t.configurationId, t.systemId, t.environmentId, t.source, t.hour).nullsNotDistinct(),
+  // Dashboards ask for many systems over a range: one index walk per system.
+  index('run_hourly_system_hour_idx').on(t.systemId, t.hour),
+]);
+
+/**
+ * Daily aggregate (SPEC §5.2): hourly buckets older than their retention merge into it — counts and
+ * sums added, min/max kept, sketches merged. `day` is the UTC midnight that starts it.
+ */
+export const runDaily = pgTable('run_daily', { ...bucketColumns(), day: timestamp('day', { withTimezone: true, mode: 'date' }).notNull() }, (t) => [
+  unique('run_daily_bucket_key').on(t.configurationId, t.systemId, t.environmentId, t.source, t.day).nullsNotDistinct(),
+  index('run_daily_system_day_idx').on(t.systemId, t.day),
 ]);
 
 /** Every status change of a health view (SPEC §3.5); environment null = the system's rollup. */

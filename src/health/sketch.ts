@@ -16,6 +16,9 @@ export function sketchKey(latencyMs: number): string {
   return latencyMs <= 0 ? ZERO : String(Math.ceil(Math.log(latencyMs) / LOG_GAMMA));
 }
 
+/** The same key computed in SQL over a latency column, for sketches built from raw runs. */
+export const SKETCH_KEY_SQL = (column: string) => `CASE WHEN ${column} <= 0 THEN '${ZERO}' ELSE ceil(ln(${column}) / ${LOG_GAMMA})::int::text END`;
+
 function bucketValue(key: string): number {
   return key === ZERO ? 0 : (2 * GAMMA ** Number(key)) / (GAMMA + 1);
 }
