@@ -128,7 +128,20 @@ export const StateThresholds = z
   .meta({ id: 'StateThresholds' });
 
 const Days = z.number().int('expected a whole number of days').min(1, 'expected at least 1 day');
-export const Retention = z.object({ rawDays: Days, hourlyDays: Days, dailyDays: Days }).partial().strict().meta({ id: 'Retention' });
+export const Retention = z
+  .object({ rawDays: Days, hourlyDays: Days, dailyDays: Days })
+  .partial()
+  .strict()
+  .superRefine((r, ctx) => {
+    // A coarser tier keeps at least as long as a finer one, or history would have a hole.
+    if (r.rawDays !== undefined && r.hourlyDays !== undefined && r.rawDays > r.hourlyDays) ctx.addIssue({ code: 'custom', path: ['hourlyDays'], message: `expected at least rawDays (${r.rawDays})` });
+    if (r.hourlyDays !== undefined && r.dailyDays !== undefined && r.hourlyDays > r.dailyDays) ctx.addIssue({ code: 'custom', path: ['dailyDays'], message: `expected at least hourlyDays (${r.hourlyDays})` });
+    if (r.rawDays !== undefined && r.dailyDays !== undefined && r.rawDays > r.dailyDays) ctx.addIssue({ code: 'custom', path: ['dailyDays'], message: `expected at least rawDays (${r.rawDays})` });
+  })
+  .meta({
+    id: 'Retention',
+    description: 'Days each tier keeps this check’s history (SPEC §5.2); unset fields take the platform’s (7 / 30 / 365 by default). A tier never keeps less than the finer one before it',
+  });
 export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() }).partial().strict().meta({ id: 'NotificationPolicy' });
 
 const assignmentSettings = {
@@ -138,7 +151,7 @@ const assignmentSettings = {
   environmentIds: UuidList.nullable()
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
-  retention: Retention.nullable().meta({ description: 'Not yet active: stored, but nothing is deleted until tiered retention lands (issue #18); raw runs are kept' }),
+  retention: Retention.nullable(),
   notificationPolicy: NotificationPolicy.nullable().meta({ description: 'Not yet active: stored, but no notifications are sent until they land (issue #19)' }),
 };
 

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
+import type { Retention } from './model.ts';
 import { assignments } from './schema.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { membershipSql, systemNameSql } from '../catalog/read.ts';
@@ -115,4 +116,10 @@ export async function systemsOfConfiguration(db: Pick<Db, 'select'>, configurati
 export async function systemOfAssignment(db: Pick<Db, 'select'>, assignmentId: string): Promise<string | undefined> {
   const [row] = await db.select({ systemId: assignments.systemId }).from(assignments).where(eq(assignments.id, assignmentId));
   return row?.systemId;
+}
+
+/** Every assignment's stream and its own retention (null: the platform's). */
+export async function readAssignmentRetention(pool: pg.Pool): Promise<{ systemId: string; configurationId: string; retention: Retention | null }[]> {
+  const { rows } = await pool.query(`SELECT system_id, configuration_id, retention FROM assignments`);
+  return rows.map((row) => ({ systemId: row.system_id, configurationId: row.configuration_id, retention: row.retention }));
 }

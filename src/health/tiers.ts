@@ -106,6 +106,14 @@ export interface Stream {
   configurationId: string;
 }
 
+/** Every stream that has aggregated history (raw runs always have their hour). */
+export async function readHistoryStreams(pool: pg.Pool): Promise<Stream[]> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT system_id, configuration_id FROM run_hourly UNION SELECT DISTINCT system_id, configuration_id FROM run_daily`,
+  );
+  return rows.map((row) => ({ systemId: row.system_id, configurationId: row.configuration_id }));
+}
+
 /** Deletes up to `batch` raw runs older than `before`; answers how many went (0: none left). */
 export async function deleteRunsBefore(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
   const { rowCount } = await pool.query(
@@ -173,7 +181,10 @@ export async function countPastLimits(pool: pg.Pool, stream: Stream, limits: { r
   const { rows } = await pool.query(
     `SELECT (SELECT count(*) FROM runs WHERE configuration_id = $1 AND system_id = $2 AND created_at < $3)::int AS runs,
             (SELECT count(*) FROM run_hourly WHERE configuration_id = $1 AND system_id = $2 AND hour < $4)::int AS hours,
-            (SELECT count(*) FROM run_daily WHERE configuration_id = $1 AND system_id = $2 AND day < $5)::int AS days`,
+            -- Days past the limit once the hours before it have been merged into days.
+            (SELECT count(*) FROM (SELECT day FROM run_daily WHERE configuration_id = $1 AND system_id = $2 AND day < $5
+                                   UNION SELECT date_bin('1 day', hour, 'epoch') FROM run_hourly
+                                          WHERE configuration_id = $1 AND system_id = $2 AND hour < least($4, $5)) d)::int AS days`,
     [stream.configurationId, stream.systemId, limits.raw, limits.hourly, limits.daily],
   );
   return rows[0];
