@@ -115,10 +115,11 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     if (runsWorkers) {
       queue.work(jobHandler(services.executor, bus), settings.workerConcurrency);
       log.info({ concurrency: settings.workerConcurrency, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
-      // Workers are where scripts run: say whether they are confined (SPEC §7.6).
+      // Workers are where scripts run: say whether they are confined (SPEC §7.6). Unconfined is
+      // the documented default without bubblewrap; only `required` leaves scripts unable to run.
       const confined = await confinementStatus(confinement);
-      if (confined.active || confinement.mode === 'off') log.info(confined.line);
-      else log.warn(confined.line);
+      if (!confined.active && confinement.mode === 'required') log.warn(confined.line);
+      else log.info(confined.line);
     }
     if (runsScheduler) {
       const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
