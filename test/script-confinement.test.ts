@@ -1,9 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createScriptStrategy } from '../src/strategies/script/index.ts';
-import { probeBubblewrap } from '../src/strategies/script/bubblewrap.ts';
-import { commandMissing } from './targets/services.ts';
+import { bubblewrapMissing } from './targets/services.ts';
 import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process.ts';
 
 /**
@@ -12,13 +10,7 @@ import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process
  * own data directory.
  */
 
-const missing = commandMissing(createScriptStrategy({ mode: 'required', bwrapPath: 'bwrap', hiddenPaths: [] })) || !(await works());
-
-async function works(): Promise<boolean> {
-  const probe = await probeBubblewrap('bwrap');
-  if (!probe.works && process.env.CI !== 'true') console.warn(`Skipping script confinement tests: ${probe.reason} (apt-get install bubblewrap; set CI=true to make this a failure)`);
-  return probe.works || process.env.CI === 'true';
-}
+const missing = await bubblewrapMissing();
 
 // Outside /tmp, which confined scripts see as a fresh empty directory anyway: only the setting
 // that hides the data directory keeps the key from the script.
