@@ -1,6 +1,6 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bubblewrapMissing } from './targets/services.ts';
 import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process.ts';
 
@@ -12,18 +12,22 @@ import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process
 
 const missing = await bubblewrapMissing();
 
-// Outside /tmp, which confined scripts see as a fresh empty directory anyway: only the setting
-// that hides the data directory keeps the key from the script.
-const root = mkdtempSync('/var/tmp/vigil-confined-start-');
-chmodSync(root, 0o755); // the embedded PostgreSQL runs as the postgres user when Vigil is root
-const dataDir = join(root, 'data');
-let vigil: VigilProcess | undefined;
-afterAll(async () => {
-  await vigil?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
-
 describe.skipIf(missing)('scripts under vigil start', () => {
+  let root: string;
+  let dataDir: string;
+  let vigil: VigilProcess | undefined;
+  beforeAll(() => {
+    // Outside /tmp, which confined scripts see as a fresh empty directory anyway: only the setting
+    // that hides the data directory keeps the key from the script.
+    root = mkdtempSync('/var/tmp/vigil-confined-start-');
+    chmodSync(root, 0o755); // the embedded PostgreSQL runs as the postgres user when Vigil is root
+    dataDir = join(root, 'data');
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
   it('are confined, and cannot read the key in the data directory', async () => {
     vigil = await startVigil(['--data-dir', dataDir], { VIGIL_SCRIPT_CONFINE: 'required', VIGIL_LOG_FORMAT: 'json' });
     expect(vigil.output()).toMatch(/script confinement: active \(bubblewrap \d[\d.]*; no network unless a check allows it\)/);
