@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
 import type { ScopeFacts } from './access/scope.ts';
@@ -40,11 +41,12 @@ import type { Logger } from './kernel/log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
 import { SecretCipher } from './secrets/cipher.ts';
-import { loadSecretKey } from './secrets/key.ts';
+import { KEY_FILE, loadSecretKey } from './secrets/key.ts';
 import { secretsRoutes } from './secrets/routes.ts';
 import { SecretsService } from './secrets/service.ts';
 import type { Settings } from './settings.ts';
-import { getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
+import { buildStrategyRegistry, createStrategies, getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
+import { confinementStatus, type ScriptConfinement } from './strategies/script/confinement.ts';
 
 export interface App {
   /** The address the API listens on, e.g. http://127.0.0.1:8080 (absent for roles without an API). */
@@ -104,7 +106,13 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       stops.set('Sign-in limiter', async () => client.disconnect());
       loginLimiter = new LoginLimiter({ redis: { client, prefix: settings.redisPrefix } });
     }
-    const services = createServices(database, bus, log, secretKey, queue, { sessionIdleMs: settings.sessionIdleHours * 3_600_000 }, loginLimiter);
+    const confinement = scriptConfinement(settings, started.embedded);
+    const strategies = buildStrategyRegistry(createStrategies({ script: confinement }));
+    const services = createServices(database, bus, log, secretKey, queue, {
+      access: { sessionIdleMs: settings.sessionIdleHours * 3_600_000 },
+      loginLimiter,
+      strategies,
+    });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
 
@@ -113,6 +121,11 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     if (runsWorkers) {
       queue.work(jobHandler(services.executor, bus), settings.workerConcurrency);
       log.info({ concurrency: settings.workerConcurrency, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
+      // Workers are where scripts run: say whether they are confined (SPEC §7.6). Unconfined is
+      // the documented default without bubblewrap; only `required` leaves scripts unable to run.
+      const confined = await confinementStatus(confinement);
+      if (!confined.active && confinement.mode === 'required') log.warn(confined.line);
+      else log.info(confined.line);
     }
     if (runsScheduler) {
       const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
@@ -150,6 +163,17 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     await stopParts(stops, database, log);
     throw error;
   }
+}
+
+/**
+ * Scripts run confined as the settings say, never seeing Vigil's own files: the data directory
+ * (the key file, the embedded PostgreSQL's files), and the embedded server's socket directory,
+ * which a deep data directory puts elsewhere.
+ */
+function scriptConfinement(settings: Settings, embedded: EmbeddedPostgres | undefined): ScriptConfinement {
+  const keyFile = settings.secretKey === undefined ? [join(settings.dataDir, KEY_FILE)] : [];
+  const database = embedded ? [embedded.pgDir, embedded.socketDir] : [];
+  return { mode: settings.scriptConfine, bwrapPath: settings.bwrapPath, hiddenPaths: [settings.dataDir, ...keyFile, ...database] };
 }
 
 /**
@@ -211,17 +235,16 @@ function scopeFacts(db: Database['db']): ScopeFacts {
   };
 }
 
+export interface ServiceOptions {
+  access?: AccessOptions;
+  loginLimiter?: LoginLimiter;
+  /** Built from the settings at start; tests get every strategy with its defaults. */
+  strategies?: StrategyRegistry;
+}
+
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
-export function createServices(
-  database: Database,
-  bus: EventBus,
-  log: Logger,
-  secretKey: Buffer,
-  queue: CheckQueue,
-  access: AccessOptions = { sessionIdleMs: 7 * 24 * 3_600_000 },
-  loginLimiter = new LoginLimiter(),
-): Services {
-  const strategies: StrategyRegistry = { getStrategy, listStrategies, getCollector };
+export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue, options: ServiceOptions = {}): Services {
+  const { access = { sessionIdleMs: 7 * 24 * 3_600_000 }, loginLimiter = new LoginLimiter(), strategies = { getStrategy, listStrategies, getCollector } } = options;
   const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
   const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
   const metrics = createMetrics();

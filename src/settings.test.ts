@@ -13,6 +13,8 @@ describe('loadSettings', () => {
     { name: 'an empty DATABASE_URL means the embedded server', env: { DATABASE_URL: '' }, expected: { databaseUrl: undefined } },
     { name: 'worker concurrency, body limit and log settings from the environment', env: { VIGIL_WORKER_CONCURRENCY: '64', VIGIL_MAX_BODY_BYTES: '4096', LOG_LEVEL: 'debug', VIGIL_LOG_FORMAT: 'json' }, expected: { workerConcurrency: 64, maxBodyBytes: 4096, logLevel: 'debug', logFormat: 'json' } },
     { name: 'defaults: 500 checks at once, 1 MiB bodies, info', env: {}, expected: { workerConcurrency: 500, maxBodyBytes: 1_048_576, logLevel: 'info' } },
+    { name: 'defaults: scripts confined when bubblewrap works, bwrap found on PATH', env: {}, expected: { scriptConfine: 'auto', bwrapPath: 'bwrap' } },
+    { name: 'script confinement from the environment', env: { VIGIL_SCRIPT_CONFINE: 'required', VIGIL_BWRAP_PATH: '/opt/bin/bwrap' }, expected: { scriptConfine: 'required', bwrapPath: '/opt/bin/bwrap' } },
     { name: 'a split role with both services', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', REDIS_URL: 'redis://r:6379', VIGIL_SECRET_KEY: KEY }, expected: { role: 'worker', redisUrl: 'redis://r:6379', redisPrefix: 'vigil' } },
   ];
   for (const row of rows) it(row.name, () => expect(loadSettings(row.flags, row.env)).toMatchObject(row.expected));
@@ -28,6 +30,7 @@ describe('loadSettings', () => {
     { name: 'a zero worker concurrency', env: { VIGIL_WORKER_CONCURRENCY: '0' }, field: 'VIGIL_WORKER_CONCURRENCY' },
     { name: 'an unknown log level', env: { LOG_LEVEL: 'loud' }, field: 'LOG_LEVEL' },
     { name: 'a tiny body limit', env: { VIGIL_MAX_BODY_BYTES: '10' }, field: 'VIGIL_MAX_BODY_BYTES' },
+    { name: 'an unknown script confinement', env: { VIGIL_SCRIPT_CONFINE: 'yes' }, field: 'VIGIL_SCRIPT_CONFINE' },
     { name: 'a split role on the embedded database', flags: { role: 'api' }, env: { REDIS_URL: 'redis://r' }, field: '--role' },
   ];
   for (const row of errors) {

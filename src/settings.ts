@@ -28,6 +28,10 @@ const settingsSchema = z.object({
   adminPassword: z.string().min(10, 'expected at least 10 characters').optional(),
   /** Who may create or change configurations that run commands on the Vigil host (script). */
   scriptRole: z.enum(['editor', 'admin'], { message: 'expected editor or admin' }),
+  /** Confine scripts with bubblewrap (SPEC §7.6): when it works here (`auto`), always (`required`: never unconfined), or never. */
+  scriptConfine: z.enum(['auto', 'required', 'off'], { message: 'expected auto, required or off' }),
+  /** The bubblewrap program: a name looked up on PATH, or a path. */
+  bwrapPath: z.string().min(1, 'expected a program name or path'),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
@@ -73,6 +77,8 @@ const fieldSources: Record<keyof Settings, string> = {
   workerConcurrency: 'VIGIL_WORKER_CONCURRENCY',
   maxBodyBytes: 'VIGIL_MAX_BODY_BYTES',
   scriptRole: 'VIGIL_SCRIPT_ROLE',
+  scriptConfine: 'VIGIL_SCRIPT_CONFINE',
+  bwrapPath: 'VIGIL_BWRAP_PATH',
   sessionIdleHours: 'VIGIL_SESSION_IDLE_HOURS',
   trustProxy: 'VIGIL_TRUST_PROXY',
   adminEmail: 'VIGIL_ADMIN_EMAIL',
@@ -97,6 +103,8 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     sessionIdleHours: env.VIGIL_SESSION_IDLE_HOURS ?? 24 * 7,
     trustProxy: env.VIGIL_TRUST_PROXY ?? 'false',
     scriptRole: env.VIGIL_SCRIPT_ROLE ?? 'admin',
+    scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto',
+    bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap',
     adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
     adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
     secretKey: env.VIGIL_SECRET_KEY || undefined,

@@ -42,6 +42,7 @@ describe('embedded PostgreSQL lifecycle', () => {
     const dataDir = freshDataDir();
     const first = await startVigil(['--data-dir', dataDir]);
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    expect(first.output()).toMatch(/script confinement: (active \(bubblewrap |NOT active — install bubblewrap)/);
     await createSystem(first.url, 'survives-restart');
     const pgPid = postmasterPid(dataDir);
     expect(pgPid).toBeGreaterThan(0);

@@ -7,7 +7,8 @@ import { mysqlStrategy } from './mysql/index.ts';
 import { pingStrategy } from './ping/index.ts';
 import { postgresStrategy } from './postgres/index.ts';
 import { redisStrategy } from './redis/index.ts';
-import { scriptStrategy } from './script/index.ts';
+import { DEFAULT_CONFINEMENT, type ScriptConfinement } from './script/confinement.ts';
+import { createScriptStrategy } from './script/index.ts';
 import { sshStrategy } from './ssh/index.ts';
 import { tcpStrategy } from './tcp/index.ts';
 import { tlsStrategy } from './tls/index.ts';
@@ -89,19 +90,29 @@ export function collectorFields(collector: AnyCollector): FieldSpecs {
   };
 }
 
-export const ALL_STRATEGIES: AnyStrategy[] = [
-  httpStrategy,
-  tcpStrategy,
-  dnsStrategy,
-  tlsStrategy,
-  pingStrategy,
-  postgresStrategy,
-  mysqlStrategy,
-  redisStrategy,
-  grpcStrategy,
-  sshStrategy,
-  scriptStrategy,
-];
+/** What this Vigil's settings say about the strategies that take any (app.ts passes them). */
+export interface StrategyOptions {
+  script: ScriptConfinement;
+}
+
+export function createStrategies(options: StrategyOptions): AnyStrategy[] {
+  return [
+    httpStrategy,
+    tcpStrategy,
+    dnsStrategy,
+    tlsStrategy,
+    pingStrategy,
+    postgresStrategy,
+    mysqlStrategy,
+    redisStrategy,
+    grpcStrategy,
+    sshStrategy,
+    createScriptStrategy(options.script),
+  ];
+}
+
+/** With the defaults: for `vigil check` and tests, which have no server settings. */
+export const ALL_STRATEGIES: AnyStrategy[] = createStrategies({ script: DEFAULT_CONFINEMENT });
 
 const registry = buildStrategyRegistry(ALL_STRATEGIES);
 

@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { probeBubblewrap } from '../../src/strategies/script/bubblewrap.ts';
+import { createScriptStrategy } from '../../src/strategies/script/index.ts';
 import { missingRequirement } from '../../src/strategies/system-command.ts';
 import type { AnyStrategy } from '../../src/strategies/types.ts';
 
@@ -31,5 +33,17 @@ export function commandMissing(strategy: AnyStrategy): boolean {
   const missing = missingRequirement(strategy);
   if (missing === undefined || process.env.CI === 'true') return false;
   console.warn(`Skipping ${strategy.id} tests: ${missing}; set CI=true to make this a failure`);
+  return true;
+}
+
+/**
+ * Whether scripts cannot be confined here, for `describe.skipIf`: `bwrap` is missing (said as
+ * `commandMissing` says it) or installed and refusing (no user namespaces, say). Never on CI.
+ */
+export async function bubblewrapMissing(): Promise<boolean> {
+  if (commandMissing(createScriptStrategy({ mode: 'required', bwrapPath: 'bwrap', hiddenPaths: [] }))) return true;
+  const probe = await probeBubblewrap('bwrap');
+  if (probe.works || process.env.CI === 'true') return false;
+  console.warn(`Skipping script confinement tests: ${probe.reason} (apt-get install bubblewrap); set CI=true to make this a failure`);
   return true;
 }
