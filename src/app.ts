@@ -9,6 +9,7 @@ import type { ScopeFacts } from './access/scope.ts';
 import { allSystemIds, groupsOfSystems, missingGroups, missingSystems, systemsOfGroup } from './catalog/read.ts';
 import { historyRoutes } from './history/routes.ts';
 import { HistoryService } from './history/service.ts';
+import { RetentionJob } from './history/retention.ts';
 import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
@@ -139,6 +140,22 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
         await scheduler.stop();
       });
       log.info('Scheduler started');
+      // Tiered retention (SPEC §5.2): asked hourly, done once a day by whichever scheduler gets the lock.
+      const retention = new RetentionJob(database.pool, database.lockPool, {
+        platform: { rawDays: settings.retentionRawDays, hourlyDays: settings.retentionHourlyDays, dailyDays: settings.retentionDailyDays },
+        log,
+      });
+      let retaining: Promise<unknown> = Promise.resolve();
+      const retain = () => (retaining = retention.run().catch((error: unknown) => log.error({ err: error }, 'Retention failed; it runs again within the hour')));
+      const firstRetention = setTimeout(retain, 60_000);
+      const hourlyRetention = setInterval(retain, 3_600_000);
+      firstRetention.unref();
+      hourlyRetention.unref();
+      stops.set('Retention', async () => {
+        clearTimeout(firstRetention);
+        clearInterval(hourlyRetention);
+        await retaining;
+      });
     }
 
     let url: string | undefined;
@@ -328,7 +345,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'Retention', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

@@ -32,6 +32,10 @@ const settingsSchema = z.object({
   scriptConfine: z.enum(['auto', 'required', 'off'], { message: 'expected auto, required or off' }),
   /** The bubblewrap program: a name looked up on PATH, or a path. */
   bwrapPath: z.string().min(1, 'expected a program name or path'),
+  /** Days each history tier is kept unless an assignment says otherwise (SPEC §5.2). */
+  retentionRawDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
+  retentionHourlyDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
+  retentionDailyDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
@@ -78,6 +82,9 @@ const fieldSources: Record<keyof Settings, string> = {
   maxBodyBytes: 'VIGIL_MAX_BODY_BYTES',
   scriptRole: 'VIGIL_SCRIPT_ROLE',
   scriptConfine: 'VIGIL_SCRIPT_CONFINE',
+  retentionRawDays: 'VIGIL_RETENTION_RAW_DAYS',
+  retentionHourlyDays: 'VIGIL_RETENTION_HOURLY_DAYS',
+  retentionDailyDays: 'VIGIL_RETENTION_DAILY_DAYS',
   bwrapPath: 'VIGIL_BWRAP_PATH',
   sessionIdleHours: 'VIGIL_SESSION_IDLE_HOURS',
   trustProxy: 'VIGIL_TRUST_PROXY',
@@ -104,6 +111,9 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     trustProxy: env.VIGIL_TRUST_PROXY ?? 'false',
     scriptRole: env.VIGIL_SCRIPT_ROLE ?? 'admin',
     scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto',
+    retentionRawDays: env.VIGIL_RETENTION_RAW_DAYS || 7,
+    retentionHourlyDays: env.VIGIL_RETENTION_HOURLY_DAYS || 30,
+    retentionDailyDays: env.VIGIL_RETENTION_DAILY_DAYS || 365,
     bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap',
     adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
     adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
@@ -124,6 +134,8 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
       message: 'VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD go together: set both, or neither',
       path: ['adminPassword'],
     })
+    .refine((s) => s.retentionRawDays <= s.retentionHourlyDays, { message: 'expected at least VIGIL_RETENTION_RAW_DAYS', path: ['retentionHourlyDays'] })
+    .refine((s) => s.retentionHourlyDays <= s.retentionDailyDays, { message: 'expected at least VIGIL_RETENTION_HOURLY_DAYS', path: ['retentionDailyDays'] })
     .refine((s) => !s.databaseUrl || s.secretKey, {
       message: `is required with DATABASE_URL (every process needs the same key to read secrets): ${MAKE_A_KEY} and set VIGIL_SECRET_KEY to it`,
       path: ['secretKey'],

@@ -92,7 +92,7 @@ export async function rotateKey(flags: RotateFlags, logFor: (settings: Settings)
 }
 
 /** Rotating under a running embedded server would stop it (it looks like an orphan): refuse instead. */
-function refuseWhileRunning(dataDir: string): void {
+export function refuseWhileRunning(dataDir: string, doing = 'rotating the key'): void {
   const pidFile = join(dataDir, 'pg', 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
@@ -102,5 +102,5 @@ function refuseWhileRunning(dataDir: string): void {
   } catch {
     return;
   }
-  throw new Error(`Vigil's embedded PostgreSQL is running on ${dataDir} (pid ${pid}): stop Vigil before rotating the key`);
+  throw new Error(`Vigil's embedded PostgreSQL is running on ${dataDir} (pid ${pid}): stop Vigil before ${doing}`);
 }
