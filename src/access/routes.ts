@@ -1,14 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { ErrorBody, IdParam, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { UnauthorizedError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { LoginLimiter } from './login-limit.ts';
 import { SESSION_COOKIE, requestCaller } from './middleware.ts';
 import { ApiToken, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
 import type { AccessService } from './service.ts';
+import { clientAddress, setSessionCookie } from './session-cookie.ts';
 
 export interface AccessHttpOptions {
   /** A session unused this long ends; the cookie lives as long. */
@@ -99,16 +99,7 @@ const deleteUser = createRoute({
 export function accessRoutes(access: AccessService, options: AccessHttpOptions) {
   const router = createRouter();
   const { limiter, log } = options;
-  /** The caller's address: the socket's, or the proxy's X-Forwarded-For when it is trusted. */
-  const addressOf = (c: Context) => {
-    const forwarded = options.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-    if (forwarded) return forwarded;
-    try {
-      return getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      return 'unknown'; // no socket (a request made in-process)
-    }
-  };
+  const addressOf = (c: Context) => clientAddress(c, options.trustProxy);
   /** Sign-in attempts are counted per address and account; a failure counts, a success clears the account. */
   const throttled = async <T>(c: Context, account: string, attempt: () => Promise<T>): Promise<T> => {
     const address = addressOf(c);
@@ -125,14 +116,7 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
       throw error;
     }
   };
-  const startSession = (c: Context, sessionId: string) =>
-    setCookie(c, SESSION_COOKIE, sessionId, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      path: '/',
-      secure: new URL(c.req.url).protocol === 'https:' || (options.trustProxy && c.req.header('x-forwarded-proto') === 'https'),
-      maxAge: Math.floor(options.sessionIdleMs / 1000),
-    });
+  const startSession = (c: Context, sessionId: string) => setSessionCookie(c, sessionId, options);
 
   router.openapi(setup, async (c) => {
     const { token, email, password: secret } = c.req.valid('json');
