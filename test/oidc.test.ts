@@ -167,6 +167,9 @@ describe('single sign-on with a real OpenID provider', () => {
     callbackUrl.searchParams.set('state', 'attacker-chosen-state');
     expect(refusal(await tampered.request(callbackUrl))).toMatch(/could not be verified \(state mismatch\)/);
     expect(tampered.cookie('vigil_session')).toBeUndefined();
+    // The library's error carries the answer's parameters: the log keeps its message only.
+    expect(logLines.join('\n')).toMatch(/Sign-in by SSO refused/);
+    expect(logLines.join('\n')).not.toContain(callbackUrl.searchParams.get('code')!);
 
     const forged = new Browser();
     const forgedUrl = await toCallback(forged, 'eve');

@@ -63,10 +63,11 @@ export class Browser {
     const name = pair.slice(0, at);
     const value = pair.slice(at + 1);
     const attribute = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
-    const path = attribute('path') ?? url.pathname.replace(/\/[^/]*$/, '') ?? '/';
+    // Without a Path, the request's directory (RFC 6265 §5.1.4).
+    const path = attribute('path') ?? (url.pathname.replace(/\/[^/]*$/, '') || '/');
     const expires = attribute('expires');
     const gone = Number(attribute('max-age') ?? 1) <= 0 || (expires !== undefined && Date.parse(expires) <= Date.now()) || value === '';
-    this.setCookie(name, gone ? undefined : value, url.href, path || '/');
+    this.setCookie(name, gone ? undefined : value, url.href, path);
   }
 }
 
