@@ -58,8 +58,8 @@ module.exports = {
     {
       name: 'only-routes-use-the-http-kit',
       severity: 'error',
-      comment: 'Domains reach api/ only from their routes.ts files.',
-      from: { path: `^src/${DOMAINS}/`, pathNot: '/routes\\.ts$' },
+      comment: 'Domains reach api/ only from their routes files (routes.ts, or <part>-routes.ts beside it).',
+      from: { path: `^src/${DOMAINS}/`, pathNot: '[/-]routes\\.ts$' },
       to: { path: '^src/api/' },
     },
     {

@@ -13,6 +13,8 @@ import { RetentionJob } from './history/retention.ts';
 import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
+import { OidcService, type OidcConfig } from './access/oidc.ts';
+import { oidcRoutes } from './access/oidc-routes.ts';
 import type { Role } from './access/roles.ts';
 import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
@@ -160,7 +162,10 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
 
     let url: string | undefined;
     if (servesApi) {
-      const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy, scriptRole: settings.scriptRole };
+      const sso = singleSignOn(settings);
+      const oidc = sso && new OidcService(sso, { db: database.db, access: services.access, secretKey, log });
+      if (sso) log.info({ issuer: sso.issuer, roleMap: sso.roleMap.length > 0, autoCreate: sso.autoCreate }, 'Single sign-on with OpenID Connect');
+      const http = { maxBodyBytes: settings.maxBodyBytes, trustProxy: settings.trustProxy, scriptRole: settings.scriptRole, oidc, publicUrl: settings.publicUrl };
       const server = await listen(createHttpApp(database, services, log, http).fetch, settings.host, settings.port);
       // Idle sessions and expired setup tokens are refused when used; the sweep keeps the tables small.
       const sweep = setInterval(() => services.access.sweep().catch((error: unknown) => log.warn({ err: error }, 'Could not sweep idle sessions')), 3_600_000);
@@ -207,12 +212,32 @@ async function ensureFirstAdmin(access: AccessService, settings: Settings, url: 
   if (token) console.log(`No admin yet. Finish setup within an hour at ${url}/setup?token=${token}`);
 }
 
+/** The single sign-on settings, when VIGIL_OIDC_ISSUER is set (settings.ts makes sure the client comes with it). */
+function singleSignOn(settings: Settings): OidcConfig | undefined {
+  if (!settings.oidcIssuer || !settings.oidcClientId || !settings.oidcClientSecret) return undefined;
+  return {
+    issuer: settings.oidcIssuer,
+    clientId: settings.oidcClientId,
+    clientSecret: settings.oidcClientSecret,
+    scopes: settings.oidcScopes,
+    roleClaim: settings.oidcRoleClaim,
+    roleMap: settings.oidcRoleMap,
+    defaultRole: settings.oidcDefaultRole,
+    autoCreate: settings.oidcAutoCreate,
+    name: settings.oidcName,
+  };
+}
+
 export interface HttpOptions {
   maxBodyBytes?: number;
   /** Believe X-Forwarded-Proto from a proxy (Secure session cookies behind HTTPS). */
   trustProxy?: boolean;
   /** The role that may write configurations running commands on the host (default admin). */
   scriptRole?: Role;
+  /** Single sign-on; absent: off (GET /api/v1/auth/oidc says so). */
+  oidc?: OidcService;
+  /** VIGIL_PUBLIC_URL: where people reach Vigil (the provider sends them back there). */
+  publicUrl?: string;
 }
 
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
@@ -237,6 +262,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
       accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log }),
+      oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });

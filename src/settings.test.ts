@@ -55,6 +55,68 @@ describe('the secret key settings', () => {
   });
 });
 
+describe('the single sign-on settings', () => {
+  const sso = { VIGIL_OIDC_ISSUER: 'https://sso.example.com/realms/main', VIGIL_OIDC_CLIENT_ID: 'vigil', VIGIL_OIDC_CLIENT_SECRET: 'client-secret-value' };
+
+  it('leave SSO off by default, with the documented defaults', () => {
+    expect(loadSettings({}, {})).toMatchObject({
+      oidcIssuer: undefined,
+      publicUrl: undefined,
+      oidcScopes: ['openid', 'email', 'profile'],
+      oidcRoleClaim: 'groups',
+      oidcRoleMap: [],
+      oidcDefaultRole: null,
+      oidcAutoCreate: true,
+    });
+  });
+
+  const rows: { name: string; env: NodeJS.ProcessEnv; expected: Partial<ReturnType<typeof loadSettings>> }[] = [
+    { name: 'an issuer with its client', env: sso, expected: { oidcIssuer: 'https://sso.example.com/realms/main', oidcClientId: 'vigil', oidcClientSecret: 'client-secret-value' } },
+    {
+      name: 'a role map, highest first or not, with spaces and a value holding =',
+      env: { ...sso, VIGIL_OIDC_ROLE_MAP: ' everyone=viewer, vigil-admins=admin ,team=ops=editor' },
+      expected: { oidcRoleMap: [{ value: 'everyone', role: 'viewer' }, { value: 'vigil-admins', role: 'admin' }, { value: 'team=ops', role: 'editor' }] },
+    },
+    { name: 'a default role, scopes and a nested role claim', env: { ...sso, VIGIL_OIDC_DEFAULT_ROLE: 'viewer', VIGIL_OIDC_SCOPES: 'openid email groups', VIGIL_OIDC_ROLE_CLAIM: 'realm_access.roles' }, expected: { oidcDefaultRole: 'viewer', oidcScopes: ['openid', 'email', 'groups'], oidcRoleClaim: 'realm_access.roles' } },
+    { name: 'auto-create turned off', env: { ...sso, VIGIL_OIDC_AUTO_CREATE: 'false' }, expected: { oidcAutoCreate: false } },
+    { name: 'a plain-http issuer on this machine (a local provider)', env: { ...sso, VIGIL_OIDC_ISSUER: 'http://127.0.0.1:9000' }, expected: { oidcIssuer: 'http://127.0.0.1:9000' } },
+    { name: 'a public URL, its trailing slash dropped', env: { VIGIL_PUBLIC_URL: 'https://vigil.example.com/' }, expected: { publicUrl: 'https://vigil.example.com' } },
+    { name: 'a plain-http public URL (Vigil on a private network)', env: { VIGIL_PUBLIC_URL: 'http://vigil.lan:8080' }, expected: { publicUrl: 'http://vigil.lan:8080' } },
+  ];
+  for (const row of rows) it(`reads ${row.name}`, () => expect(loadSettings({}, row.env)).toMatchObject(row.expected));
+
+  const errors: { name: string; env: NodeJS.ProcessEnv; field: string; message: RegExp }[] = [
+    { name: 'an issuer without a client id', env: { ...sso, VIGIL_OIDC_CLIENT_ID: '' }, field: 'VIGIL_OIDC_CLIENT_ID', message: /is required with VIGIL_OIDC_ISSUER/ },
+    { name: 'an issuer without a client secret', env: { ...sso, VIGIL_OIDC_CLIENT_SECRET: undefined }, field: 'VIGIL_OIDC_CLIENT_SECRET', message: /is required with VIGIL_OIDC_ISSUER/ },
+    { name: 'a client without an issuer', env: { ...sso, VIGIL_OIDC_ISSUER: '' }, field: 'VIGIL_OIDC_ISSUER', message: /is required with VIGIL_OIDC_CLIENT_ID/ },
+    { name: 'an issuer that is not a URL', env: { ...sso, VIGIL_OIDC_ISSUER: 'sso.example.com' }, field: 'VIGIL_OIDC_ISSUER', message: /expected the OpenID provider's issuer URL/ },
+    { name: 'a plain-http issuer elsewhere', env: { ...sso, VIGIL_OIDC_ISSUER: 'http://sso.example.com' }, field: 'VIGIL_OIDC_ISSUER', message: /expected an https:\/\/ URL/ },
+    { name: 'scopes without openid', env: { ...sso, VIGIL_OIDC_SCOPES: 'email profile' }, field: 'VIGIL_OIDC_SCOPES', message: /including openid/ },
+    { name: 'a role map pair without a role', env: { ...sso, VIGIL_OIDC_ROLE_MAP: 'vigil-admins=admin,vigil-editors' }, field: 'VIGIL_OIDC_ROLE_MAP', message: /got "vigil-editors"/ },
+    { name: 'a role map with an unknown role', env: { ...sso, VIGIL_OIDC_ROLE_MAP: 'ops=owner' }, field: 'VIGIL_OIDC_ROLE_MAP', message: /each role one of viewer, editor, admin; got "ops=owner"/ },
+    { name: 'an unknown default role', env: { ...sso, VIGIL_OIDC_DEFAULT_ROLE: 'guest' }, field: 'VIGIL_OIDC_DEFAULT_ROLE', message: /viewer, editor, admin, none/ },
+    { name: 'a role claim with a space', env: { ...sso, VIGIL_OIDC_ROLE_CLAIM: 'my groups' }, field: 'VIGIL_OIDC_ROLE_CLAIM', message: /expected a claim name/ },
+    { name: 'auto-create that is not a boolean', env: { ...sso, VIGIL_OIDC_AUTO_CREATE: 'yes' }, field: 'VIGIL_OIDC_AUTO_CREATE', message: /expected true or false/ },
+    { name: 'a public URL of another scheme', env: { VIGIL_PUBLIC_URL: 'ftp://vigil.example.com' }, field: 'VIGIL_PUBLIC_URL', message: /expected an http:\/\/ or https:\/\/ URL, got ftp:/ },
+    { name: 'a public URL with a query', env: { VIGIL_PUBLIC_URL: 'https://vigil.example.com/?x=1' }, field: 'VIGIL_PUBLIC_URL', message: /without \?query/ },
+  ];
+  for (const row of errors) {
+    it(`rejects ${row.name}, naming ${row.field}`, () => {
+      try {
+        loadSettings({}, row.env);
+        expect.unreachable('loadSettings accepted it');
+      } catch (error) {
+        expect(error).toBeInstanceOf(SettingsError);
+        expect((error as SettingsError).problems).toContainEqual({ field: row.field, message: expect.stringMatching(row.message) });
+      }
+    });
+  }
+
+  it('never repeats the client secret in an error', () => {
+    expect(() => loadSettings({}, { VIGIL_OIDC_CLIENT_SECRET: 'client-secret-value' })).toThrow(/^(?!.*client-secret-value).*VIGIL_OIDC_ISSUER/);
+  });
+});
+
 describe('loadClientSettings', () => {
   it('reads VIGIL_SERVER and VIGIL_TOKEN, and keeps credentials under XDG_CONFIG_HOME or ~/.config', async () => {
     const { loadClientSettings } = await import('./settings.ts');

@@ -1,9 +1,44 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ROLES, type Role as AccessRole } from './access/roles.ts';
 import { MAKE_A_KEY, parseSecretKey } from './secrets/key.ts';
 
 export const roles = ['all', 'api', 'worker', 'scheduler'] as const;
 export type Role = (typeof roles)[number];
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** An http(s) URL; with `tlsOnly`, plain http only to this machine: codes and tokens must not cross a network in clear. */
+function httpUrl(text: string, ctx: z.RefinementCtx, what: string, example: string, tlsOnly: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected ${what}, e.g. ${example}` });
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${url.protocol}` });
+  } else if (tlsOnly && url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    ctx.addIssue({ code: 'custom', message: `expected an https:// URL (http:// only for 127.0.0.1, localhost or [::1]), got ${url.protocol}//${url.host}` });
+  }
+  if (url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'expected a URL without ?query or #fragment' });
+}
+
+/** `vigil-admins=admin,vigil-editors=editor`: which claim value gives which role (split at the last `=`). */
+function parseRoleMap(text: string, ctx: z.RefinementCtx): { value: string; role: AccessRole }[] {
+  const pairs = text.split(',').map((pair) => pair.trim()).filter(Boolean);
+  return pairs.flatMap((pair) => {
+    const at = pair.lastIndexOf('=');
+    const value = pair.slice(0, at).trim();
+    const role = pair.slice(at + 1).trim() as AccessRole;
+    if (at <= 0 || !value || !ROLES.includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `expected value=role pairs separated by commas, each role one of ${ROLES.join(', ')}; got "${pair}"` });
+      return [];
+    }
+    return [{ value, role }];
+  });
+}
 
 const settingsSchema = z.object({
   role: z.enum(roles),
@@ -38,6 +73,39 @@ const settingsSchema = z.object({
   retentionDailyDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
+  /** Where people reach Vigil, e.g. https://vigil.example.com: the OpenID provider sends them back there; absent: from each request. */
+  publicUrl: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text !== undefined) httpUrl(text, ctx, 'the URL people open Vigil at', 'https://vigil.example.com', false);
+    })
+    .transform((text) => text?.replace(/\/+$/, '')),
+  /** Single sign-on (OpenID Connect): the provider's issuer URL; absent: SSO is off. */
+  oidcIssuer: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text !== undefined) httpUrl(text, ctx, "the OpenID provider's issuer URL", 'https://sso.example.com/realms/main', true);
+    }),
+  oidcClientId: z.string().optional(),
+  oidcClientSecret: z.string().optional(),
+  /** The sign-in button's label, e.g. `Keycloak`. */
+  oidcName: z.string().max(100, 'expected at most 100 characters').optional(),
+  oidcScopes: z
+    .string()
+    .transform((text) => text.split(/[\s,]+/).filter(Boolean))
+    .refine((scopes) => scopes.includes('openid'), 'expected scopes separated by spaces, including openid'),
+  /** The claim that carries groups or roles: a string or an array of strings; a dotted path reaches into nested claims. */
+  oidcRoleClaim: z.string().regex(/^[^\s.]+(\.[^\s.]+)*$/, 'expected a claim name, or a dotted path into nested claims (e.g. realm_access.roles)'),
+  /** Claim values to roles; the highest role matched wins. Empty: roles are not taken from the provider. */
+  oidcRoleMap: z.string().transform(parseRoleMap),
+  /** The role when no pair of the map matches; none: sign-in is refused. */
+  oidcDefaultRole: z
+    .enum([...ROLES, 'none'], { message: `expected one of ${ROLES.join(', ')}, none` })
+    .transform((role) => (role === 'none' ? null : role)),
+  /** Create a user on their first SSO sign-in; false: only users an admin created (same verified email) may sign in. */
+  oidcAutoCreate: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true'),
   /** Encrypts secrets at rest; the embedded default generates one into dataDir when absent. */
   secretKey: z
     .string()
@@ -91,6 +159,16 @@ const fieldSources: Record<keyof Settings, string> = {
   adminEmail: 'VIGIL_ADMIN_EMAIL',
   adminPassword: 'VIGIL_ADMIN_PASSWORD',
   secretKey: 'VIGIL_SECRET_KEY',
+  publicUrl: 'VIGIL_PUBLIC_URL',
+  oidcIssuer: 'VIGIL_OIDC_ISSUER',
+  oidcClientId: 'VIGIL_OIDC_CLIENT_ID',
+  oidcClientSecret: 'VIGIL_OIDC_CLIENT_SECRET',
+  oidcName: 'VIGIL_OIDC_NAME',
+  oidcScopes: 'VIGIL_OIDC_SCOPES',
+  oidcRoleClaim: 'VIGIL_OIDC_ROLE_CLAIM',
+  oidcRoleMap: 'VIGIL_OIDC_ROLE_MAP',
+  oidcDefaultRole: 'VIGIL_OIDC_DEFAULT_ROLE',
+  oidcAutoCreate: 'VIGIL_OIDC_AUTO_CREATE',
 };
 
 /** Flags win over environment variables, which win over defaults. Pure: the environment is passed in. */
@@ -118,6 +196,16 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
     adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
     secretKey: env.VIGIL_SECRET_KEY || undefined,
+    publicUrl: env.VIGIL_PUBLIC_URL || undefined,
+    oidcIssuer: env.VIGIL_OIDC_ISSUER || undefined,
+    oidcClientId: env.VIGIL_OIDC_CLIENT_ID || undefined,
+    oidcClientSecret: env.VIGIL_OIDC_CLIENT_SECRET || undefined,
+    oidcName: env.VIGIL_OIDC_NAME || undefined,
+    oidcScopes: env.VIGIL_OIDC_SCOPES || 'openid email profile',
+    oidcRoleClaim: env.VIGIL_OIDC_ROLE_CLAIM || 'groups',
+    oidcRoleMap: env.VIGIL_OIDC_ROLE_MAP ?? '',
+    oidcDefaultRole: env.VIGIL_OIDC_DEFAULT_ROLE || 'none',
+    oidcAutoCreate: env.VIGIL_OIDC_AUTO_CREATE || 'true',
   };
   const parsed = settingsSchema
     .refine((s) => s.role === 'all' || s.redisUrl, {
@@ -139,6 +227,12 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     .refine((s) => !s.databaseUrl || s.secretKey, {
       message: `is required with DATABASE_URL (every process needs the same key to read secrets): ${MAKE_A_KEY} and set VIGIL_SECRET_KEY to it`,
       path: ['secretKey'],
+    })
+    .refine((s) => !s.oidcIssuer || s.oidcClientId, { message: 'is required with VIGIL_OIDC_ISSUER: the client id Vigil is registered under at the provider', path: ['oidcClientId'] })
+    .refine((s) => !s.oidcIssuer || s.oidcClientSecret, { message: 'is required with VIGIL_OIDC_ISSUER: the client secret the provider issued to Vigil', path: ['oidcClientSecret'] })
+    .refine((s) => s.oidcIssuer || (!s.oidcClientId && !s.oidcClientSecret), {
+      message: 'is required with VIGIL_OIDC_CLIENT_ID and VIGIL_OIDC_CLIENT_SECRET: the provider’s issuer URL (single sign-on is off without it)',
+      path: ['oidcIssuer'],
     })
     .safeParse(raw);
   if (!parsed.success) {

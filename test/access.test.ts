@@ -6,7 +6,7 @@ import { createHttpApp, createServices } from '../src/app.ts';
 import { createMemoryBus } from '../src/events/bus.ts';
 import { createMemoryQueue } from '../src/queue/memory.ts';
 import { silentLogger } from '../src/kernel/log.ts';
-import { createTestApi, type TestApi } from './support/api.ts';
+import { appWithSingleSignOn, createTestApi, type TestApi } from './support/api.ts';
 
 /**
  * Access control through the real HTTP app (SPEC §8.1): every route from the app's own route
@@ -19,7 +19,8 @@ const strong = 'a perfectly long password';
 
 beforeAll(async () => {
   api = await createTestApi();
-  document = (await api.call('GET', '/api/openapi.json')).body;
+  // With single sign-on on, so its routes are in the table too.
+  document = await (await appWithSingleSignOn(api).request('/api/openapi.json')).json();
 });
 afterAll(() => api.close());
 
@@ -63,7 +64,13 @@ const ADMIN_ONLY = [/^\/api\/v1\/users/, /^\/api\/v1\/secrets/];
 describe('every route in the route table', () => {
   it('lists the operations this test walks (the route table is not empty)', () => {
     expect(operations().length).toBeGreaterThan(30);
-    expect(operations().filter((o) => o.public).map((o) => `${o.method} ${o.path}`).sort()).toEqual(['POST /api/v1/auth/login', 'POST /api/v1/auth/setup']);
+    expect(operations().filter((o) => o.public).map((o) => `${o.method} ${o.path}`).sort()).toEqual([
+      'GET /api/v1/auth/oidc',
+      'GET /api/v1/auth/oidc/callback',
+      'GET /api/v1/auth/oidc/login',
+      'POST /api/v1/auth/login',
+      'POST /api/v1/auth/setup',
+    ]);
   });
 
   it('answers 401 without credentials, and with a token that does not exist', async () => {

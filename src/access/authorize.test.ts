@@ -8,6 +8,11 @@ describe('authorize (SPEC §8.1)', () => {
   const rows: { name: string; caller?: Role; method: string; path: string; expected: 200 | 401 | 403 }[] = [
     { name: 'nobody may sign in', method: 'POST', path: '/auth/login', expected: 200 },
     { name: 'nobody may finish setup', method: 'POST', path: '/auth/setup', expected: 200 },
+    { name: 'nobody may ask whether single sign-on is on', method: 'GET', path: '/auth/oidc', expected: 200 },
+    { name: 'nobody may start single sign-on', method: 'GET', path: '/auth/oidc/login', expected: 200 },
+    { name: 'nobody may come back from the provider', method: 'GET', path: '/auth/oidc/callback', expected: 200 },
+    { name: 'single sign-on is public for GET only', method: 'POST', path: '/auth/oidc/callback', expected: 401 },
+    { name: 'nothing else under /auth/oidc is public', method: 'GET', path: '/auth/oidc/other', expected: 401 },
     { name: 'nobody may read systems', method: 'GET', path: '/systems', expected: 401 },
     { name: 'nobody may ask who they are', method: 'GET', path: '/auth/me', expected: 401 },
     { name: 'a route nobody listed still needs a caller', method: 'GET', path: '/something-new', expected: 401 },

@@ -35,6 +35,8 @@ const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** First match wins. */
 const RULES: Rule[] = [
   { path: /^\/auth\/(setup|login)$/, methods: ['POST'], requirement: { public: true } },
+  // Single sign-on: whether it is on, and the browser's way to the provider and back.
+  { path: /^\/auth\/oidc(\/login|\/callback)?$/, methods: ['GET'], requirement: { public: true } },
   { path: /^\/auth\/(me|logout|password)$/, requirement: { role: 'any' } },
   // Every signed-in caller manages their own tokens; the service keeps them to their own.
   { path: /^\/tokens(\/[^/]+)?$/, requirement: { role: 'any' } },

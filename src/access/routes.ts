@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
+import { deleteCookie } from 'hono/cookie';
 import { ErrorBody, IdParam, PageQuery, createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
 import { UnauthorizedError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -9,6 +9,7 @@ import { runAs } from './audit.ts';
 import { SESSION_COOKIE, clientAddress, requestCaller } from './middleware.ts';
 import { ApiToken, AuditEntry, CreatedToken, LoginInput, Me, PasswordChange, SetupInput, TokenInput, User, UserInput, UserPatch } from './model.ts';
 import type { AccessService } from './service.ts';
+import { setSessionCookie } from './session-cookie.ts';
 
 export interface AccessHttpOptions {
   /** A session unused this long ends; the cookie lives as long. */
@@ -136,14 +137,7 @@ export function accessRoutes(access: AccessService, options: AccessHttpOptions) 
       throw error;
     }
   };
-  const startSession = (c: Context, sessionId: string) =>
-    setCookie(c, SESSION_COOKIE, sessionId, {
-      httpOnly: true,
-      sameSite: 'Lax',
-      path: '/',
-      secure: new URL(c.req.url).protocol === 'https:' || (options.trustProxy && c.req.header('x-forwarded-proto') === 'https'),
-      maxAge: Math.floor(options.sessionIdleMs / 1000),
-    });
+  const startSession = (c: Context, sessionId: string) => setSessionCookie(c, sessionId, options);
 
   router.openapi(setup, async (c) => {
     const { token, email, password: secret } = c.req.valid('json');

@@ -367,6 +367,31 @@ export class AccessService {
     await this.db.delete(sessions).where(lt(sessions.lastSeenAt, new Date(now.getTime() - this.options.sessionIdleMs)));
     await this.db.delete(setupTokens).where(lt(setupTokens.expiresAt, now));
   }
+
+  // ── single sign-on ───────────────────────────────────────────────────────
+
+  /**
+   * A new session id for a user the OpenID provider vouched for (oidc.ts found, linked or created
+   * them). `role`, when given, replaces theirs first: the provider's claims rule roles then.
+   */
+  async startSession(userId: string, role?: User['role']): Promise<string> {
+    const sessionId = randomSecret();
+    const roleChanged = await this.db.transaction(async (tx) => {
+      const changed =
+        role === undefined
+          ? []
+          : await tx
+              .update(users)
+              .set({ role, updatedAt: new Date() })
+              .where(and(eq(users.id, userId), sql`${users.role} is distinct from ${role}`))
+              .returning({ id: users.id });
+      if (changed.length) await recordChange(tx, { resourceType: 'user', resourceId: userId, action: 'update', after: { role } });
+      await tx.insert(sessions).values({ idHash: sha256(sessionId), userId });
+      return changed.length > 0;
+    });
+    if (roleChanged) this.changed(userId);
+    return sessionId;
+  }
 }
 
 /** SPEC-style password rules: at least 10 characters, not the email itself. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { OidcService } from '../../src/access/oidc.ts';
 import { createHttpApp, createServices, type Services } from '../../src/app.ts';
 import { jobHandler } from '../../src/engine/run-now.ts';
 import { createMemoryBus } from '../../src/events/bus.ts';
@@ -63,4 +64,16 @@ export async function createTestApi(): Promise<TestApi> {
       await database.close();
     },
   };
+}
+
+/**
+ * The same HTTP app with single sign-on configured, so its route table holds every route. The
+ * provider is never asked: discovery waits for the first sign-in.
+ */
+export function appWithSingleSignOn(api: TestApi): TestApi['app'] {
+  const oidc = new OidcService(
+    { issuer: 'https://sso.vigil.test', clientId: 'vigil', clientSecret: 'never-sent', scopes: ['openid'], roleClaim: 'groups', roleMap: [], defaultRole: 'viewer', autoCreate: true },
+    { db: api.database.db, access: api.services.access, secretKey: randomBytes(32), log: silentLogger() },
+  );
+  return createHttpApp(api.database, api.services, silentLogger(), { oidc });
 }
