@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBuckets } from '../src/health/tiers.ts';
 import type { Status } from '../src/kernel/status.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 
@@ -164,5 +165,34 @@ describe('GET /api/v1/uptime', () => {
     const bad = await api.call('GET', `/api/v1/uptime?systemIds=${systemId}&ranges=5y`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('ranges');
+  });
+});
+
+describe('the dashboard query', () => {
+  it('walks the per-system indexes of the hourly and daily tiers and never touches raw runs', async () => {
+    // The tables here are small enough for a sequential scan to win; with it off the planner shows
+    // whether an index serves the query at all (at dashboard scale it is the cheaper plan anyway).
+    const client = await api.database.pool.connect();
+    try {
+      await client.query('BEGIN; SET LOCAL enable_seqscan = off');
+      const explained = async (size: 'hour' | 'day') => {
+        const plans: string[] = [];
+        const spy = { query: async (text: string, values: unknown[]) => {
+          const { rows } = await client.query(`EXPLAIN ${text}`, values);
+          plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+          return { rows: [] };
+        } } as unknown as import('pg').Pool;
+        await readBuckets(spy, { systemIds: [systemId] }, size, new Date(start), new Date(end), true);
+        return plans.join('\n');
+      };
+      const day = await explained('day');
+      expect(day).toMatch(/Index (Only )?Scan using run_daily_system_day_idx/);
+      expect(day).toMatch(/Index (Only )?Scan using run_hourly_system_hour_idx/);
+      expect(day).not.toMatch(/on runs\b/);
+      expect(await explained('hour')).toMatch(/Index (Only )?Scan using run_hourly_system_hour_idx/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });
