@@ -182,7 +182,7 @@ describe('the dashboard query', () => {
           plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
           return { rows: [] };
         } } as unknown as import('pg').Pool;
-        await readBuckets(spy, { systemIds: [systemId] }, size, new Date(start), new Date(end), true);
+        await readBuckets(spy, { systemIds: [systemId] }, size, new Date(start), new Date(end), { perSystem: true, sketches: false });
         return plans.join('\n');
       };
       const day = await explained('day');

@@ -32,9 +32,10 @@ export interface BucketRow {
   sketch: Sketch;
 }
 
-const BUCKET_COLUMNS = `sum(run_count)::int AS runs, sum(healthy_count)::int AS healthy, sum(degraded_count)::int AS degraded,
+const COUNT_COLUMNS = `sum(run_count)::int AS runs, sum(healthy_count)::int AS healthy, sum(degraded_count)::int AS degraded,
   sum(unhealthy_count)::int AS unhealthy, sum(latency_count)::int AS latency_count, sum(latency_sum)::float8 AS latency_sum,
-  min(latency_min) AS latency_min, max(latency_max) AS latency_max, vigil_sum_sketches(latency_sketch) AS sketch`;
+  min(latency_min) AS latency_min, max(latency_max) AS latency_max`;
+const bucketColumns = (sketches: boolean) => `${COUNT_COLUMNS}, ${sketches ? 'vigil_sum_sketches(latency_sketch)' : 'NULL::jsonb'} AS sketch`;
 
 function streamConditions(filter: StreamFilter, values: unknown[]): string {
   values.push(filter.systemIds);
@@ -50,7 +51,17 @@ function streamConditions(filter: StreamFilter, values: unknown[]): string {
  * tier, daily from the daily tier plus the hours not merged into it yet (the two never overlap:
  * an hour leaves the hourly tier in the transaction that adds it to a day).
  */
-export async function readBuckets(pool: pg.Pool, filter: StreamFilter, size: BucketSize, from: Date, to: Date, perSystem: boolean): Promise<BucketRow[]> {
+export async function readBuckets(
+  pool: pg.Pool,
+  filter: StreamFilter,
+  size: BucketSize,
+  from: Date,
+  to: Date,
+  options: { perSystem?: boolean; sketches?: boolean } = {},
+): Promise<BucketRow[]> {
+  const perSystem = options.perSystem ?? false;
+  // Merging sketches is the costly part; counts and averages (uptime) need none.
+  const sketches = options.sketches ?? true;
   const values: unknown[] = [from, to];
   const where = streamConditions(filter, values);
   const system = perSystem ? 'system_id, ' : '';
@@ -71,10 +82,10 @@ export async function readBuckets(pool: pg.Pool, filter: StreamFilter, size: Buc
         FROM r LEFT JOIN sketches s ON s.start = r.start${perSystem ? ' AND s.system_id = r.system_id' : ''}
        GROUP BY ${perSystem ? 'r.system_id, ' : ''}r.start ORDER BY ${perSystem ? 'r.system_id, ' : ''}r.start`;
   } else if (size === 'hour') {
-    text = `SELECT ${system}hour AS start, ${BUCKET_COLUMNS} FROM run_hourly
+    text = `SELECT ${system}hour AS start, ${bucketColumns(sketches)} FROM run_hourly
              WHERE ${where} AND hour >= $1 AND hour < $2 GROUP BY ${system}hour ORDER BY ${system}hour`;
   } else {
-    text = `SELECT ${system}start, ${BUCKET_COLUMNS} FROM (
+    text = `SELECT ${system}start, ${bucketColumns(sketches)} FROM (
         SELECT system_id, day AS start, run_count, healthy_count, degraded_count, unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch
           FROM run_daily WHERE ${where} AND day >= $1 AND day < $2
         UNION ALL

@@ -51,7 +51,7 @@ export class HistoryService {
     // Whole buckets only: a range that starts mid-bucket starts at that bucket.
     const from = bucketStart(query.from, bucket);
     const filter: StreamFilter = { systemIds: [query.systemId], configurationId: query.configurationId, environmentId: query.environmentId, source: query.source };
-    const rows = await readBuckets(this.pool, filter, bucket, from, query.to, false);
+    const rows = await readBuckets(this.pool, filter, bucket, from, query.to);
     const total = combine(rows);
     const { start: _start, ...summary } = toPoint({ ...total, start: from });
     return { bucket, tier: TIER_OF[bucket], from: from.toISOString(), to: query.to.toISOString(), total: summary, points: rows.map(toPoint) };
@@ -72,8 +72,8 @@ export class HistoryService {
     const hourSpans = spans.filter((s) => s.ms <= 48 * HOUR);
     const hourFrom = new Date(bucketStart(now, 'hour').getTime() - (Math.max(0, ...hourSpans.map((s) => Math.ceil(s.ms / HOUR))) - 1) * HOUR);
     const [days, hours] = await Promise.all([
-      readBuckets(this.pool, { systemIds }, 'day', dayFrom, end, true),
-      hourSpans.length ? readBuckets(this.pool, { systemIds }, 'hour', hourFrom, end, true) : Promise.resolve([]),
+      readBuckets(this.pool, { systemIds }, 'day', dayFrom, end, { perSystem: true, sketches: false }),
+      hourSpans.length ? readBuckets(this.pool, { systemIds }, 'hour', hourFrom, end, { perSystem: true, sketches: false }) : Promise.resolve([]),
     ]);
     const bySystem = (rows: BucketRow[]) => {
       const map = new Map<string, BucketRow[]>();
