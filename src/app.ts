@@ -37,6 +37,7 @@ import { createMemoryBus, type EventBus } from './events/bus.ts';
 import { OutboxRelay } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
+import { systemOfRun } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { StartError } from './kernel/errors.ts';
@@ -275,6 +276,7 @@ function scopeFacts(db: Database['db']): ScopeFacts {
     systemsOfGroup: (id) => systemsOfGroup(db, id),
     systemsOfConfiguration: (id) => systemsOfConfiguration(db, id),
     systemOfAssignment: (id) => systemOfAssignment(db, id),
+    systemOfRun: (id) => systemOfRun(db, id),
   };
 }
 
