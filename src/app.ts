@@ -22,6 +22,7 @@ import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { CatalogService } from './catalog/service.ts';
+import { catalogueRoutes } from './checks/catalogue-routes.ts';
 import { checksRoutes } from './checks/routes.ts';
 import { ChecksService } from './checks/service.ts';
 import { createDefinitionValidator, type DefinitionValidator } from './definitions/validation.ts';
@@ -253,6 +254,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     routers: [
       catalogRoutes(services.catalog),
       checksRoutes(services.checks, services.validateDefinition, hostCommandGate(services.strategies, options.scriptRole ?? 'admin')),
+      catalogueRoutes(services.strategies),
       healthRoutes(services.health),
       historyRoutes(services.history, {
         systemsOfGroup: (id) => systemsOfGroup(database.db, id),
