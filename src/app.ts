@@ -22,6 +22,7 @@ import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { CatalogService } from './catalog/service.ts';
+import { catalogueRoutes } from './checks/catalogue-routes.ts';
 import { checksRoutes } from './checks/routes.ts';
 import { ChecksService } from './checks/service.ts';
 import { createDefinitionValidator, type DefinitionValidator } from './definitions/validation.ts';
@@ -37,6 +38,7 @@ import { createMemoryBus, type EventBus } from './events/bus.ts';
 import { OutboxRelay } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
+import { systemOfRun } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { StartError } from './kernel/errors.ts';
@@ -252,6 +254,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     routers: [
       catalogRoutes(services.catalog),
       checksRoutes(services.checks, services.validateDefinition, hostCommandGate(services.strategies, options.scriptRole ?? 'admin')),
+      catalogueRoutes(services.strategies),
       healthRoutes(services.health),
       historyRoutes(services.history, {
         systemsOfGroup: (id) => systemsOfGroup(database.db, id),
@@ -275,6 +278,7 @@ function scopeFacts(db: Database['db']): ScopeFacts {
     systemsOfGroup: (id) => systemsOfGroup(db, id),
     systemsOfConfiguration: (id) => systemsOfConfiguration(db, id),
     systemOfAssignment: (id) => systemOfAssignment(db, id),
+    systemOfRun: (id) => systemOfRun(db, id),
   };
 }
 

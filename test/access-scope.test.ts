@@ -111,6 +111,16 @@ describe('an editor limited to the payments group, with no role elsewhere', () =
     expect((await api.call('GET', `/api/v1/health?systemIds=${paySystem},${searchSystem}`, undefined, as)).status).toBe(403);
     expect((await api.call('GET', `/api/v1/runs?systemId=${paySystem}`, undefined, as)).status).toBe(200);
     expect((await api.call('GET', '/api/v1/runs', undefined, as)).status).toBe(403);
+    const configurationId = (await api.call('POST', '/api/v1/configurations', { ...config('runs-read'), enabled: false })).body.id;
+    const runOf = async (systemId: string) => (await api.services.recorder.recordRun({
+      systemId, configurationId, environmentId: null, source: 'Local', status: 'healthy', latencyMs: 1, message: '', result: {}, scheduledFor: new Date(), at: new Date(),
+    }))!;
+    const ours = await runOf(paySystem);
+    const theirs = await runOf(searchSystem);
+    const read = await api.call('GET', `/api/v1/runs/${ours}`, undefined, as);
+    expect(read.status).toBe(200);
+    expect(read.body.systemId).toBe(paySystem);
+    expect((await api.call('GET', `/api/v1/runs/${theirs}`, undefined, as)).status).toBe(403);
   });
 
   it('audits its changes under its own name', async () => {

@@ -102,8 +102,8 @@ describe('every route in the route table', () => {
   it('answers 403 to a role limited to a group for everything outside it, but its own session, tokens and shared reads', async () => {
     const group = await api.call('POST', '/api/v1/groups', { name: `walk-${Date.now()}` });
     const token = await userToken(null, [{ role: 'editor', groupIds: [group.body.id] }]);
-    // Reads of what every team shares (environments, secret names), drafting a configuration, and oneself.
-    const open = [/^\/api\/v1\/auth\//, /^\/api\/v1\/tokens/, /^GET \/api\/v1\/(environments|secrets)/, /^POST \/api\/v1\/configurations(\/validate)?$/];
+    // Reads of what every team shares (environments, strategies, secret names), drafting a configuration, and oneself.
+    const open = [/^\/api\/v1\/auth\//, /^\/api\/v1\/tokens/, /^GET \/api\/v1\/(environments|strategies|secrets)/, /^POST \/api\/v1\/configurations(\/validate)?$/];
     let refused = 0;
     for (const operation of operations().filter((o) => !o.public)) {
       const response = await send(operation.method, operation.path, { authorization: `Bearer ${token}` });

@@ -33,7 +33,10 @@ beforeAll(async () => {
   secretName = (await created('/api/v1/secrets', { name: 'walk-secret', value: 's3cret' })).name;
   const user = await created('/api/v1/users', { email: 'walker@vigil.test', role: 'viewer', password: 'a long enough password' });
   const token = await created('/api/v1/tokens', { name: 'walk-token' });
-  ids = { systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id };
+  const run = await api.services.recorder.recordRun({
+    systemId: system.id, configurationId: configuration.id, environmentId: null, source: 'Local', status: 'healthy', latencyMs: 1, message: '', result: {}, scheduledFor: new Date(), at: new Date(),
+  });
+  ids = { systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
 

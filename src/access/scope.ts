@@ -34,6 +34,8 @@ export type ScopeTarget =
   /** A new configuration belongs to nobody until it is assigned. */
   | { kind: 'new-configuration' }
   | { kind: 'assignment'; id: string }
+  /** One run: in scope when its system is. */
+  | { kind: 'run'; id: string }
   | { kind: 'new-assignment'; systemId: string }
   | { kind: 'refused'; reason: string };
 
@@ -84,6 +86,7 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
     if (query.systemIds) return { kind: 'systems', ids: query.systemIds.split(',').map((id) => id.trim()).filter(Boolean) };
     return query.groupId ? { kind: 'group', id: query.groupId } : listOnly('uptime', 'groupId');
   }
+  if ((m = new RegExp(`^/runs/${ID}$`).exec(path)) && !write) return { kind: 'run', id: m[1]! };
   if (path === '/runs' || path === '/transitions' || path === '/events' || path === '/history') {
     return query.systemId ? { kind: 'system', id: query.systemId } : listOnly(path.slice(1), 'systemId');
   }
@@ -100,6 +103,7 @@ export interface ScopeFacts {
   systemsOfGroup(groupId: string): Promise<string[]>;
   systemsOfConfiguration(configurationId: string): Promise<string[]>;
   systemOfAssignment(assignmentId: string): Promise<string | undefined>;
+  systemOfRun(runId: string): Promise<string | undefined>;
 }
 
 export type ScopeDecision = { allowed: true } | { allowed: false; reason: string };
@@ -150,6 +154,10 @@ export async function checkScope(target: ScopeTarget, scope: readonly string[], 
     }
     case 'assignment': {
       const systemId = await facts.systemOfAssignment(target.id);
+      return verdict(systemId !== undefined && (await systemsInScope([systemId])));
+    }
+    case 'run': {
+      const systemId = await facts.systemOfRun(target.id);
       return verdict(systemId !== undefined && (await systemsInScope([systemId])));
     }
     case 'new-assignment':

@@ -1,8 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { IdParam, PageQuery, createRouter, errorResponses, jsonResponse, pageOf, z } from '../api/openapi.ts';
+import { ValidationError } from '../kernel/errors.ts';
 import type { HealthService } from './service.ts';
 
 const Uuid = z.uuid({ message: 'expected a UUID' });
+const DateTime = z.iso.datetime({ offset: true, message: 'expected an ISO-8601 date-time' });
 const StatusEnum = z.enum(['healthy', 'degraded', 'unhealthy']);
 const Timestamp = z.string().openapi({ format: 'date-time' });
 
@@ -65,8 +67,27 @@ const listRuns = createRoute({
   operationId: 'listRuns',
   tags: ['Health'],
   summary: 'List runs, newest first',
-  request: { query: PageQuery.extend({ systemId: Uuid.optional(), configurationId: Uuid.optional(), environmentId: Uuid.optional(), status: StatusEnum.optional() }) },
+  request: {
+    query: PageQuery.extend({
+      systemId: Uuid.optional(),
+      configurationId: Uuid.optional(),
+      environmentId: Uuid.optional(),
+      status: StatusEnum.optional(),
+      from: DateTime.optional().openapi({ description: 'Only runs created at or after this time' }),
+      to: DateTime.optional().openapi({ description: 'Only runs created before this time' }),
+    }),
+  },
   responses: { 200: jsonResponse(pageOf(Run, 'RunPage'), 'A page of runs'), 400: errorResponses[400] },
+});
+
+const getRun = createRoute({
+  method: 'get',
+  path: '/runs/{id}',
+  operationId: 'getRun',
+  tags: ['Health'],
+  summary: 'Get a run, with its full result',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(Run, 'The run'), 404: errorResponses[404] },
 });
 
 const listTransitions = createRoute({
@@ -118,9 +139,12 @@ const manyHealth = createRoute({
 export function healthRoutes(health: HealthService) {
   const router = createRouter();
   router.openapi(listRuns, async (c) => {
-    const { limit, cursor, ...filter } = c.req.valid('query');
-    return c.json(await health.listRuns({ limit, cursor }, filter), 200);
+    const { limit, cursor, from, to, ...filter } = c.req.valid('query');
+    const range = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
+    if (range.from && range.to && range.from > range.to) throw new ValidationError([{ path: 'to', message: 'expected a time at or after from' }]);
+    return c.json(await health.listRuns({ limit, cursor }, { ...filter, ...range }), 200);
   });
+  router.openapi(getRun, async (c) => c.json(await health.getRun(c.req.valid('param').id), 200));
   router.openapi(listTransitions, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     return c.json(await health.listTransitions({ limit, cursor }, filter), 200);

@@ -47,6 +47,10 @@ export interface RunFilter {
   configurationId?: string;
   environmentId?: string;
   status?: Status;
+  /** createdAt ≥ from. */
+  from?: Date;
+  /** createdAt < to. */
+  to?: Date;
 }
 
 const TRANSITION_WINDOW_MINUTES = 60;
@@ -58,6 +62,14 @@ export class HealthService {
   /** Newest first; the cursor is the last run's id (keyset on created_at, id). */
   async listRuns(page: PageRequest, filter: RunFilter): Promise<Page<Run>> {
     const { where, params } = conditions(filter, { systemId: 'system_id', configurationId: 'configuration_id', environmentId: 'environment_id', status: 'status' });
+    if (filter.from) {
+      params.push(filter.from);
+      where.push(`created_at >= $${params.length}`);
+    }
+    if (filter.to) {
+      params.push(filter.to);
+      where.push(`created_at < $${params.length}`);
+    }
     const after = cursorKey(page);
     if (after) {
       params.push(after);
@@ -70,6 +82,12 @@ export class HealthService {
       params,
     );
     return toPage(rows, page, (r) => r.id, toRun);
+  }
+
+  async getRun(id: string): Promise<Run> {
+    const [run] = await this.runsByIds([id]);
+    if (!run) throw new NotFoundError('Run', id);
+    return run;
   }
 
   /** The given runs, in the order asked (missing ids are left out). */
