@@ -6,8 +6,9 @@ import { createTestApi, type TestApi } from './support/api.ts';
 
 /**
  * Tiered retention (SPEC §5.2) over 400 days of history recorded through the real write path, with
- * an injected clock: tier boundaries, the hourly → daily merge (nothing counted twice, sketches
- * merged), batched deletes, transition pruning that keeps each system's newest, and once-only runs.
+ * an injected clock: tier boundaries, days that equal the merge of their hours and runs (nothing
+ * counted twice, sketches merged), batched deletes, transition pruning that keeps each system's
+ * newest, and once-only runs.
  */
 
 const HOUR = 3_600_000;
@@ -96,8 +97,8 @@ describe('retention over 400 days', () => {
   it('keeps raw runs, hours and days each to their limit, per assignment, and did what the dry run said', async () => {
     const report = await job().run();
     expect(report).toMatchObject({ ran: true, errors: [] });
-    expect({ runs: report.runsDeleted, hours: report.hoursMerged, days: report.daysDeleted, transitions: report.transitionsDeleted }).toEqual({
-      runs: dry.runsDeleted, hours: dry.hoursMerged, days: dry.daysDeleted, transitions: dry.transitionsDeleted,
+    expect({ runs: report.runsDeleted, hours: report.hoursDeleted, days: report.daysDeleted, transitions: report.transitionsDeleted }).toEqual({
+      runs: dry.runsDeleted, hours: dry.hoursDeleted, days: dry.daysDeleted, transitions: dry.transitionsDeleted,
     });
     for (const [configurationId, days] of [[defaultConfig, DEFAULT_RETENTION], [customConfig, { rawDays: 2, hourlyDays: 10, dailyDays: 100 }]] as const) {
       const where = 'WHERE system_id = $1 AND configuration_id = $2';
@@ -145,7 +146,7 @@ describe('retention over 400 days', () => {
     const from = Math.floor((end + DAY - 365 * DAY) / DAY) * DAY;
     await expectDaysExact(defaultConfig, from, Math.floor(end / DAY) * DAY + DAY);
     const forced = await job().run({ force: true });
-    expect({ runs: forced.runsDeleted, hours: forced.hoursMerged, days: forced.daysDeleted }).toEqual({ runs: 0, hours: 0, days: 0 });
+    expect({ runs: forced.runsDeleted, hours: forced.hoursDeleted, days: forced.daysDeleted }).toEqual({ runs: 0, hours: 0, days: 0 });
     await expectDaysExact(defaultConfig, from, Math.floor(end / DAY) * DAY + DAY);
   });
 });

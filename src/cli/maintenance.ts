@@ -13,7 +13,7 @@ export function registerMaintenanceCommand(program: Command, logFor: (settings: 
   const maintenance = program.command('maintenance').description('database upkeep');
   maintenance
     .command('retention')
-    .description('apply tiered history retention now (raw runs → hourly → daily buckets, per assignment), or say what it would delete')
+    .description('apply tiered history retention now (raw runs, hourly and daily buckets past their days, per assignment), or say what it would delete')
     .option('--dry-run', 'count what would be deleted and merged; change nothing')
     .option('--data-dir <dir>', 'the data directory (default ./data, or VIGIL_DATA_DIR)')
     .action(async (flags: { dryRun?: boolean; dataDir?: string }) => {
@@ -46,7 +46,7 @@ function describe(report: RetentionReport): string {
   const lines = [
     `Retention ${report.dryRun ? '(dry run) ' : ''}over ${report.streams} checks ${verb}:`,
     `  delete ${report.runsDeleted} raw runs`,
-    `  merge ${report.hoursMerged} hourly buckets into days`,
+    `  delete ${report.hoursDeleted} hourly buckets (their runs stay in the daily ones)`,
     `  delete ${report.daysDeleted} daily buckets`,
     `  delete ${report.transitionsDeleted} transitions`,
   ];

@@ -47,9 +47,8 @@ function streamConditions(filter: StreamFilter, values: unknown[]): string {
 }
 
 /**
- * Buckets of `size` starting in [from, to): 5-minute buckets from raw runs, hourly from the hourly
- * tier, daily from the daily tier plus the hours not merged into it yet (the two never overlap:
- * an hour leaves the hourly tier in the transaction that adds it to a day).
+ * Buckets of `size` starting in [from, to): 5-minute buckets from raw runs, hourly and daily from
+ * their tiers (both written with every run).
  */
 export async function readBuckets(
   pool: pg.Pool,
@@ -85,13 +84,8 @@ export async function readBuckets(
     text = `SELECT ${system}hour AS start, ${bucketColumns(sketches)} FROM run_hourly
              WHERE ${where} AND hour >= $1 AND hour < $2 GROUP BY ${system}hour ORDER BY ${system}hour`;
   } else {
-    text = `SELECT ${system}start, ${bucketColumns(sketches)} FROM (
-        SELECT system_id, day AS start, run_count, healthy_count, degraded_count, unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch
-          FROM run_daily WHERE ${where} AND day >= $1 AND day < $2
-        UNION ALL
-        SELECT system_id, date_bin('1 day', hour, 'epoch'), run_count, healthy_count, degraded_count, unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch
-          FROM run_hourly WHERE ${where} AND hour >= $1 AND hour < $2
-      ) b GROUP BY ${system}start ORDER BY ${system}start`;
+    text = `SELECT ${system}day AS start, ${bucketColumns(sketches)} FROM run_daily
+             WHERE ${where} AND day >= $1 AND day < $2 GROUP BY ${system}day ORDER BY ${system}day`;
   }
   const { rows } = await pool.query(text, values);
   return rows.map((row) => ({
@@ -135,46 +129,14 @@ export async function deleteRunsBefore(pool: pg.Pool, stream: Stream, before: Da
   return rowCount ?? 0;
 }
 
-/**
- * Moves up to `batch` hourly buckets older than `before` into their days, in one statement (one
- * transaction): counts and sums added, min/max kept, sketches and collector counts merged, upserted
- * on the day's key. Answers how many hourly rows moved.
- */
-export async function mergeHoursIntoDays(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
-  const { rows } = await pool.query(
-    `WITH moved AS (
-       DELETE FROM run_hourly WHERE ctid IN (
-         SELECT ctid FROM run_hourly WHERE configuration_id = $1 AND system_id = $2 AND hour < $3 ORDER BY hour LIMIT $4)
-       RETURNING *
-     ), days AS (
-       SELECT system_id, configuration_id, environment_id, source, date_bin('1 day', hour, 'epoch') AS day,
-              sum(run_count)::int AS run_count, sum(healthy_count)::int AS healthy_count, sum(degraded_count)::int AS degraded_count,
-              sum(unhealthy_count)::int AS unhealthy_count, sum(latency_count)::int AS latency_count, sum(latency_sum)::bigint AS latency_sum,
-              min(latency_min) AS latency_min, max(latency_max) AS latency_max, vigil_sum_sketches(latency_sketch) AS latency_sketch,
-              vigil_sum_counts(collectors) AS collectors
-         FROM moved GROUP BY system_id, configuration_id, environment_id, source, date_bin('1 day', hour, 'epoch')
-     ), upserted AS (
-       INSERT INTO run_daily AS d (system_id, configuration_id, environment_id, source, day, run_count, healthy_count, degraded_count,
-                                   unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
-       SELECT system_id, configuration_id, environment_id, source, day, run_count, healthy_count, degraded_count,
-              unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors FROM days
-       ON CONFLICT ON CONSTRAINT run_daily_bucket_key DO UPDATE SET
-         run_count = d.run_count + excluded.run_count,
-         healthy_count = d.healthy_count + excluded.healthy_count,
-         degraded_count = d.degraded_count + excluded.degraded_count,
-         unhealthy_count = d.unhealthy_count + excluded.unhealthy_count,
-         latency_count = d.latency_count + excluded.latency_count,
-         latency_sum = d.latency_sum + excluded.latency_sum,
-         latency_min = least(d.latency_min, excluded.latency_min),
-         latency_max = greatest(d.latency_max, excluded.latency_max),
-         latency_sketch = vigil_add_sketches(d.latency_sketch, excluded.latency_sketch),
-         collectors = vigil_merge_counts(d.collectors, excluded.collectors)
-       RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM upserted)::int AS days`,
+/** Deletes up to `batch` hourly buckets older than `before` (their runs are in the daily tier already). */
+export async function deleteHoursBefore(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
+  const { rowCount } = await pool.query(
+    `DELETE FROM run_hourly WHERE ctid IN (
+       SELECT ctid FROM run_hourly WHERE configuration_id = $1 AND system_id = $2 AND hour < $3 LIMIT $4)`,
     [stream.configurationId, stream.systemId, before, batch],
   );
-  return rows[0].moved as number;
+  return rowCount ?? 0;
 }
 
 /** Deletes up to `batch` daily buckets older than `before`. */
@@ -192,10 +154,7 @@ export async function countPastLimits(pool: pg.Pool, stream: Stream, limits: { r
   const { rows } = await pool.query(
     `SELECT (SELECT count(*) FROM runs WHERE configuration_id = $1 AND system_id = $2 AND created_at < $3)::int AS runs,
             (SELECT count(*) FROM run_hourly WHERE configuration_id = $1 AND system_id = $2 AND hour < $4)::int AS hours,
-            -- Days past the limit once the hours before it have been merged into days.
-            (SELECT count(*) FROM (SELECT day FROM run_daily WHERE configuration_id = $1 AND system_id = $2 AND day < $5
-                                   UNION SELECT date_bin('1 day', hour, 'epoch') FROM run_hourly
-                                          WHERE configuration_id = $1 AND system_id = $2 AND hour < least($4, $5)) d)::int AS days`,
+            (SELECT count(*) FROM run_daily WHERE configuration_id = $1 AND system_id = $2 AND day < $5)::int AS days`,
     [stream.configurationId, stream.systemId, limits.raw, limits.hourly, limits.daily],
   );
   return rows[0];

@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import { readAssignmentRetention } from '../checks/read.ts';
 import { advisoryKey } from '../db/locks.ts';
-import { countPastLimits, deleteDaysBefore, deleteRunsBefore, mergeHoursIntoDays, pruneTransitions, readHistoryStreams, type Stream } from '../health/tiers.ts';
+import { countPastLimits, deleteDaysBefore, deleteHoursBefore, deleteRunsBefore, pruneTransitions, readHistoryStreams, type Stream } from '../health/tiers.ts';
 import type { Logger } from '../kernel/log.ts';
 
 /**
  * Tiered retention (SPEC §5.2): raw runs → hourly buckets → daily buckets, per assignment, once a
- * day across every process. Each step deletes in bounded batches (short statements, so the check
- * loop never waits long on a lock), one stream's error is logged and the job goes on.
+ * day across every process. Every run is added to its hour and its day when it is recorded (the
+ * merge of hours into days happens there, with the same sums, min/max and sketches), so this job
+ * only deletes: each tier past its limit, in bounded batches (short statements, so the check loop
+ * never waits long on a lock). One stream's error is logged and the job goes on.
  */
 
 export interface RetentionDays {
@@ -46,7 +48,7 @@ export interface RetentionReport {
   dryRun: boolean;
   streams: number;
   runsDeleted: number;
-  hoursMerged: number;
+  hoursDeleted: number;
   daysDeleted: number;
   transitionsDeleted: number;
   errors: { systemId: string; configurationId?: string; message: string }[];
@@ -107,7 +109,7 @@ export class RetentionJob {
   private async work(dryRun: boolean): Promise<RetentionReport> {
     const started = Date.now();
     const now = this.now();
-    const report: RetentionReport = { ran: true, dryRun, streams: 0, runsDeleted: 0, hoursMerged: 0, daysDeleted: 0, transitionsDeleted: 0, errors: [], durationMs: 0 };
+    const report: RetentionReport = { ran: true, dryRun, streams: 0, runsDeleted: 0, hoursDeleted: 0, daysDeleted: 0, transitionsDeleted: 0, errors: [], durationMs: 0 };
     // Every assignment, and history whose assignment is gone (kept by the platform's days).
     const [assigned, stored] = await Promise.all([readAssignmentRetention(this.pool), readHistoryStreams(this.pool)]);
     const key = (s: Stream) => `${s.systemId}:${s.configurationId}`;
@@ -144,13 +146,12 @@ export class RetentionJob {
     if (dryRun) {
       const counts = await countPastLimits(this.pool, stream, limits);
       report.runsDeleted += counts.runs;
-      report.hoursMerged += counts.hours;
+      report.hoursDeleted += counts.hours;
       report.daysDeleted += counts.days;
       return;
     }
-    // Raw runs first: their hours are already current (written with each run).
     report.runsDeleted += await this.drain(() => deleteRunsBefore(this.pool, stream, limits.raw, this.batch));
-    report.hoursMerged += await this.drain(() => mergeHoursIntoDays(this.pool, stream, limits.hourly, this.batch));
+    report.hoursDeleted += await this.drain(() => deleteHoursBefore(this.pool, stream, limits.hourly, this.batch));
     report.daysDeleted += await this.drain(() => deleteDaysBefore(this.pool, stream, limits.daily, this.batch));
   }
 
@@ -166,5 +167,5 @@ export class RetentionJob {
 }
 
 function skipped(reason: string): RetentionReport {
-  return { ran: false, skipped: reason, dryRun: false, streams: 0, runsDeleted: 0, hoursMerged: 0, daysDeleted: 0, transitionsDeleted: 0, errors: [], durationMs: 0 };
+  return { ran: false, skipped: reason, dryRun: false, streams: 0, runsDeleted: 0, hoursDeleted: 0, daysDeleted: 0, transitionsDeleted: 0, errors: [], durationMs: 0 };
 }

@@ -24,7 +24,7 @@ const Point = z.object({ start: z.string().openapi({ format: 'date-time' }), ...
 const History = z
   .object({
     bucket: z.enum(['5m', 'hour', 'day']),
-    tier: z.enum(['raw', 'hourly', 'daily']).openapi({ description: 'Where the answer came from: raw runs, hourly or daily buckets (daily includes the hours not merged into days yet)' }),
+    tier: z.enum(['raw', 'hourly', 'daily']).openapi({ description: 'Where the answer came from: raw runs, hourly or daily buckets' }),
     from: z.string().openapi({ format: 'date-time', description: 'The start of the first bucket (from, rounded down to a bucket)' }),
     to: z.string().openapi({ format: 'date-time' }),
     total: z.object(Counts).openapi('HistoryTotal'),
@@ -36,7 +36,13 @@ const Uptime = z
   .object({
     systemId: z.string(),
     ranges: z.array(z.object({ range: z.string(), runs: z.number().int(), uptime: Percent, latencyAvg: Ms })),
-    days: z.array(z.object({ day: z.string().openapi({ format: 'date' }), runs: z.number().int(), uptime: Percent })).openapi({ description: 'The last 90 UTC days, oldest first (today last)' }),
+    days: z
+      .object({
+        from: z.string().openapi({ format: 'date', description: 'The first of the 90 UTC days' }),
+        runs: z.array(z.number().int()).openapi({ description: 'Runs per day, oldest first (today last)' }),
+        uptime: z.array(z.number().nullable()).openapi({ description: 'Uptime % per day to 3 decimals; null on a day without runs' }),
+      })
+      .openapi({ description: 'The last 90 UTC days as columns, for 90-day bars' }),
   })
   .openapi('SystemUptime');
 

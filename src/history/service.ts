@@ -31,8 +31,11 @@ export interface RangeUptime {
 export interface SystemUptime {
   systemId: string;
   ranges: RangeUptime[];
-  /** One entry per UTC day of the last 90 (oldest first), for 90-day bars; days without runs have runs 0. */
-  days: { day: string; runs: number; uptime: number | null }[];
+  /**
+   * The last 90 UTC days, oldest first (today last), for 90-day bars, as columns: a thousand
+   * systems' series stay about a megabyte. Uptime to 3 decimals; null on a day without runs.
+   */
+  days: { from: string; runs: number[]; uptime: (number | null)[] };
 }
 
 const DAY = BUCKET_MS.day;
@@ -95,11 +98,14 @@ export class HistoryService {
         return { range, runs: sums.runs, uptime: uptimePercent(sums.runs, sums.unhealthy), latencyAvg: latency.avg };
       });
       const byDay = new Map(ownDays.map((r) => [r.start.getTime(), r]));
-      const series = Array.from({ length: SERIES_DAYS }, (_, i) => {
-        const day = today.getTime() - (SERIES_DAYS - 1 - i) * DAY;
+      const first = today.getTime() - (SERIES_DAYS - 1) * DAY;
+      const series: SystemUptime['days'] = { from: new Date(first).toISOString().slice(0, 10), runs: [], uptime: [] };
+      for (let day = first; day <= today.getTime(); day += DAY) {
         const row = byDay.get(day);
-        return { day: new Date(day).toISOString().slice(0, 10), runs: row?.runs ?? 0, uptime: row ? uptimePercent(row.runs, row.unhealthy) : null };
-      });
+        const uptime = row ? uptimePercent(row.runs, row.unhealthy) : null;
+        series.runs.push(row?.runs ?? 0);
+        series.uptime.push(uptime === null ? null : Math.round(uptime * 1000) / 1000);
+      }
       return { systemId, ranges: rangeUptime, days: series };
     });
   }
