@@ -314,9 +314,12 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       bus.publish({ id: randomUUID(), topic: 'access.changed', payload: { userId } }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a change of credentials'));
     },
   });
+  const history = new HistoryService(database.pool);
   // Every process drops what it cached about a user whose credentials changed on any process.
   bus.subscribe((event) => {
     if (event.topic === 'access.changed') accessService.forget(event.payload.userId);
+    // A run that lands in an hour or day already closed changes what dashboards cached of it.
+    if (event.topic === 'run.completed') history.forget(event.payload.systemId, new Date(event.payload.timestamp));
   });
   /** Best effort: a failure leaves the stored views as they were until the system's next run. */
   const recomputeHealth = (systemIds: string[]) => {
@@ -331,7 +334,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       recomputeHealth(systemIds);
     }),
     health: new HealthService(database.pool),
-    history: new HistoryService(database.pool),
+    history,
     recorder,
     executor,
     runNow: new RunNow(queue, bus),

@@ -158,6 +158,17 @@ describe('GET /api/v1/uptime', () => {
     expect(system.days.runs.at(-1)).toBe(exact(today, today + 24 * HOUR).runs);
   });
 
+  it('counts a run that arrives late for a closed day and hour (dashboards keep closed buckets per process)', async () => {
+    const ask = async () => (await api.call('GET', `/api/v1/uptime?systemIds=${systemId}&ranges=24h,7d`)).body.items[0];
+    const before = await ask();
+    const late = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR + 123; // two hours ago, in a closed hour
+    await api.services.recorder.recordRun({ systemId, configurationId, environmentId: null, source: 'late-satellite', status: 'unhealthy', latencyMs: 5, message: '', result: {}, scheduledFor: new Date(late), at: new Date(late) });
+    const after = await ask();
+    expect(after.ranges[0].runs).toBe(before.ranges[0].runs + 1);
+    expect(after.ranges[1].runs).toBe(before.ranges[1].runs + 1);
+    for (const table of ['runs', 'run_hourly', 'run_daily']) await api.database.pool.query(`DELETE FROM ${table} WHERE source = 'late-satellite'`);
+  });
+
   it('answers the systems of a group, and every system without a filter', async () => {
     const group = await api.call('POST', '/api/v1/groups', { name: 'measured-group', systemIds: [systemId] });
     const byGroup = await api.call('GET', `/api/v1/uptime?groupId=${group.body.id}&ranges=7d`);

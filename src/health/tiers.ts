@@ -174,3 +174,20 @@ export async function pruneTransitions(pool: pg.Pool, systemId: string, before: 
   const { rowCount } = await pool.query(`DELETE FROM transitions WHERE id IN (${candidates} LIMIT $3)`, [systemId, before, batch]);
   return rowCount ?? 0;
 }
+
+/** Status counts of the newest raw runs over several windows ending at `now` (one index walk). */
+export async function countRecentRuns(pool: pg.Pool, filter: StreamFilter, now: Date, windowsMs: number[]): Promise<{ runs: number; healthy: number; degraded: number }[]> {
+  const values: unknown[] = [now, Math.max(...windowsMs)];
+  const where = streamConditions(filter, values);
+  const columns = windowsMs.map((ms) => {
+    const since = `$1::timestamptz - make_interval(secs => ${ms / 1000})`;
+    return `count(*) FILTER (WHERE created_at >= ${since})::int AS runs_${ms}, count(*) FILTER (WHERE created_at >= ${since} AND status = 'healthy')::int AS healthy_${ms},
+            count(*) FILTER (WHERE created_at >= ${since} AND status = 'degraded')::int AS degraded_${ms}`;
+  });
+  const { rows } = await pool.query(
+    `SELECT ${columns.join(', ')} FROM runs WHERE ${where} AND created_at >= $1::timestamptz - make_interval(secs => $2::float8 / 1000) AND created_at < $1`,
+    values,
+  );
+  const row = rows[0] ?? {};
+  return windowsMs.map((ms) => ({ runs: row[`runs_${ms}`] ?? 0, healthy: row[`healthy_${ms}`] ?? 0, degraded: row[`degraded_${ms}`] ?? 0 }));
+}

@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import { readBuckets, type BucketRow, type BucketSize, type StreamFilter } from '../health/tiers.ts';
-import { BUCKET_MS, TIER_OF, bucketStart, chooseBucket, combine, latencyOf, parseRange, toPoint, uptimePercent, type Latency, type Point, type Tier } from './query.ts';
+import { ClosedBuckets } from './closed-buckets.ts';
+
+type BucketSums = Omit<BucketRow, 'systemId' | 'start' | 'sketch'>;
+import { BUCKET_MS, TIER_OF, bucketStart, chooseBucket, combine, parseRange, toPoint, uptimePercent, type Point, type Tier } from './query.ts';
 
 export interface HistoryQuery {
   systemId: string;
@@ -44,10 +47,17 @@ const SERIES_DAYS = 90;
 
 /** History over ranges and uptime for dashboards (SPEC §5.3), answered from the cheapest tier. */
 export class HistoryService {
+  private readonly closedDays: ClosedBuckets;
+  private readonly closedHours: ClosedBuckets;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const clock = { now: () => this.now().getTime() };
+    this.closedDays = new ClosedBuckets(pool, 'day', clock);
+    this.closedHours = new ClosedBuckets(pool, 'hour', clock);
+  }
 
   async history(query: HistoryQuery): Promise<HistoryAnswer> {
     const bucket = chooseBucket(query.from, query.to, query.bucket);
@@ -62,51 +72,62 @@ export class HistoryService {
 
   /**
    * Uptime of many systems over ranges ending now: ranges in whole hours (up to 48 h) come from
-   * the hourly tier over the last N hours, longer ones from whole UTC days (today included). One
-   * query per tier for every system together.
+   * the hourly tier over the last N hours, longer ones from whole UTC days (today included).
+   * Closed hours and days come from this process's ClosedBuckets; only the open hour and today,
+   * and closed buckets not seen yet, are read.
    */
   async uptime(systemIds: string[], ranges: string[]): Promise<SystemUptime[]> {
     const now = this.now();
     const spans = ranges.map((range) => ({ range, ms: parseRange(range) }));
-    const today = bucketStart(now, 'day');
-    const longestDays = Math.max(SERIES_DAYS, ...spans.filter((s) => s.ms > 48 * HOUR).map((s) => Math.ceil(s.ms / DAY)));
-    const dayFrom = new Date(today.getTime() - (longestDays - 1) * DAY);
-    const end = new Date(today.getTime() + DAY);
-    const hourSpans = spans.filter((s) => s.ms <= 48 * HOUR);
-    const hourFrom = new Date(bucketStart(now, 'hour').getTime() - (Math.max(0, ...hourSpans.map((s) => Math.ceil(s.ms / HOUR))) - 1) * HOUR);
-    const [days, hours] = await Promise.all([
-      readBuckets(this.pool, { systemIds }, 'day', dayFrom, end, { perSystem: true, sketches: false }),
-      hourSpans.length ? readBuckets(this.pool, { systemIds }, 'hour', hourFrom, end, { perSystem: true, sketches: false }) : Promise.resolve([]),
+    const today = bucketStart(now, 'day').getTime();
+    const hour = bucketStart(now, 'hour').getTime();
+    const dayCount = Math.max(SERIES_DAYS, ...spans.filter((s) => s.ms > 48 * HOUR).map((s) => Math.ceil(s.ms / DAY)));
+    const hourCount = Math.max(0, ...spans.filter((s) => s.ms <= 48 * HOUR).map((s) => Math.ceil(s.ms / HOUR)));
+    const [closedDays, openDays, closedHours, openHours] = await Promise.all([
+      this.closedDays.read(systemIds, today - (dayCount - 1) * DAY, today),
+      readBuckets(this.pool, { systemIds }, 'day', new Date(today), new Date(today + DAY), { perSystem: true, sketches: false }),
+      hourCount ? this.closedHours.read(systemIds, hour - (hourCount - 1) * HOUR, hour) : Promise.resolve(new Map<string, Map<number, BucketSums>>()),
+      hourCount ? readBuckets(this.pool, { systemIds }, 'hour', new Date(hour), new Date(hour + HOUR), { perSystem: true, sketches: false }) : Promise.resolve([]),
     ]);
-    const bySystem = (rows: BucketRow[]) => {
-      const map = new Map<string, BucketRow[]>();
-      for (const row of rows) map.set(row.systemId!, [...(map.get(row.systemId!) ?? []), row]);
-      return map;
-    };
-    const daysOf = bySystem(days);
-    const hoursOf = bySystem(hours);
+    const openDay = new Map(openDays.map((row) => [row.systemId!, row]));
+    const openHour = new Map(openHours.map((row) => [row.systemId!, row]));
+    const seriesFrom = new Date(today - (SERIES_DAYS - 1) * DAY).toISOString().slice(0, 10);
     return systemIds.map((systemId) => {
-      const ownDays = daysOf.get(systemId) ?? [];
-      const ownHours = hoursOf.get(systemId) ?? [];
+      const days = closedDays.get(systemId) ?? new Map<number, BucketSums>();
+      const hours = closedHours.get(systemId) ?? new Map<number, BucketSums>();
       const rangeUptime = spans.map(({ range, ms }): RangeUptime => {
-        const rows =
-          ms <= 48 * HOUR
-            ? ownHours.filter((r) => r.start.getTime() > bucketStart(now, 'hour').getTime() - Math.ceil(ms / HOUR) * HOUR)
-            : ownDays.filter((r) => r.start.getTime() > today.getTime() - Math.ceil(ms / DAY) * DAY);
-        const sums = combine(rows);
-        const latency: Latency = latencyOf(sums);
-        return { range, runs: sums.runs, uptime: uptimePercent(sums.runs, sums.unhealthy), latencyAvg: latency.avg };
+        const byHour = ms <= 48 * HOUR;
+        const [buckets, open, unit, openStart] = byHour ? [hours, openHour.get(systemId), HOUR, hour] : [days, openDay.get(systemId), DAY, today];
+        // A plain loop over the window's bucket starts: a thousand systems × four ranges stay cheap.
+        let runs = open?.runs ?? 0;
+        let unhealthy = open?.unhealthy ?? 0;
+        let latencyCount = open?.latencyCount ?? 0;
+        let latencySum = open?.latencySum ?? 0;
+        for (let start = openStart - (Math.ceil(ms / unit) - 1) * unit; start < openStart; start += unit) {
+          const sums = buckets.get(start);
+          if (!sums) continue;
+          runs += sums.runs;
+          unhealthy += sums.unhealthy;
+          latencyCount += sums.latencyCount;
+          latencySum += sums.latencySum;
+        }
+        return { range, runs, uptime: uptimePercent(runs, unhealthy), latencyAvg: latencyCount ? Math.round((latencySum / latencyCount) * 1000) / 1000 : null };
       });
-      const byDay = new Map(ownDays.map((r) => [r.start.getTime(), r]));
-      const first = today.getTime() - (SERIES_DAYS - 1) * DAY;
-      const series: SystemUptime['days'] = { from: new Date(first).toISOString().slice(0, 10), runs: [], uptime: [] };
-      for (let day = first; day <= today.getTime(); day += DAY) {
-        const row = byDay.get(day);
-        const uptime = row ? uptimePercent(row.runs, row.unhealthy) : null;
-        series.runs.push(row?.runs ?? 0);
+      const first = today - (SERIES_DAYS - 1) * DAY;
+      const series: SystemUptime['days'] = { from: seriesFrom, runs: [], uptime: [] };
+      for (let day = first; day <= today; day += DAY) {
+        const sums = day === today ? openDay.get(systemId) : days.get(day);
+        const uptime = sums ? uptimePercent(sums.runs, sums.unhealthy) : null;
+        series.runs.push(sums?.runs ?? 0);
         series.uptime.push(uptime === null ? null : Math.round(uptime * 1000) / 1000);
       }
       return { systemId, ranges: rangeUptime, days: series };
     });
+  }
+
+  /** A run was recorded (any process): closed buckets it landed in are read again. */
+  forget(systemId: string, at: Date): void {
+    this.closedDays.forget(systemId, at);
+    this.closedHours.forget(systemId, at);
   }
 }
