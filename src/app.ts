@@ -10,6 +10,8 @@ import { allSystemIds, groupsOfSystems, missingGroups, missingSystems, systemsOf
 import { historyRoutes } from './history/routes.ts';
 import { HistoryService } from './history/service.ts';
 import { RetentionJob } from './history/retention.ts';
+import { sloRoutesFor } from './history/slo-routes.ts';
+import { SloService } from './history/slo-service.ts';
 import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
@@ -66,6 +68,7 @@ export interface Services {
   checks: ChecksService;
   health: HealthService;
   history: HistoryService;
+  slos: SloService;
   recorder: HealthRecorder;
   executor: Executor;
   runNow: RunNow;
@@ -155,10 +158,17 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       const hourlyRetention = setInterval(retain, 3_600_000);
       firstRetention.unref();
       hourlyRetention.unref();
-      stops.set('Retention', async () => {
+      // SLO burn-rate alerts (SPEC §5.4): every scheduler evaluates each minute; the state row makes each change announce once.
+      let evaluating: Promise<unknown> = Promise.resolve();
+      const sloEvaluation = setInterval(() => {
+        evaluating = services.slos.evaluateAll().catch((error: unknown) => log.error({ err: error }, 'SLO evaluation failed; it runs again in a minute'));
+      }, 60_000);
+      sloEvaluation.unref();
+      stops.set('History jobs', async () => {
         clearTimeout(firstRetention);
         clearInterval(hourlyRetention);
-        await retaining;
+        clearInterval(sloEvaluation);
+        await Promise.all([retaining, evaluating]);
       });
     }
 
@@ -261,6 +271,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
         missingSystems: (ids, field) => missingSystems(database.db, ids, field),
         allSystems: (limit) => allSystemIds(database.db, limit),
       }),
+      sloRoutesFor(services.slos),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -335,6 +346,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     }),
     health: new HealthService(database.pool),
     history,
+    slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
     recorder,
     executor,
     runNow: new RunNow(queue, bus),
@@ -378,7 +390,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'Retention', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

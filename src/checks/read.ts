@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
 import type { Retention } from './model.ts';
-import { assignments } from './schema.ts';
+import { assignments, configurations } from './schema.ts';
+import { missingReferences } from '../db/references.ts';
+import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { membershipSql, systemNameSql } from '../catalog/read.ts';
 import type { StoredCollector } from '../definitions/validation.ts';
@@ -122,4 +124,9 @@ export async function systemOfAssignment(db: Pick<Db, 'select'>, assignmentId: s
 export async function readAssignmentRetention(pool: pg.Pool): Promise<{ systemId: string; configurationId: string; retention: Retention | null }[]> {
   const { rows } = await pool.query(`SELECT system_id, configuration_id, retention FROM assignments`);
   return rows.map((row) => ({ systemId: row.system_id, configurationId: row.configuration_id, retention: row.retention }));
+}
+
+/** Configurations the ids name that do not exist, as error details for `field`. */
+export function missingConfigurations(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
+  return missingReferences(db, configurations, ids, field, 'configuration');
 }

@@ -15,6 +15,8 @@ const uniqueFields: Record<string, { resource: string; field: string }> = {
   configurations_name_key: { resource: 'configuration', field: 'name' },
   secrets_name_key: { resource: 'secret', field: 'name' },
   assignments_system_configuration_key: { resource: 'assignment', field: 'configurationId' },
+  slos_name_key: { resource: 'service-level objective', field: 'name' },
+  users_email_key: { resource: 'user', field: 'email' },
 };
 
 /**
@@ -29,7 +31,9 @@ export function translateDbError(error: unknown): never {
       const message =
         known.resource === 'assignment'
           ? 'this configuration is already assigned to this system'
-          : `${withArticle(known.resource)} with this name already exists (names are unique, ignoring case)`;
+          : known.field === 'email'
+            ? 'a user with this email already exists (emails are unique, ignoring case)'
+            : `${withArticle(known.resource)} with this name already exists (names are unique, ignoring case)`;
       throw new ConflictError(`Conflict: ${message}`, [{ path: known.field, message }]);
     }
   }

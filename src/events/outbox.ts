@@ -70,3 +70,16 @@ export class OutboxRelay {
     }
   }
 }
+
+/**
+ * Writes events to the outbox with the client of the transaction making the change they announce;
+ * answers their ids for OutboxRelay.deliver after commit.
+ */
+export async function writeOutbox(client: Pick<pg.PoolClient, 'query'>, events: Omit<BusEvent, 'id'>[]): Promise<string[]> {
+  if (!events.length) return [];
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO outbox (topic, payload) SELECT e->>'topic', e->'payload' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id`,
+    [JSON.stringify(events)],
+  );
+  return rows.map((row) => row.id);
+}

@@ -23,6 +23,20 @@ const HealthChange = z.object({
   timestamp: Timestamp,
 });
 
+const BurnRate = z.number().nullable();
+/** An SLO whose burn-rate alert changed, with the rates that decided it. */
+const SloBurn = z.object({
+  sloId: z.string(),
+  name: z.string(),
+  systemId: z.string(),
+  configurationId: z.string().optional(),
+  environmentId: z.string().optional(),
+  objective: z.number(),
+  burnRates: z.object({ '5m': BurnRate, '30m': BurnRate, '1h': BurnRate, '6h': BurnRate, '3d': BurnRate }),
+  remainingBudgetPercent: z.number().nullable(),
+  timestamp: Timestamp,
+});
+
 export const TOPICS = {
   /** A run was stored (a live signal: not durable, superseded by the next run). */
   'run.completed': z.object({
@@ -58,6 +72,10 @@ export const TOPICS = {
   'schedules.changed': z.object({}),
   /** A user's credentials changed (role, disabled, password, deleted, a token or session ended): every process forgets what it cached. */
   'access.changed': z.object({ userId: z.string() }),
+  /** SPEC §5.4: an SLO's multi-window burn-rate alert started to hold (durable, through the outbox, once across processes). */
+  'slo.burn_rate_high': SloBurn,
+  /** SPEC §5.4: it stopped holding. */
+  'slo.burn_rate_normal': SloBurn,
   /** A job asked for by "run now" finished on some worker: the runs it recorded (none when skipped). */
   'job.completed': z.object({ requestId: z.string(), runIds: z.array(z.string()) }),
 } as const;

@@ -6,9 +6,9 @@ import type { Database } from '../db/database.ts';
 import { withXactLock } from '../db/locks.ts';
 import { effectiveEnvironments } from '../definitions/environments.ts';
 import type { EventBus } from '../events/bus.ts';
-import type { OutboxRelay } from '../events/outbox.ts';
+import { writeOutbox, type OutboxRelay } from '../events/outbox.ts';
 import type { Logger } from '../kernel/log.ts';
-import { CHECK_FAILED, RUN_COMPLETED } from '../events/topics.ts';
+import { CHECK_FAILED, RUN_COMPLETED, type BusEvent } from '../events/topics.ts';
 import { changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';
@@ -350,9 +350,5 @@ async function applyPlan(client: pg.PoolClient, plan: ViewChangePlan, ctx: PlanC
   if (!plan.triggers.length || !plan.write || !previous) return [];
   const change = { systemId: ctx.systemId, environmentId: ctx.environmentId, systemName: ctx.systemName, previous, next: plan.write, at: ctx.at };
   const events = plan.triggers.map((trigger) => ({ topic: trigger, payload: changePayload(trigger, change) }));
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO outbox (topic, payload) SELECT e->>'topic', e->'payload' FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id`,
-    [JSON.stringify(events)],
-  );
-  return rows.map((r) => r.id);
+  return writeOutbox(client, events as Omit<BusEvent, 'id'>[]);
 }
