@@ -124,6 +124,31 @@ export class HealthRecorder {
 }
 
 /**
+ * Adds the run (`$1`… of insertRun, from its `run` CTE) to its bucket of one tier: counts and sums
+ * added, min/max kept, its sketch key counted, collector counts merged.
+ */
+function bucketUpsert(table: 'run_hourly' | 'run_daily', column: 'hour' | 'day', bucketOf: string): string {
+  return `INSERT INTO ${table} AS b (system_id, configuration_id, environment_id, source, ${column}, run_count, healthy_count, degraded_count,
+                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
+       SELECT $1, $2, $3, $4, ${bucketOf}, 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
+              ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
+              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END, $13::jsonb
+         FROM run
+       ON CONFLICT ON CONSTRAINT ${table}_bucket_key DO UPDATE SET
+         run_count = b.run_count + 1,
+         healthy_count = b.healthy_count + excluded.healthy_count,
+         degraded_count = b.degraded_count + excluded.degraded_count,
+         unhealthy_count = b.unhealthy_count + excluded.unhealthy_count,
+         latency_count = b.latency_count + excluded.latency_count,
+         latency_sum = b.latency_sum + excluded.latency_sum,
+         latency_min = least(b.latency_min, excluded.latency_min),
+         latency_max = greatest(b.latency_max, excluded.latency_max),
+         latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
+           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END,
+         collectors = vigil_merge_counts(b.collectors, excluded.collectors)`;
+}
+
+/**
  * One statement: the run, its hourly and daily buckets (SPEC §5.1–5.2) and its stream's newest
  * statuses. The daily bucket is kept current with every run rather than merged from hours later:
  * a dashboard's 90 days then read 90 rows per system instead of 2,160, and a run that arrives
@@ -141,43 +166,9 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<Inserte
        VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $12, $9)
        ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
      ), hourly AS (
-       INSERT INTO run_hourly AS b (system_id, configuration_id, environment_id, source, hour, run_count, healthy_count, degraded_count,
-                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
-       SELECT $1, $2, $3, $4, date_trunc('hour', $9::timestamptz), 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
-              ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
-              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END, $13::jsonb
-         FROM run
-       ON CONFLICT ON CONSTRAINT run_hourly_bucket_key DO UPDATE SET
-         run_count = b.run_count + 1,
-         healthy_count = b.healthy_count + excluded.healthy_count,
-         degraded_count = b.degraded_count + excluded.degraded_count,
-         unhealthy_count = b.unhealthy_count + excluded.unhealthy_count,
-         latency_count = b.latency_count + excluded.latency_count,
-         latency_sum = b.latency_sum + excluded.latency_sum,
-         latency_min = least(b.latency_min, excluded.latency_min),
-         latency_max = greatest(b.latency_max, excluded.latency_max),
-         latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
-           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END,
-         collectors = vigil_merge_counts(b.collectors, excluded.collectors)
+       ${bucketUpsert('run_hourly', 'hour', "date_trunc('hour', $9::timestamptz)")}
      ), daily AS (
-       INSERT INTO run_daily AS b (system_id, configuration_id, environment_id, source, day, run_count, healthy_count, degraded_count,
-                                    unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
-       SELECT $1, $2, $3, $4, date_bin('1 day', $9::timestamptz, 'epoch'), 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
-              ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
-              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END, $13::jsonb
-         FROM run
-       ON CONFLICT ON CONSTRAINT run_daily_bucket_key DO UPDATE SET
-         run_count = b.run_count + 1,
-         healthy_count = b.healthy_count + excluded.healthy_count,
-         degraded_count = b.degraded_count + excluded.degraded_count,
-         unhealthy_count = b.unhealthy_count + excluded.unhealthy_count,
-         latency_count = b.latency_count + excluded.latency_count,
-         latency_sum = b.latency_sum + excluded.latency_sum,
-         latency_min = least(b.latency_min, excluded.latency_min),
-         latency_max = greatest(b.latency_max, excluded.latency_max),
-         latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
-           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END,
-         collectors = vigil_merge_counts(b.collectors, excluded.collectors)
+       ${bucketUpsert('run_daily', 'day', "date_bin('1 day', $9::timestamptz, 'epoch')")}
      ), stream AS (
        INSERT INTO stream_states AS s (system_id, configuration_id, environment_id, source, recent, last_run_at)
        SELECT $1, $2, $3, $4, $11, $9 FROM run

@@ -119,35 +119,20 @@ export async function readHistoryStreams(pool: pg.Pool): Promise<Stream[]> {
   return rows.map((row) => ({ systemId: row.system_id, configurationId: row.configuration_id }));
 }
 
-/** Deletes up to `batch` raw runs older than `before`; answers how many went (0: none left). */
-export async function deleteRunsBefore(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
+/** Deletes up to `batch` rows of one stream older than `before` from a tier; answers how many went (short of `batch`: none left). */
+async function deleteBefore(pool: pg.Pool, table: 'runs' | 'run_hourly' | 'run_daily', column: 'created_at' | 'hour' | 'day', stream: Stream, before: Date, batch: number): Promise<number> {
   const { rowCount } = await pool.query(
-    `DELETE FROM runs WHERE id IN (
-       SELECT id FROM runs WHERE configuration_id = $1 AND system_id = $2 AND created_at < $3 ORDER BY created_at LIMIT $4)`,
+    `DELETE FROM ${table} WHERE ctid IN (
+       SELECT ctid FROM ${table} WHERE configuration_id = $1 AND system_id = $2 AND ${column} < $3 LIMIT $4)`,
     [stream.configurationId, stream.systemId, before, batch],
   );
   return rowCount ?? 0;
 }
 
-/** Deletes up to `batch` hourly buckets older than `before` (their runs are in the daily tier already). */
-export async function deleteHoursBefore(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
-  const { rowCount } = await pool.query(
-    `DELETE FROM run_hourly WHERE ctid IN (
-       SELECT ctid FROM run_hourly WHERE configuration_id = $1 AND system_id = $2 AND hour < $3 LIMIT $4)`,
-    [stream.configurationId, stream.systemId, before, batch],
-  );
-  return rowCount ?? 0;
-}
-
-/** Deletes up to `batch` daily buckets older than `before`. */
-export async function deleteDaysBefore(pool: pg.Pool, stream: Stream, before: Date, batch: number): Promise<number> {
-  const { rowCount } = await pool.query(
-    `DELETE FROM run_daily WHERE ctid IN (
-       SELECT ctid FROM run_daily WHERE configuration_id = $1 AND system_id = $2 AND day < $3 LIMIT $4)`,
-    [stream.configurationId, stream.systemId, before, batch],
-  );
-  return rowCount ?? 0;
-}
+export const deleteRunsBefore = (pool: pg.Pool, stream: Stream, before: Date, batch: number) => deleteBefore(pool, 'runs', 'created_at', stream, before, batch);
+/** Hourly buckets past their days (their runs are in the daily tier already). */
+export const deleteHoursBefore = (pool: pg.Pool, stream: Stream, before: Date, batch: number) => deleteBefore(pool, 'run_hourly', 'hour', stream, before, batch);
+export const deleteDaysBefore = (pool: pg.Pool, stream: Stream, before: Date, batch: number) => deleteBefore(pool, 'run_daily', 'day', stream, before, batch);
 
 /** How much each step would touch (for a dry run). */
 export async function countPastLimits(pool: pg.Pool, stream: Stream, limits: { raw: Date; hourly: Date; daily: Date }): Promise<{ runs: number; hours: number; days: number }> {
