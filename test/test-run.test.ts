@@ -99,6 +99,21 @@ describe('a test run of a check definition', () => {
     expect((await api.call('GET', `/api/v1/runs?systemId=${system.id}`)).body.items).toEqual([]);
   });
 
+  it('runs a stored configuration whose secret was deleted as a scheduled run would: unhealthy, naming the secret', async () => {
+    await api.call('POST', '/api/v1/secrets', { name: 'test-run-gone', value: 'gone-value' });
+    const configuration = await created('/configurations', {
+      name: 'test-run-gone-secret',
+      strategy: 'http',
+      config: { url: `${target.url}/health`, headers: { 'x-key': '{{ secrets.test-run-gone }}' }, timeout: 5000 },
+      intervalSeconds: 60,
+    });
+    expect((await api.call('DELETE', '/api/v1/secrets/test-run-gone')).status).toBe(204);
+    const response = await testRun({ configurationId: configuration.id });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body).toMatchObject({ status: 'unhealthy', systemId: null });
+    expect(response.body.message).toMatch(/test-run-gone/);
+  });
+
   it('answers 400 with every problem of an invalid draft, and runs nothing', async () => {
     const requestsBefore = target.requests;
     const response = await testRun({

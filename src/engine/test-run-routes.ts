@@ -6,6 +6,7 @@ import { errorBody } from '../api/server.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { ConfigurationInput } from '../checks/model.ts';
 import type { ChecksService } from '../checks/service.ts';
+import type { Definition } from '../definitions/plan.ts';
 import type { DefinitionValidator } from '../definitions/validation.ts';
 import { NotFoundError, ValidationError } from '../kernel/errors.ts';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../kernel/secret-name.ts';
@@ -131,7 +132,8 @@ export function testRunRoutes(deps: TestRunRouteDeps) {
     const body = c.req.valid('json');
     const caller = requestCaller(c);
     let request: TestRunRequest;
-    let configurationId: string | null = null;
+    /** What a definition's answer says it ran, and where. */
+    let ran = { configurationId: null as string | null, systemId: null as string | null, environmentId: null as string | null };
     let timeoutMs: number;
     if (body.kind === 'shell') {
       // A shell run is a script check in all but name: code run on the Vigil host.
@@ -143,19 +145,25 @@ export function testRunRoutes(deps: TestRunRouteDeps) {
       if ((body.definition === undefined) === (body.configurationId === undefined)) {
         throw new ValidationError([{ path: 'definition', message: 'expected either definition (a draft) or configurationId (a stored configuration)' }]);
       }
-      const stored = body.configurationId === undefined ? undefined : await referenced('configurationId', deps.checks.getConfiguration(body.configurationId));
-      const draft = stored ?? body.definition!;
-      deps.hostCommands(caller, draft.strategy);
-      const outcome = await deps.validateDefinition(draft);
-      // A stored configuration fails only when something it refers to has gone (a secret deleted since).
-      const at = stored ? [] : ['definition'];
-      if (!outcome.valid) throw new ValidationError(outcome.errors.map((issue) => ({ path: [...at, ...issue.path].join('.'), message: issue.message })));
-      const check = stored
-        ? { id: stored.id, name: stored.name || stored.id, intervalSeconds: stored.intervalSeconds }
-        : { id: DRAFT, name: body.definition?.name || DRAFT, intervalSeconds: body.definition?.intervalSeconds ?? 0 };
-      request = { kind: 'definition', definition: outcome.definition, run: { check, ...(await placeOfRun(deps.catalog, body.systemId, body.environmentId)) } };
-      configurationId = stored?.id ?? null;
-      timeoutMs = typeof outcome.definition.config.timeout === 'number' ? outcome.definition.config.timeout : DEFAULT_TIMEOUT_MS;
+      let definition: Definition & { config: Record<string, unknown> };
+      let check: RunContext['check'];
+      if (body.configurationId !== undefined) {
+        // Run as stored and as the executor runs it: validated when saved, a secret deleted since fails the run, not the request.
+        const stored = await referenced('configurationId', deps.checks.getConfiguration(body.configurationId));
+        definition = { strategy: stored.strategy, config: stored.config, assertions: stored.assertions, collectors: stored.collectors };
+        check = { id: stored.id, name: stored.name || stored.id, intervalSeconds: stored.intervalSeconds };
+        deps.hostCommands(caller, definition.strategy);
+      } else {
+        const draft = body.definition!;
+        deps.hostCommands(caller, draft.strategy);
+        const outcome = await deps.validateDefinition(draft);
+        if (!outcome.valid) throw new ValidationError(outcome.errors.map((issue) => ({ path: ['definition', ...issue.path].join('.'), message: issue.message })));
+        definition = outcome.definition;
+        check = { id: DRAFT, name: draft.name || DRAFT, intervalSeconds: draft.intervalSeconds ?? 0 };
+      }
+      request = { kind: 'definition', definition, run: { check, ...(await placeOfRun(deps.catalog, body.systemId, body.environmentId)) } };
+      ran = { configurationId: body.configurationId ?? null, systemId: body.systemId ?? null, environmentId: body.environmentId ?? null };
+      timeoutMs = typeof definition.config.timeout === 'number' ? definition.config.timeout : DEFAULT_TIMEOUT_MS;
     }
 
     const waitMs = WORKER_GRACE_MS + timeoutMs;
@@ -166,7 +174,7 @@ export function testRunRoutes(deps: TestRunRouteDeps) {
       return c.json(shell, 200);
     }
     const { kind: _kind, ...run } = answer;
-    return c.json({ ...run, configurationId, systemId: body.kind === 'shell' ? null : (body.systemId ?? null), environmentId: body.kind === 'shell' ? null : (body.environmentId ?? null) }, 200);
+    return c.json({ ...run, ...ran }, 200);
   });
   return router;
 }

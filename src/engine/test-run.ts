@@ -122,7 +122,13 @@ export class TestRunner {
     if (!spec.success) {
       // A worker of another version: the person waiting is told rather than left to time out.
       this.deps.log.error({ testRunRequestId: job.requestId }, 'A test run job could not be read');
-      await this.publish(job.requestId, { kind: 'shell', stdout: '', stderr: '', durationMs: 0, timedOut: false, error: 'The worker could not read this test run' });
+      const error = 'The worker could not read this test run';
+      await this.publish(
+        job.requestId,
+        job.spec.kind === 'definition'
+          ? { kind: 'definition', status: 'unhealthy', latencyMs: null, message: error, result: { error, collectors: [] } }
+          : { kind: 'shell', stdout: '', stderr: '', durationMs: 0, timedOut: false, error },
+      );
       return;
     }
     const answer = spec.data.kind === 'definition' ? await this.runDefinition(spec.data) : await this.runShell(spec.data, job.requestId);
