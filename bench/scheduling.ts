@@ -60,7 +60,8 @@ const queue: CheckQueue = kind === 'memory' ? createMemoryQueue({ log }) : creat
 
 const lags: { dueAt: number; lagMs: number }[] = [];
 const handled = new Map<string, number[]>();
-queue.work(async (job: CheckJob) => {
+queue.work(async (queued) => {
+  const job = queued as CheckJob; // only ticks here
   lags.push({ dueAt: job.scheduledFor, lagMs: Date.now() - job.scheduledFor });
   let ticks = handled.get(job.configurationId);
   if (!ticks) handled.set(job.configurationId, (ticks = []));

@@ -34,6 +34,8 @@ import { Executor } from './engine/executor.ts';
 import { engineSignals } from './engine/metrics.ts';
 import { engineRoutes } from './engine/routes.ts';
 import { RunNow, jobHandler } from './engine/run-now.ts';
+import { TestRunner, TestRuns } from './engine/test-run.ts';
+import { testRunRoutes } from './engine/test-run-routes.ts';
 import { createScheduler } from './engine/scheduler.ts';
 import { loadSchedules } from './engine/desired-schedules.ts';
 import { createMemoryBus, type EventBus } from './events/bus.ts';
@@ -72,6 +74,10 @@ export interface Services {
   recorder: HealthRecorder;
   executor: Executor;
   runNow: RunNow;
+  /** Asks for test runs (API processes) … */
+  testRuns: TestRuns;
+  /** … and answers them (workers). */
+  testRunner: TestRunner;
   relay: OutboxRelay;
   bus: EventBus;
   secrets: SecretsService;
@@ -127,7 +133,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     const runsWorkers = settings.role === 'all' || settings.role === 'worker';
     const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
     if (runsWorkers) {
-      queue.work(jobHandler(services.executor, bus), settings.workerConcurrency);
+      queue.work(jobHandler(services.executor, bus, services.testRunner), settings.workerConcurrency);
       log.info({ concurrency: settings.workerConcurrency, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
       // Workers are where scripts run: say whether they are confined (SPEC §7.6). Unconfined is
       // the documented default without bubblewrap; only `required` leaves scripts unable to run.
@@ -254,6 +260,7 @@ export interface HttpOptions {
 
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
 export function createHttpApp(database: Database, services: Services, log: Logger, options: HttpOptions = {}) {
+  const hostCommands = hostCommandGate(services.strategies, options.scriptRole ?? 'admin');
   return createApi({
     maxBodyBytes: options.maxBodyBytes,
     authorize: accessMiddleware(services.access, { prefix: '/api/v1', trustProxy: options.trustProxy ?? false, scopeFacts: scopeFacts(database.db) }),
@@ -263,7 +270,8 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     version,
     routers: [
       catalogRoutes(services.catalog),
-      checksRoutes(services.checks, services.validateDefinition, hostCommandGate(services.strategies, options.scriptRole ?? 'admin')),
+      checksRoutes(services.checks, services.validateDefinition, hostCommands),
+      testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns }),
       catalogueRoutes(services.strategies),
       healthRoutes(services.health),
       historyRoutes(services.history, {
@@ -303,7 +311,8 @@ export interface ServiceOptions {
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
 export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue, options: ServiceOptions = {}): Services {
   const { access = { sessionIdleMs: 7 * 24 * 3_600_000 }, loginLimiter = new LoginLimiter(), strategies = { getStrategy, listStrategies, getCollector } } = options;
-  const secrets = new SecretsService(database.db, new SecretCipher(secretKey));
+  const cipher = new SecretCipher(secretKey);
+  const secrets = new SecretsService(database.db, cipher);
   const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
   const metrics = createMetrics();
   const relay = new OutboxRelay(database.pool, bus, log);
@@ -350,6 +359,8 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     recorder,
     executor,
     runNow: new RunNow(queue, bus),
+    testRuns: new TestRuns(queue, bus, cipher),
+    testRunner: new TestRunner({ strategies, secrets, cipher, bus, log }),
     relay,
     bus,
     secrets,

@@ -123,6 +123,20 @@ describe('an editor limited to the payments group, with no role elsewhere', () =
     expect((await api.call('GET', `/api/v1/runs/${theirs}`, undefined, as)).status).toBe(403);
   });
 
+  it('test-runs against its own systems only, and of stored configurations only those it may read', async () => {
+    const draft = { definition: { strategy: 'tcp', config: { host: '127.0.0.1', port: 9, timeout: 1000 } } };
+    const ours = await api.call('POST', '/api/v1/configurations/test-run', { ...draft, systemId: paySystem }, as);
+    expect(ours.status, JSON.stringify(ours.body)).toBe(200);
+    expect(ours.body.systemId).toBe(paySystem);
+    expect((await api.call('POST', '/api/v1/configurations/test-run', { ...draft, systemId: searchSystem }, as)).status).toBe(403);
+    const nowhere = await api.call('POST', '/api/v1/configurations/test-run', draft, as);
+    expect(nowhere.status).toBe(403);
+    expect(nowhere.body.error.message).toMatch(/systemId/);
+    const theirs = (await api.call('POST', '/api/v1/configurations', config('search-only'))).body.id;
+    await api.call('POST', '/api/v1/assignments', { systemId: searchSystem, configurationId: theirs });
+    expect((await api.call('POST', '/api/v1/configurations/test-run', { configurationId: theirs, systemId: paySystem }, as)).status).toBe(403);
+  });
+
   it('audits its changes under its own name', async () => {
     const entries = (await api.call('GET', `/api/v1/audit?resourceType=system&resourceId=${paySystem}`)).body.items;
     expect(entries[0].actor.label).toMatch(/^scoped-.*@vigil\.test \(token scoped\)$/);

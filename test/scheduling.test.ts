@@ -21,7 +21,8 @@ beforeAll(async () => {
   api = await createTestApi();
   target = await startFlipTarget();
   queue = createMemoryQueue({ log: silentLogger() });
-  queue.work(async (job) => {
+  queue.work(async (queued) => {
+    const job = queued as CheckJob; // only ticks here
     jobs.push(job);
     await api.services.executor.execute(job);
   }, 10);

@@ -80,6 +80,18 @@ const rows: { name: string; method?: string; path: string | (() => string); body
   },
   { name: 'too many environment fields', path: '/environments', body: { name: 'e', fields: entries(101) }, expected: { path: 'fields', message: 'expected at most 100 fields' } },
   { name: 'too many http headers', path: '/configurations', body: http({ headers: entries(101) }), expected: { path: 'config.headers', message: 'expected at most 100 headers' } },
+  {
+    name: 'a field of the alternative its kind names',
+    path: '/configurations/test-run',
+    body: { kind: 'shell', script: 'true', timeoutMs: 50 },
+    expected: { path: 'timeoutMs', message: 'expected at least 100' },
+  },
+  {
+    name: 'a field of the one alternative whose kind may be left out',
+    path: '/configurations/test-run',
+    body: { definition: { strategy: 5 } },
+    expected: { path: 'definition.strategy', message: 'expected a string, got 5' },
+  },
   { name: 'a secret value of the wrong type, never quoted', method: 'PUT', path: '/secrets/messages-secret', body: { value: 5 }, expected: { path: 'value', message: 'expected the secret value as a string' } },
 ];
 

@@ -37,6 +37,8 @@ export type ScopeTarget =
   /** One run: in scope when its system is. */
   | { kind: 'run'; id: string }
   | { kind: 'new-assignment'; systemId: string }
+  /** A test run against one of its systems; of a stored configuration, one it may read. */
+  | { kind: 'test-run'; systemId: string; configurationId?: string }
   | { kind: 'refused'; reason: string };
 
 const ID = '([0-9a-fA-F-]{36})';
@@ -55,6 +57,10 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
 
   if (!write && /^\/(environments(\/[^/]+)?|strategies(\/.*)?|secrets)$/.test(path)) return { kind: 'shared' };
   if (method === 'POST' && path === '/configurations/validate') return { kind: 'shared' };
+  if (method === 'POST' && path === '/configurations/test-run') {
+    if (typeof body.systemId !== 'string') return { kind: 'refused', reason: 'Your role is limited to some groups: test-run against one of your systems (systemId)' };
+    return { kind: 'test-run', systemId: body.systemId, ...(typeof body.configurationId === 'string' && { configurationId: body.configurationId }) };
+  }
 
   if (path === '/systems') {
     if (method === 'POST') return { kind: 'new-system', groupIds: ids(body.groupIds) ?? [] };
@@ -162,5 +168,10 @@ export async function checkScope(target: ScopeTarget, scope: readonly string[], 
     }
     case 'new-assignment':
       return verdict(await systemsInScope([target.systemId]), 'A check may be assigned only to a system in groups your role covers (systemId)');
+    case 'test-run': {
+      if (!(await systemsInScope([target.systemId]))) return verdict(false, 'A test run may run only against a system in groups your role covers (systemId)');
+      if (target.configurationId === undefined) return verdict(true);
+      return checkScope({ kind: 'configuration', id: target.configurationId, write: false }, scope, facts);
+    }
   }
 }

@@ -6,10 +6,10 @@ import type { CheckJob } from '../queue/types.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
 import type { RunContext } from '../strategies/types.ts';
 import { effectiveEnvironments } from '../definitions/environments.ts';
-import { maskSecrets } from '../definitions/mask.ts';
 import { planDefinition, type DefinitionPlan } from '../definitions/plan.ts';
-import { prepareRun, renderContextOf } from '../definitions/prepare-run.ts';
-import { executeRun } from './execute-run.ts';
+import { runPlanned, unplannable, type RunOutcome, type SecretResolver } from './run-planned.ts';
+
+export type { SecretResolver };
 
 export interface RunRecorder {
   recordRun(run: RunRecord): Promise<string | undefined>;
@@ -18,11 +18,6 @@ export interface RunRecorder {
 
 export interface ExecutedRun extends RunRecord {
   id: string;
-}
-
-/** Reads secret values for one run (SPEC §2.7): by lower-cased name; a missing one is simply absent. */
-export interface SecretResolver {
-  resolve(names: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface ExecutorSignals {
@@ -82,8 +77,7 @@ export class Executor {
     const planned = await this.plan(row);
     if (!planned.ok) {
       // SPEC §2.9: a failure before the fan-out records one env-less unhealthy run.
-      const error = planned.errors.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ');
-      const run = await this.record(target, null, { status: 'unhealthy', latencyMs: null, message: `Check failed: ${error}`, result: { error } });
+      const run = await this.record(target, null, unplannable(planned.errors));
       return run ? [run] : [];
     }
 
@@ -115,41 +109,10 @@ export class Executor {
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
       ...(environment ? { environment: { id: environment.id, name: environment.name, fields: environment.fields } } : {}),
     };
-    // Resolved per run and dropped with it: a secret changed or deleted takes effect on the next run.
-    let secrets = new Map<string, string>();
-    if (plan.secretNames.length) {
-      try {
-        secrets = await this.deps.secrets.resolve(plan.secretNames);
-      } catch (error) {
-        return this.recordFailure(job, environment, { error: (error as Error).message });
-      }
-    }
-    const values = [...secrets.values()];
-    const prepared = prepareRun(plan, renderContextOf(run, secrets));
-    if (!prepared.ok) {
-      // A rendered URL may hold a secret: the message and target are masked like any result.
-      return this.recordFailure(job, environment, maskSecrets(prepared, values));
-    }
-    const result = await executeRun({ strategy: plan.strategy, config: prepared.config, collectors: prepared.collectors, run, secrets: values });
-    const { status, latencyMs, message, ...document } = result;
-    return this.record(job, environment?.id ?? null, { status, latencyMs, message, result: document });
+    return this.record(job, environment?.id ?? null, await runPlanned(plan, run, this.deps.secrets));
   }
 
-  /**
-   * A run that could not go ahead (secrets unreadable, config not runnable as rendered): unhealthy,
-   * nothing measured; its result shows the target the rendered config pointed at, when known.
-   */
-  private recordFailure(job: StrategyJob, environment: EnvironmentRow | null, failure: { error: string; target?: string }): Promise<ExecutedRun | undefined> {
-    const { error, target } = failure;
-    const result = { error, collectors: [], ...(target !== undefined && { target }) };
-    return this.record(job, environment?.id ?? null, { status: 'unhealthy', latencyMs: null, message: error, result });
-  }
-
-  private async record(
-    job: StrategyJob,
-    environmentId: string | null,
-    outcome: Pick<RunRecord, 'status' | 'latencyMs' | 'message' | 'result'>,
-  ): Promise<ExecutedRun | undefined> {
+  private async record(job: StrategyJob, environmentId: string | null, outcome: RunOutcome): Promise<ExecutedRun | undefined> {
     const run: RunRecord = {
       systemId: job.systemId,
       configurationId: job.configurationId,

@@ -5,10 +5,8 @@ import type { ChecksService } from '../checks/service.ts';
 import { Run } from '../health/routes.ts';
 import type { HealthService } from '../health/service.ts';
 import { DEFAULT_TIMEOUT_MS } from '../strategies/common.ts';
+import { WORKER_GRACE_MS } from './await-reply.ts';
 import type { RunNow } from './run-now.ts';
-
-/** How long "run now" waits for a worker beyond the check's own timeout (a queue backlog, a busy worker). */
-const RUN_NOW_GRACE_MS = 30_000;
 
 const runNow = createRoute({
   method: 'post',
@@ -33,7 +31,7 @@ export function engineRoutes(checks: ChecksService, health: HealthService, runs:
     const assignment = await checks.getAssignment(c.req.valid('param').id);
     const configuration = await checks.getConfiguration(assignment.configurationId);
     const timeout = typeof configuration.config.timeout === 'number' ? configuration.config.timeout : DEFAULT_TIMEOUT_MS;
-    const waitMs = RUN_NOW_GRACE_MS + timeout;
+    const waitMs = WORKER_GRACE_MS + timeout;
     const runIds = await runs.run({ configurationId: assignment.configurationId, systemId: assignment.systemId }, waitMs);
     if (!runIds) {
       return c.json(errorBody('run_timeout', `No worker finished the run within ${Math.round(waitMs / 1000)}s; it stays queued and its runs will appear in GET /api/v1/runs`), 504);

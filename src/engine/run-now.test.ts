@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../events/bus.ts';
 import { createMemoryQueue } from '../queue/memory.ts';
-import type { CheckJob } from '../queue/types.ts';
+import type { CheckJob, TestRunJob } from '../queue/types.ts';
 import { RunNow, jobHandler } from './run-now.ts';
 
 const job = { configurationId: 'c', systemId: 's' };
+const noTestRuns = { answer: async (_job: TestRunJob) => {} };
 
 describe('run now through the queue', () => {
   it('hands the job to a worker and answers with the runs that worker recorded', async () => {
     const bus = createMemoryBus();
     const queue = createMemoryQueue();
     const executed: CheckJob[] = [];
-    queue.work(jobHandler({ execute: async (j) => (executed.push(j), [{ id: 'run-1' }, { id: 'run-2' }]) }, bus), 1);
+    queue.work(jobHandler({ execute: async (j) => (executed.push(j), [{ id: 'run-1' }, { id: 'run-2' }]) }, bus, noTestRuns), 1);
     const runNow = new RunNow(queue, bus);
     expect(await runNow.run(job, 5_000)).toEqual(['run-1', 'run-2']);
     expect(executed).toHaveLength(1);
@@ -26,7 +27,7 @@ describe('run now through the queue', () => {
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
     // One slot, held by the first job until both requests are waiting.
-    queue.work(jobHandler({ execute: async (j) => (order.push(j.systemId), j.systemId === 'first' && (await blocked), [{ id: j.systemId }]) }, bus), 1);
+    queue.work(jobHandler({ execute: async (j) => (order.push(j.systemId), j.systemId === 'first' && (await blocked), [{ id: j.systemId }]) }, bus, noTestRuns), 1);
     const runNow = new RunNow(queue, bus);
     const first = runNow.run({ configurationId: 'c', systemId: 'first' }, 5_000);
     const second = runNow.run({ configurationId: 'c', systemId: 'second' }, 5_000);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.ts';
-import type { CheckJob, CheckQueue } from '../queue/types.ts';
+import { isTestRunJob, type CheckJob, type CheckQueue, type TestRunJob } from '../queue/types.ts';
+import { awaitReply } from './await-reply.ts';
 
 /**
  * "Run now" through the queue: the process that asks (an API process) never connects to a
@@ -14,30 +15,28 @@ export class RunNow {
   ) {}
 
   /** The ids of the runs recorded, or undefined when no worker finished the job within `waitMs`. */
-  async run(job: { configurationId: string; systemId: string }, waitMs: number): Promise<string[] | undefined> {
+  run(job: { configurationId: string; systemId: string }, waitMs: number): Promise<string[] | undefined> {
     const requestId = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    let unsubscribe: (() => void) | undefined;
-    // Listening starts before the job is queued, so a fast worker's answer cannot be missed.
-    const completed = new Promise<string[] | undefined>((resolve) => {
-      unsubscribe = this.bus.subscribe((event) => {
-        if (event.topic === 'job.completed' && event.payload.requestId === requestId) resolve(event.payload.runIds);
-      });
-      timer = setTimeout(() => resolve(undefined), waitMs);
-    });
-    try {
-      await this.queue.enqueue({ ...job, scheduledFor: Date.now(), requestId });
-      return await completed;
-    } finally {
-      clearTimeout(timer);
-      unsubscribe?.();
-    }
+    return awaitReply(
+      this.bus,
+      (event) => (event.topic === 'job.completed' && event.payload.requestId === requestId ? event.payload.runIds : undefined),
+      waitMs,
+      () => this.queue.enqueue({ ...job, scheduledFor: Date.now(), requestId }),
+    );
   }
 }
 
-/** What a worker does with each job: execute it, and tell whoever asked for a run-now job. */
-export function jobHandler(executor: { execute(job: CheckJob): Promise<{ id: string }[]> }, bus: EventBus) {
-  return async (job: CheckJob): Promise<void> => {
+/**
+ * What a worker does with each job: execute a check job and tell whoever asked for a run-now job;
+ * hand a test run (SPEC §7.3) to the test runner, which answers it over the bus itself.
+ */
+export function jobHandler(
+  executor: { execute(job: CheckJob): Promise<{ id: string }[]> },
+  bus: EventBus,
+  testRunner: { answer(job: TestRunJob): Promise<void> },
+) {
+  return async (job: CheckJob | TestRunJob): Promise<void> => {
+    if (isTestRunJob(job)) return testRunner.answer(job);
     const runs = await executor.execute(job);
     if (job.requestId) {
       await bus.publish({ id: randomUUID(), topic: 'job.completed', payload: { requestId: job.requestId, runIds: runs.map((run) => run.id) } });

@@ -49,7 +49,7 @@ function runningQueue() {
   const ran: CheckJob[] = [];
   queue = createMemoryQueue({ closeGraceMs: 1_000 });
   queue.work(async (job) => {
-    ran.push(job);
+    ran.push(job as CheckJob);
   }, 10);
   return { ran, of: (id: string) => ran.filter((job) => job.configurationId === `config-${id}`) };
 }

@@ -37,6 +37,32 @@ const SloBurn = z.object({
   timestamp: Timestamp,
 });
 
+/** What was cut from a test run's answer to keep it within the bus's size bound. */
+const Truncation = z.object({ path: z.string(), originalBytes: z.number(), keptBytes: z.number() });
+
+/** SPEC §7.3: a draft check run once: what a recorded run holds, recorded nowhere. */
+const DefinitionTestRunAnswer = z.object({
+  kind: z.literal('definition'),
+  status: Status,
+  latencyMs: z.number().nullable(),
+  message: z.string(),
+  result: z.record(z.string(), z.unknown()),
+  truncated: z.array(Truncation).optional(),
+});
+
+/** SPEC §7.3: a shell script run once; it never fails the request for a script failure. */
+const ShellTestRunAnswer = z.object({
+  kind: z.literal('shell'),
+  result: z.unknown().optional(),
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().optional(),
+  durationMs: z.number(),
+  timedOut: z.boolean(),
+  error: z.string().optional(),
+  truncated: z.array(Truncation).optional(),
+});
+
 export const TOPICS = {
   /** A run was stored (a live signal: not durable, superseded by the next run). */
   'run.completed': z.object({
@@ -78,11 +104,14 @@ export const TOPICS = {
   'slo.burn_rate_normal': SloBurn,
   /** A job asked for by "run now" finished on some worker: the runs it recorded (none when skipped). */
   'job.completed': z.object({ requestId: z.string(), runIds: z.array(z.string()) }),
+  /** A test run finished on some worker: its answer, secrets masked and size bounded (never recorded). */
+  'test-run.completed': z.object({ requestId: z.string(), answer: z.discriminatedUnion('kind', [DefinitionTestRunAnswer, ShellTestRunAnswer]) }),
 } as const;
 
 export type Topic = keyof typeof TOPICS;
 export type Payload<T extends Topic> = z.output<(typeof TOPICS)[T]>;
 export type HealthChangePayload = z.output<typeof HealthChange>;
+export type TestRunAnswer = Payload<'test-run.completed'>['answer'];
 
 /** One event on the bus. `id` lets consumers drop a redelivery (the outbox is at-least-once). */
 export type BusEvent = { [T in Topic]: { id: string; topic: T; payload: Payload<T> } }[Topic];

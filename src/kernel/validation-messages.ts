@@ -48,18 +48,24 @@ export interface IssueDetail {
 /**
  * One detail per problem, each at its own path. zod reports every unknown key of an object as one
  * issue at the object's path (`""` for the body itself), and a value that fits one alternative of
- * a union in shape but not in detail as one issue at the union's path; a caller fixes them one key
- * at a time. `unknownKey` words unknown keys for where they were sent (a body, a query string).
+ * a union in shape but not in detail as one issue at the union's path (the alternatives that fit are
+ * those of the value's type whose literal tag, if any, it carries); a caller fixes them one key at a
+ * time. `unknownKey` words unknown keys for where they were sent (a body, a query string).
  */
 export function issueDetails(issues: readonly z.core.$ZodIssue[], unknownKey: (key: string) => string = unknownField): IssueDetail[] {
   return issues.flatMap((issue): IssueDetail[] => {
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...issue.path, key], message: unknownKey(key) }));
     if (issue.code === 'invalid_union') {
-      const fitting = issue.errors.filter((branch) => !branch.some((inner) => inner.path.length === 0 && inner.code === 'invalid_type'));
+      const fitting = issue.errors.filter((branch) => !branch.some((inner) => (inner.path.length === 0 && inner.code === 'invalid_type') || isTagMismatch(inner)));
       if (fitting.length === 1) return issueDetails(fitting[0]!, unknownKey).map((detail) => ({ ...detail, path: [...issue.path, ...detail.path] }));
     }
     return [{ path: issue.path, message: issue.message }];
   });
+}
+
+/** A branch tagged by one literal (`kind: "shell"`) that the value does not carry is not the branch meant. */
+function isTagMismatch(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_value' && issue.path.length === 1 && issue.values.length === 1;
 }
 
 export function unknownField(key: string): string {

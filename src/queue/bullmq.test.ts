@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../kernel/log.ts';
 import { checkJobOf, createBullmqQueue } from './bullmq.ts';
-import type { CheckJob, CheckQueue, Schedule } from './types.ts';
+import type { CheckJob, CheckQueue, Schedule, TestRunJob } from './types.ts';
 
 // Real Redis. Under CI it must be there; on a laptop without Redis these tests skip and say why.
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -53,7 +53,8 @@ function processes(count: number) {
     handled,
     work: (handle: (job: CheckJob) => Promise<void> = async () => {}) =>
       queues.forEach((queue, worker) =>
-        queue.work(async (job) => {
+        queue.work(async (queued) => {
+          const job = queued as CheckJob;
           handled.push({ ...job, worker });
           await handle(job);
         }, 5),
@@ -162,6 +163,19 @@ describe.skipIf(redisDown)('BullMQ queue (real Redis)', () => {
     await waitFor(() => handled.length >= 1);
     await sleep(500);
     expect(handled.map(({ worker: _worker, ...rest }) => rest)).toEqual([job]);
+  });
+
+  it('hands a test run to exactly one worker as it was sent, and keeps none of it in Redis afterwards', async () => {
+    const { prefix, queues, handled, work } = processes(2);
+    work();
+    const job: TestRunJob = { requestId: 'request-1', notAfter: Date.now() + 60_000, spec: { kind: 'shell', script: 'true', env: { A: 'b' } } };
+    await queues[0]!.enqueue(job);
+    await waitFor(() => handled.length >= 1);
+    await sleep(500);
+    expect(handled.map(({ worker: _worker, ...rest }) => rest)).toEqual([job]);
+    const reader = new Queue('checks', { connection: { url: redisUrl }, prefix });
+    expect(await reader.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({ wait: 0, active: 0, completed: 0, failed: 0 });
+    await reader.close();
   });
 
   it('close waits for the running job to finish', async () => {

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job, type JobSchedulerJson } from 'bullmq';
 import { diffSchedules, invalidScheduleReason } from './schedule.ts';
 import type { Logger } from '../kernel/log.ts';
-import type { CheckJob, CheckQueue, Schedule } from './types.ts';
+import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, type TestRunJob } from './types.ts';
 
 /**
  * The distributed queue: BullMQ on Redis, for any number of scheduler and worker processes.
@@ -49,13 +49,19 @@ interface TickData {
 
 type RunNowData = TickData & { scheduledFor: number; requestId?: string };
 
+type JobData = TickData | RunNowData | TestRunJob;
+
 const TICK_JOB = 'check';
 const RUN_NOW_JOB = 'run-now';
+const TEST_RUN_JOB = 'test-run';
 // Redis holds recent history for debugging, never an ever-growing list: the runs table is the record.
 const KEEP_FINISHED_JOBS = {
   removeOnComplete: { count: 1_000, age: 3_600 },
   removeOnFail: { count: 5_000, age: 24 * 3_600 },
 };
+// A test run's draft is nobody's record: it leaves Redis as soon as a worker is done with it, and
+// a worker lost mid-run is not retried (the person waiting has been answered 504 by then).
+const TEST_RUN_OPTIONS = { priority: 1, attempts: 1, removeOnComplete: true, removeOnFail: true };
 // Concurrent round trips per sync batch: ioredis pipelines them on the one connection.
 const SYNC_BATCH = 500;
 
@@ -67,9 +73,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
   const fullCheckMs = options.fullCheckMs ?? 60_000;
   const connection = { url: options.redisUrl };
 
-  const queue = new Queue<TickData | RunNowData>(queueName, { connection, prefix, defaultJobOptions: KEEP_FINISHED_JOBS });
+  const queue = new Queue<JobData>(queueName, { connection, prefix, defaultJobOptions: KEEP_FINISHED_JOBS });
   queue.on('error', (error) => log.error({ err: error }, 'check queue error'));
-  let worker: Worker<TickData | RunNowData> | undefined;
+  let worker: Worker<JobData> | undefined;
   // What this process last made Redis equal to. Reading 10,000 schedulers back costs ~0.4 s of this
   // process's CPU and a burst of Redis work that delays jobs (bench/scheduling.ts), so an unchanged
   // list is only checked by count, and fully once per fullCheckMs.
@@ -111,6 +117,10 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
     },
 
     async enqueue(job) {
+      if (isTestRunJob(job)) {
+        await queue.add(TEST_RUN_JOB, job, TEST_RUN_OPTIONS);
+        return;
+      }
       const data: RunNowData = { configurationId: job.configurationId, systemId: job.systemId, scheduledFor: job.scheduledFor };
       if (job.requestId) data.requestId = job.requestId;
       // Any priority puts the job ahead of the unprioritised ticks; a person is waiting for it.
@@ -119,9 +129,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
 
     work(handler, concurrency) {
       if (worker) throw new Error('work() was already called on this queue');
-      worker = new Worker<TickData | RunNowData>(queueName, (job) => handler(checkJobOf(job)), { connection, prefix, concurrency });
+      worker = new Worker<JobData>(queueName, (job) => handler(checkJobOf(job)), { connection, prefix, concurrency });
       // A throwing handler only fails its job; the worker goes on with the next one.
-      worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id, ...job?.data }, 'check job failed'));
+      worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id, ...(job ? jobIds(checkJobOf(job)) : {}) }, 'check job failed'));
       worker.on('error', (error) => log.error({ err: error }, 'check worker error'));
     },
 
@@ -145,7 +155,8 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
 }
 
 /** The job as the executor sees it; for a tick, scheduledFor is the due time carried by its id. */
-export function checkJobOf(job: Pick<Job<TickData | RunNowData>, 'id' | 'data' | 'repeatJobKey' | 'timestamp'>): CheckJob {
+export function checkJobOf(job: Pick<Job<JobData>, 'id' | 'data' | 'repeatJobKey' | 'timestamp'>): QueuedJob {
+  if ('spec' in job.data) return job.data;
   const { configurationId, systemId } = job.data;
   if ('scheduledFor' in job.data) {
     const { scheduledFor, requestId } = job.data;
@@ -171,12 +182,13 @@ function toBullmqOffset(schedule: Schedule): number {
 }
 
 /** What Redis holds, as a Schedule; anything not written by us compares unequal and is rewritten. */
-function scheduleFromScheduler(scheduler: JobSchedulerJson<Partial<TickData>>): Schedule {
+function scheduleFromScheduler(scheduler: JobSchedulerJson<Partial<TickData> | TestRunJob>): Schedule {
+  const data = scheduler.template?.data as Partial<TickData> | undefined;
   const every = scheduler.every ?? Number.NaN;
   return {
     id: scheduler.key,
-    configurationId: scheduler.template?.data?.configurationId ?? '',
-    systemId: scheduler.template?.data?.systemId ?? '',
+    configurationId: data?.configurationId ?? '',
+    systemId: data?.systemId ?? '',
     intervalMs: every,
     offsetMs: (scheduler.offset ?? 0) % every,
   };

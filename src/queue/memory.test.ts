@@ -23,7 +23,8 @@ interface Seen {
 function recordingQueue(concurrency = 10, handle: (job: CheckJob) => Promise<void> = async () => {}) {
   const seen: Seen[] = [];
   queue = createMemoryQueue({ closeGraceMs: 2_000 });
-  queue.work(async (job) => {
+  queue.work(async (queued) => {
+    const job = queued as CheckJob;
     seen.push({ job, startedAt: Date.now() });
     await handle(job);
   }, concurrency);

@@ -1,6 +1,6 @@
 import { diffSchedules, invalidScheduleReason, nextTick } from './schedule.ts';
 import { silentLogger, type Logger } from '../kernel/log.ts';
-import type { CheckJob, CheckQueue, JobHandler, Schedule } from './types.ts';
+import { jobIds, type CheckJob, type CheckQueue, type JobHandler, type QueuedJob, type Schedule } from './types.ts';
 
 /**
  * The embedded default (one process): one self-rescheduling timer per schedule feeding a FIFO drained
@@ -43,7 +43,7 @@ interface LiveSchedule {
   waiting: boolean;
 }
 
-interface QueuedJob {
+interface FifoItem {
   job: CheckJob;
   /** Set for ticks; absent for run-now jobs. */
   scheduleId?: string;
@@ -58,10 +58,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   const closeGraceMs = options.closeGraceMs ?? 10_000;
 
   const live = new Map<string, LiveSchedule>();
-  const fifo: QueuedJob[] = [];
+  const fifo: FifoItem[] = [];
   let fifoHead = 0;
-  /** Run-now jobs: a person is waiting for them, so they go ahead of the ticks. */
-  const urgent: CheckJob[] = [];
+  /** Run-now and test-run jobs: a person is waiting for them, so they go ahead of the ticks. */
+  const urgent: QueuedJob[] = [];
   const inFlight = new Set<Promise<void>>();
   let handler: JobHandler | undefined;
   let concurrency = 0;
@@ -120,7 +120,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     }
   }
 
-  function start(run: JobHandler, job: CheckJob): void {
+  function start(run: JobHandler, job: QueuedJob): void {
     counts.started += 1;
     // `.finally` always runs after this assignment, even when the handler throws synchronously.
     const running = execute(run, job).finally(() => {
@@ -130,13 +130,13 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     inFlight.add(running);
   }
 
-  async function execute(run: JobHandler, job: CheckJob): Promise<void> {
+  async function execute(run: JobHandler, job: QueuedJob): Promise<void> {
     try {
       await run(job);
       counts.completed += 1;
     } catch (error) {
       counts.failed += 1;
-      log.error({ err: error, ...job }, 'check job failed');
+      log.error({ err: error, ...jobIds(job) }, 'check job failed');
     }
   }
 

@@ -24,7 +24,31 @@ export interface Schedule {
   offsetMs: number;
 }
 
-export type JobHandler = (job: CheckJob) => Promise<void>;
+/**
+ * A test run (SPEC §7.3): a draft check or a shell script run once by a worker, whose outcome goes
+ * back to the waiting request over the event bus and is recorded nowhere. Unlike a CheckJob it
+ * carries what it runs, since a draft is stored nowhere; the queue passes `spec` through unread.
+ */
+export interface TestRunJob {
+  requestId: string;
+  /** After this (ms since epoch) nobody waits for the answer any more: a worker skips the job. */
+  notAfter: number;
+  spec: Record<string, unknown>;
+}
+
+export type QueuedJob = CheckJob | TestRunJob;
+
+export function isTestRunJob(job: QueuedJob): job is TestRunJob {
+  return 'spec' in job;
+}
+
+/** What a log line may say about a job: its ids, never a test run's draft. */
+export function jobIds(job: QueuedJob): Record<string, unknown> {
+  if (isTestRunJob(job)) return { testRunRequestId: job.requestId };
+  return { ...job };
+}
+
+export type JobHandler = (job: QueuedJob) => Promise<void>;
 
 export interface CheckQueue {
   /**
@@ -34,8 +58,8 @@ export interface CheckQueue {
    * one is invalid (see `invalidScheduleReason`), changing nothing; the scheduler filters them out.
    */
   sync(schedules: Schedule[]): Promise<void>;
-  /** Enqueues one job to run as soon as a worker is free (run now), ahead of scheduled ticks. */
-  enqueue(job: CheckJob): Promise<void>;
+  /** Enqueues one job to run as soon as a worker is free (run now, test run), ahead of scheduled ticks. */
+  enqueue(job: QueuedJob): Promise<void>;
   /** Starts consuming jobs with at most `concurrency` at a time. Call once per worker process. */
   work(handler: JobHandler, concurrency: number): void;
   /**

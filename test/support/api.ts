@@ -29,7 +29,7 @@ export async function createTestApi(): Promise<TestApi> {
   const queue = createMemoryQueue();
   // A fresh key per file: nothing a test stores is readable under another file's key.
   const services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
-  queue.work(jobHandler(services.executor, bus), 50);
+  queue.work(jobHandler(services.executor, bus, services.testRunner), 50);
   const app = createHttpApp(database, services, silentLogger());
   await services.access.ensureAdmin(TEST_ADMIN.email, TEST_ADMIN.password);
   const [admin] = await services.access.listUsers();
