@@ -61,7 +61,7 @@ async function main() {
            FROM runs GROUP BY system_id, configuration_id, date_bin('1 ${unit}', created_at, 'epoch')`,
       );
     }
-    await pool.query('VACUUM ANALYZE runs; VACUUM ANALYZE run_hourly; VACUUM ANALYZE run_daily');
+    for (const table of ['runs', 'run_hourly', 'run_daily']) await pool.query(`VACUUM ANALYZE ${table}`);
     const total = Number((await pool.query('SELECT count(*) AS n FROM runs')).rows[0].n);
     console.log(`Generated ${total.toLocaleString('en')} raw runs (${CHECKS} checks, every ${INTERVAL} s, ${DAYS} days) in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
 
