@@ -36,7 +36,8 @@ beforeAll(async () => {
   const run = await api.services.recorder.recordRun({
     systemId: system.id, configurationId: configuration.id, environmentId: null, source: 'Local', status: 'healthy', latencyMs: 1, message: '', result: {}, scheduledFor: new Date(), at: new Date(),
   });
-  ids = { systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
+  const slo = await created('/api/v1/slos', { name: 'walk-slo', systemId: system.id, objective: 99 });
+  ids = { slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
 
