@@ -9,6 +9,7 @@ import type { ScopeFacts } from './access/scope.ts';
 import { allSystemIds, groupsOfSystems, missingGroups, missingSystems, systemsOfGroup } from './catalog/read.ts';
 import { historyRoutes } from './history/routes.ts';
 import { HistoryService } from './history/service.ts';
+import { HistoryPurge } from './history/purge.ts';
 import { RetentionJob } from './history/retention.ts';
 import { sloRoutesFor } from './history/slo-routes.ts';
 import { SloService } from './history/slo-service.ts';
@@ -170,11 +171,19 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
         evaluating = services.slos.evaluateAll().catch((error: unknown) => log.error({ err: error }, 'SLO evaluation failed; it runs again in a minute'));
       }, 60_000);
       sloEvaluation.unref();
+      // History of deleted systems and checks goes in batches, a few minutes after the delete (SPEC §6.3).
+      const purge = new HistoryPurge(database.pool, log);
+      let purging: Promise<unknown> = Promise.resolve();
+      const purgeEvery = setInterval(() => {
+        purging = purge.run().catch((error: unknown) => log.error({ err: error }, 'History purge failed; it runs again in five minutes'));
+      }, 300_000);
+      purgeEvery.unref();
       stops.set('History jobs', async () => {
         clearTimeout(firstRetention);
         clearInterval(hourlyRetention);
         clearInterval(sloEvaluation);
-        await Promise.all([retaining, evaluating]);
+        clearInterval(purgeEvery);
+        await Promise.all([retaining, evaluating, purging]);
       });
     }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HistoryPurge } from '../src/history/purge.ts';
 import { DEFAULT_RETENTION, RetentionJob } from '../src/history/retention.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import type { Status } from '../src/kernel/status.ts';
@@ -156,5 +157,31 @@ describe('an assignment’s retention', () => {
     const response = await api.call('POST', '/api/v1/assignments', { systemId: quietSystemId, configurationId: customConfig, retention: { rawDays: 20, hourlyDays: 10 } });
     expect(response.status).toBe(400);
     expect(response.body.error.details[0]).toEqual({ path: 'retention.hourlyDays', message: 'expected at least rawDays (20)' });
+  });
+});
+
+describe('deleting a system or a check', () => {
+  it('answers at once and removes its history in the background, in batches, leaving the rest', async () => {
+    const doomed = (await api.call('POST', '/api/v1/systems', { name: 'doomed' })).body.id;
+    const doomedCheck = (await api.call('POST', '/api/v1/configurations', { name: 'doomed-check', strategy: 'tcp', config: { host: '127.0.0.1', port: 9 }, intervalSeconds: 60 })).body.id;
+    for (let i = 0; i < 30; i++) {
+      const at = end - i * HOUR;
+      await record(doomed, { configurationId: defaultConfig, at, status: 'healthy', latencyMs: 5 });
+      await record(systemId, { configurationId: doomedCheck, at, status: 'healthy', latencyMs: 5 });
+    }
+    const rows = async (column: string, id: string) => {
+      let n = 0;
+      for (const table of ['runs', 'run_hourly', 'run_daily']) n += await count(`SELECT count(*) AS n FROM ${table} WHERE ${column} = $1`, [id]);
+      return n;
+    };
+    const othersBefore = await count('SELECT count(*) AS n FROM runs WHERE system_id = $1 AND configuration_id = $2', [systemId, defaultConfig]);
+    expect((await api.call('DELETE', `/api/v1/systems/${doomed}`)).status).toBe(204);
+    expect((await api.call('DELETE', `/api/v1/configurations/${doomedCheck}`)).status).toBe(204);
+    expect(await rows('system_id', doomed)).toBeGreaterThan(0); // still there: the delete did not wait for it
+    expect(await new HistoryPurge(api.database.pool, silentLogger(), 7).run()).toBeGreaterThan(60);
+    expect(await rows('system_id', doomed)).toBe(0);
+    expect(await rows('configuration_id', doomedCheck)).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM runs WHERE system_id = $1 AND configuration_id = $2', [systemId, defaultConfig])).toBe(othersBefore);
+    expect(await new HistoryPurge(api.database.pool, silentLogger()).run()).toBe(0);
   });
 });

@@ -102,7 +102,7 @@ export class CatalogService {
       .catch(translateDbError);
   }
 
-  /** Removes the system with its assignments, memberships, runs and state (SPEC §6.3, by cascade). */
+  /** Removes the system with its assignments, memberships and state (by cascade); its runs and buckets go in the background (history/purge.ts, SPEC §6.3). */
   async deleteSystem(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       const before = await this.getSystem(id, tx);

@@ -130,3 +130,8 @@ export async function readAssignmentRetention(pool: pg.Pool): Promise<{ systemId
 export function missingConfigurations(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
   return missingReferences(db, configurations, ids, field, 'configuration');
 }
+
+/** Whether the configuration exists (an SQL expression over its id). */
+export function configurationExistsSql(configurationId: string): string {
+  return `EXISTS (SELECT 1 FROM configurations WHERE id = ${configurationId})`;
+}

@@ -111,7 +111,7 @@ export class ChecksService {
       .then(({ configuration, systemIds }) => this.changed(configuration, systemIds), translateDbError);
   }
 
-  /** Removes the configuration with its assignments, runs and transitions (SPEC §6.3, by cascade). */
+  /** Removes the configuration with its assignments and transitions (by cascade); its runs and buckets go in the background (history/purge.ts, SPEC §6.3). */
   async deleteConfiguration(id: string): Promise<void> {
     const systemIds = await this.db.transaction(async (tx) => {
       const assigned = await this.assignedSystems(tx, id);

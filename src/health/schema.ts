@@ -5,13 +5,18 @@ import { createdAt, id } from '../db/columns.ts';
 
 import type { Status as RunStatus } from '../kernel/status.ts';
 
-/** One execution of one configuration for one system, environment and source (SPEC §1). */
+/**
+ * One execution of one configuration for one system, environment and source (SPEC §1). Runs and
+ * buckets name their system and configuration without foreign keys: deleting either would
+ * otherwise delete its whole history in the one transaction; history/ purges it afterwards in
+ * batches (SPEC §6.3).
+ */
 export const runs = pgTable(
   'runs',
   {
     id: id(),
-    systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
-    configurationId: uuid('configuration_id').notNull().references(() => configurations.id, { onDelete: 'cascade' }),
+    systemId: uuid('system_id').notNull(),
+    configurationId: uuid('configuration_id').notNull(),
     /** null = env-less run. Not a foreign key: a run outlives the environment it ran in. */
     environmentId: uuid('environment_id'),
     /** `Local`, or the id of the satellite that ran it. */
@@ -35,8 +40,8 @@ export const runs = pgTable(
 
 /** The columns of an aggregate bucket, shared by the hourly and daily tiers. */
 const bucketColumns = () => ({
-  systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
-  configurationId: uuid('configuration_id').notNull().references(() => configurations.id, { onDelete: 'cascade' }),
+  systemId: uuid('system_id').notNull(),
+  configurationId: uuid('configuration_id').notNull(),
   environmentId: uuid('environment_id'),
   source: text('source').notNull().default('Local'),
   runCount: integer('run_count').notNull().default(0),

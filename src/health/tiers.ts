@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { systemExistsSql } from '../catalog/read.ts';
+import { configurationExistsSql } from '../checks/read.ts';
 import { SKETCH_KEY_SQL, type Sketch } from './sketch.ts';
 
 /**
@@ -175,4 +177,26 @@ export async function countRecentRuns(pool: pg.Pool, filter: StreamFilter, now: 
   );
   const row = rows[0] ?? {};
   return windowsMs.map((ms) => ({ runs: row[`runs_${ms}`] ?? 0, healthy: row[`healthy_${ms}`] ?? 0, degraded: row[`degraded_${ms}`] ?? 0 }));
+}
+
+/**
+ * Streams whose system or configuration was deleted (SPEC §6.3): their history stays until
+ * purgeStream removes it. Every stream with history has daily buckets (written with every run).
+ */
+export async function readOrphanStreams(pool: pg.Pool): Promise<Stream[]> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT system_id, configuration_id FROM run_daily d
+      WHERE NOT ${systemExistsSql('d.system_id')} OR NOT ${configurationExistsSql('d.configuration_id')}`,
+  );
+  return rows.map((row) => ({ systemId: row.system_id, configurationId: row.configuration_id }));
+}
+
+/** Deletes up to `batch` rows of each tier of the stream; answers how many went in all. */
+export async function purgeStream(pool: pg.Pool, stream: Stream, batch: number): Promise<number> {
+  const everything = new Date(8.64e15);
+  let deleted = 0;
+  for (const [table, column] of [['runs', 'created_at'], ['run_hourly', 'hour'], ['run_daily', 'day']] as const) {
+    deleted += await deleteBefore(pool, table, column, stream, everything, batch);
+  }
+  return deleted;
 }
