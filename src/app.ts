@@ -13,6 +13,11 @@ import { HistoryPurge } from './history/purge.ts';
 import { RetentionJob } from './history/retention.ts';
 import { sloRoutesFor } from './history/slo-routes.ts';
 import { SloService } from './history/slo-service.ts';
+import { NotificationLoop } from './notifications/loop.ts';
+import { NotificationPlanner } from './notifications/planner.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { NotificationSender } from './notifications/sender.ts';
+import { NotificationsService } from './notifications/service.ts';
 import { systemOfAssignment, systemsOfConfiguration } from './checks/read.ts';
 import { hostCommandGate } from './access/host-commands.ts';
 import { LoginLimiter } from './access/login-limit.ts';
@@ -80,6 +85,9 @@ export interface Services {
   /** … and answers them (workers). */
   testRunner: TestRunner;
   relay: OutboxRelay;
+  notifications: NotificationsService;
+  /** Plans deliveries from status changes and sends them; started on worker processes. */
+  notificationLoop: NotificationLoop;
   bus: EventBus;
   secrets: SecretsService;
   strategies: StrategyRegistry;
@@ -127,6 +135,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       access: { sessionIdleMs: settings.sessionIdleHours * 3_600_000 },
       loginLimiter,
       strategies,
+      ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
     });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
@@ -138,6 +147,15 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       log.info({ concurrency: settings.workerConcurrency, queue: settings.redisUrl ? 'redis' : 'in-process' }, 'Worker started');
       // Workers are where scripts run: say whether they are confined (SPEC §7.6). Unconfined is
       // the documented default without bubblewrap; only `required` leaves scripts unable to run.
+      // Notifications are planned and sent by workers: every second, and at once on a status change.
+      services.notificationLoop.start();
+      const unsubscribeNotifications = bus.subscribe((event) => {
+        if (event.topic === 'healthcheck.system_health_changed') void services.notificationLoop.kick();
+      });
+      stops.set('Notifications', async () => {
+        unsubscribeNotifications();
+        await services.notificationLoop.stop();
+      });
       const confined = await confinementStatus(confinement);
       if (!confined.active && confinement.mode === 'required') log.warn(confined.line);
       else log.info(confined.line);
@@ -289,6 +307,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
         allSystems: (limit) => allSystemIds(database.db, limit),
       }),
       sloRoutesFor(services.slos),
+      notificationRoutes(services.notifications),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -315,6 +334,8 @@ export interface ServiceOptions {
   loginLimiter?: LoginLimiter;
   /** Built from the settings at start; tests get every strategy with its defaults. */
   strategies?: StrategyRegistry;
+  /** VIGIL_PUBLIC_URL: links in notifications point there. */
+  publicUrl?: string;
 }
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
@@ -356,7 +377,17 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       recorder.recomputeSystem(systemId).catch((error: unknown) => log.error({ err: error, systemId }, 'Could not re-evaluate the health of a changed system'));
     }
   };
+  const notifications = new NotificationsService(database.db, cipher, async (tx, ids, field) =>
+    (await missingGroups(tx, ids)).map((id) => ({ path: field, message: `no group with id ${id}` })),
+  );
+  const notificationLoop = new NotificationLoop(
+    new NotificationPlanner(database.pool, { log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
+    new NotificationSender(database.pool, notifications, log),
+    log,
+  );
   return {
+    notifications,
+    notificationLoop,
     catalog: new CatalogService(database.db, (systemId) => recomputeHealth([systemId])),
     checks: new ChecksService(database.db, validateDefinition, (systemIds) => {
       bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
@@ -410,7 +441,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

@@ -6,3 +6,4 @@ export * from './events/schema.ts';
 export * from './secrets/schema.ts';
 export * from './access/schema.ts';
 export * from './history/schema.ts';
+export * from './notifications/schema.ts';

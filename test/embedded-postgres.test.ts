@@ -119,8 +119,8 @@ describe('stopping and starting as a person at a terminal would', () => {
     const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(logged.filter((entry) => entry.level >= 40)).toEqual([]);
     const stopLines = logged.map((entry) => entry.msg).filter((msg) => / stopped$| closed$/.test(msg));
-    expect(stopLines.slice(0, 6)).toEqual(['API stopped', 'Scheduler stopped', 'History jobs stopped', 'Queue stopped', 'Outbox relay stopped', 'Event bus stopped']);
-    expect(stopLines.slice(6).sort()).toEqual(['Database connections closed', 'Embedded PostgreSQL stopped']);
+    expect(stopLines.slice(0, 7)).toEqual(['API stopped', 'Scheduler stopped', 'History jobs stopped', 'Notifications stopped', 'Queue stopped', 'Outbox relay stopped', 'Event bus stopped']);
+    expect(stopLines.slice(7).sort()).toEqual(['Database connections closed', 'Embedded PostgreSQL stopped']);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(1_000);
   });
 

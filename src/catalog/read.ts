@@ -87,3 +87,8 @@ export async function allSystemIds(db: Pick<Db, 'select'>, limit: number): Promi
   const rows = await db.select({ id: systems.id }).from(systems).orderBy(sql`lower(${systems.name})`).limit(limit);
   return rows.map((row) => row.id);
 }
+
+/** The ids of the groups a system is in, as an SQL subquery (for `… IN (…)`). */
+export function groupIdsOfSystemSql(systemId: string): string {
+  return `(SELECT group_id FROM group_systems WHERE system_id = ${systemId})`;
+}

@@ -135,3 +135,8 @@ export function missingConfigurations(db: Pick<Db, 'select'>, ids: string[], fie
 export function configurationExistsSql(configurationId: string): string {
   return `EXISTS (SELECT 1 FROM configurations WHERE id = ${configurationId})`;
 }
+
+/** The configuration's name, or NULL (an SQL expression over its id). */
+export function configurationNameSql(configurationId: string): string {
+  return `(SELECT name FROM configurations WHERE id = ${configurationId})`;
+}

@@ -14,5 +14,9 @@ export const outbox = pgTable(
     createdAt: createdAt(),
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('outbox_pending_idx').on(t.seq).where(sql`delivered_at IS NULL`)],
+  (t) => [
+    index('outbox_pending_idx').on(t.seq).where(sql`delivered_at IS NULL`),
+    // Durable consumers (notifications) read one topic's recent events.
+    index('outbox_topic_created_idx').on(t.topic, t.createdAt),
+  ],
 );

@@ -1,11 +1,43 @@
 import { eq } from 'drizzle-orm';
+import type pg from 'pg';
+import { configurationNameSql } from '../checks/read.ts';
 import type { Db } from '../db/database.ts';
 import { runs } from './schema.ts';
 
-/** Runs as other domains read them (access: whose run it is). */
+/** Runs as other domains read them (access: whose run it is; notifications: what is failing). */
 
 /** The system a run belongs to; undefined when there is no such run. */
 export async function systemOfRun(db: Pick<Db, 'select'>, runId: string): Promise<string | undefined> {
   const [row] = await db.select({ systemId: runs.systemId }).from(runs).where(eq(runs.id, runId));
   return row?.systemId;
+}
+
+export interface FailingCheck {
+  configurationId: string;
+  name: string;
+  status: 'degraded' | 'unhealthy';
+  message: string;
+}
+
+/**
+ * The checks of a system (in one environment, or any) whose newest run in the last day was not
+ * healthy, with what that run said: what a notification says is failing and why.
+ */
+export async function failingChecks(pool: pg.Pool, systemId: string, environmentId: string | null): Promise<FailingCheck[]> {
+  const { rows } = await pool.query(
+    `SELECT configuration_id, name, status, message FROM (
+       SELECT DISTINCT ON (configuration_id) configuration_id, ${configurationNameSql('configuration_id')} AS name, status, message
+         FROM runs WHERE system_id = $1 AND ($2::uuid IS NULL OR environment_id = $2) AND created_at > now() - interval '1 day'
+        ORDER BY configuration_id, created_at DESC) newest
+      WHERE status <> 'healthy' AND name IS NOT NULL ORDER BY name`,
+    [systemId, environmentId],
+  );
+  return rows.map((row) => ({ configurationId: row.configuration_id, name: row.name, status: row.status, message: row.message }));
+}
+
+/** When a view (a system's rollup, or one environment) last left healthy: NULL if never (an SQL expression). */
+export function lastLeftHealthySql(systemId: string, environmentId: string): string {
+  // configuration_id names the check whose run caused a transition, not a view of its own.
+  return `(SELECT max(transitioned_at) FROM transitions WHERE system_id = ${systemId} AND environment_id IS NOT DISTINCT FROM ${environmentId}
+             AND from_status = 'healthy')`;
 }
