@@ -37,7 +37,9 @@ beforeAll(async () => {
     systemId: system.id, configurationId: configuration.id, environmentId: null, source: 'Local', status: 'healthy', latencyMs: 1, message: '', result: {}, scheduledFor: new Date(), at: new Date(),
   });
   const slo = await created('/api/v1/slos', { name: 'walk-slo', systemId: system.id, objective: 99 });
-  ids = { slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
+  const channel = await created('/api/v1/notification-channels', { name: 'walk-channel', type: 'webhook', config: { url: 'http://127.0.0.1:1/' } });
+  const subscription = await created('/api/v1/subscriptions', { systemId: system.id, channelId: channel.id, on: ['any'] });
+  ids = { 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
 

@@ -95,7 +95,11 @@ export function resourceRoutes<Item extends z.ZodType, Input extends z.ZodType, 
   const written = (spec.written ?? spec.item) as Written;
   const one = `${spec.path}/{id}`;
   const tags = [spec.tag];
-  const Noun = spec.noun[0]!.toUpperCase() + spec.noun.slice(1);
+  // `notification channel` → `NotificationChannel` (operation ids are URL-safe words).
+  const Noun = spec.noun
+    .split(/\s+/)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('');
   return {
     list: createRoute({
       method: 'get',
