@@ -1,8 +1,9 @@
 import type { AnyChannelType } from './types.ts';
+import { slackChannel } from './slack/index.ts';
 import { webhookChannel } from './webhook/index.ts';
 
 /** Every channel type; adding one is a folder and a line here. */
-export const CHANNEL_TYPES: readonly AnyChannelType[] = [webhookChannel];
+export const CHANNEL_TYPES: readonly AnyChannelType[] = [webhookChannel, slackChannel];
 
 export function channelType(type: string): AnyChannelType | undefined {
   return CHANNEL_TYPES.find((channel) => channel.type === type);
