@@ -70,6 +70,11 @@ describe('discord channel', () => {
     expect((receiver.received.at(-1)!.json as any).embeds[0].fields[0].value).toContain('• **\\_\\_init\\_\\_** — got \\*nothing\\*');
   });
 
+  it('sends a test message (no systems) as its text', async () => {
+    await discordChannel.send(settings(), sampleAlert({ kind: 'test', severity: 'info', title: 'Test from Vigil', text: 'If you can read this, <the channel> works.\nNothing to do.', systems: [] }), context());
+    expect((receiver.received.at(-1)!.json as any).embeds[0]).toEqual({ title: 'Test from Vigil', description: 'If you can read this, <the channel\\> works.\nNothing to do.', color: 0x2eb67d, timestamp: '2026-12-02T10:00:05.000Z' });
+  });
+
   it('retries a 500 or 429, not a 401 or 404 (a deleted webhook)', async () => {
     receiver.answer(path, { status: 500 }, { status: 429, headers: { 'retry-after': '2' } }, { status: 401 }, { status: 404, body: '{"message": "Unknown Webhook", "code": 10015}' });
     expect(await discordChannel.send(settings(), sampleAlert(), context())).toMatchObject({ ok: false, retryable: true, status: 500 });

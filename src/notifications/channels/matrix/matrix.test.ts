@@ -52,6 +52,11 @@ describe('matrix channel', () => {
     expect(html).toContain('<li><strong>a&amp;b</strong> — &quot;&lt;script&gt;&quot;</li>');
   });
 
+  it('sends a test message (no systems) as its text, line breaks kept in the HTML', async () => {
+    await matrixChannel.send(settings(), sampleAlert({ kind: 'test', severity: 'info', title: 'Test from Vigil', text: 'If you can read this, <the channel> works.\nNothing to do.', systems: [] }), context());
+    expect((receiver.received.at(-1)!.json as any).formatted_body).toBe('<p>🟢 <strong>Test from Vigil</strong></p><p>If you can read this, &lt;the channel&gt; works.<br>Nothing to do.</p>');
+  });
+
   it('reports the homeserver’s error code: 401/403 are final, 429 waits retry_after_ms, 500 is retried', async () => {
     const path = pathFor(sampleAlert().id);
     receiver.answer(

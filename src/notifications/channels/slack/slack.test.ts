@@ -52,6 +52,14 @@ describe('slack channel', () => {
     expect(blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '…and 12 more systems' }] });
   });
 
+  it('sends a test message (no systems) as its text', async () => {
+    await slackChannel.send(settings(), sampleAlert({ kind: 'test', severity: 'info', title: 'Test from Vigil', text: 'If you can read this, <the channel> works.\nNothing to do.', systems: [] }), context());
+    expect((receiver.received.at(-1)!.json as any).blocks).toEqual([
+      { type: 'header', text: { type: 'plain_text', text: '🟢 Test from Vigil', emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: 'If you can read this, &lt;the channel&gt; works.\nNothing to do.' } },
+    ]);
+  });
+
   it('retries a 500 or 429, not a 404 (a deleted or revoked webhook)', async () => {
     receiver.answer('/services/T000/B000/secret', { status: 500 }, { status: 429, headers: { 'retry-after': '30' } }, { status: 404, body: 'no_service' });
     expect(await slackChannel.send(settings(), sampleAlert(), context())).toMatchObject({ ok: false, retryable: true, status: 500 });

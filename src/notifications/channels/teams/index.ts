@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { moreSystems, summarizeSystem, truncate, type SystemSummary } from '../format.ts';
+import { moreSystems, summarizeSystem, type SystemSummary } from '../format.ts';
 import { sendHttp } from '../http.ts';
 import type { ChannelType, NotificationMessage } from '../types.ts';
 
@@ -34,7 +34,7 @@ function systemBlocks(system: SystemSummary) {
 
 function card(message: NotificationMessage) {
   const summaries = message.systems.slice(0, SYSTEMS).map(summarizeSystem);
-  const title = { type: 'TextBlock', text: truncate(message.title, 500), size: 'Large', weight: 'Bolder', color: COLOR[message.severity], wrap: true };
+  const title = { type: 'TextBlock', text: message.title, size: 'Large', weight: 'Bolder', color: COLOR[message.severity], wrap: true };
   const left = message.systems.length - summaries.length;
   const body =
     message.systems.length === 0

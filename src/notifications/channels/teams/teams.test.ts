@@ -70,6 +70,13 @@ describe('teams channel', () => {
     expect(content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open payments-api · prod', url }]);
   });
 
+  it('sends a test message (no systems) as its text, with no button', async () => {
+    await teamsChannel.send(settings(), sampleAlert({ kind: 'test', severity: 'info', title: 'Test from Vigil', text: 'If you can read this, <the channel> works.\nNothing to do.', systems: [] }), context());
+    const content = (receiver.received.at(-1)!.json as any).attachments[0].content;
+    expect(content.body[1]).toEqual({ type: 'TextBlock', text: 'If you can read this, <the channel> works.\nNothing to do.', wrap: true });
+    expect(content.actions).toEqual([]);
+  });
+
   it('retries a 500 or 429, not a 400 or 403', async () => {
     receiver.answer(path, { status: 500 }, { status: 429 }, { status: 400, body: 'Invalid request' }, { status: 403 });
     expect(await teamsChannel.send(settings(), sampleAlert(), context())).toMatchObject({ ok: false, retryable: true, status: 500 });

@@ -49,6 +49,11 @@ describe('telegram channel', () => {
     expect(text).toMatch(/\n\n…and \d+ more systems$/);
   });
 
+  it('sends a test message (no systems) as its escaped text', async () => {
+    await telegramChannel.send(settings(), sampleAlert({ kind: 'test', severity: 'info', title: 'Test from Vigil', text: 'If you can read this, <the channel> works.\nNothing to do.', systems: [] }), context());
+    expect((receiver.received.at(-1)!.json as any).text).toBe('🟢 <b>Test from Vigil</b>\n\nIf you can read this, &lt;the channel&gt; works.\nNothing to do.');
+  });
+
   it('reports Telegram’s refusal with its description: a 400 or 403 is final, a 429 waits as told, a 500 is retried', async () => {
     receiver.answer(
       path,
