@@ -1,8 +1,9 @@
+import { emailChannel } from './email/index.ts';
 import type { AnyChannelType } from './types.ts';
 import { webhookChannel } from './webhook/index.ts';
 
 /** Every channel type; adding one is a folder and a line here. */
-export const CHANNEL_TYPES: readonly AnyChannelType[] = [webhookChannel];
+export const CHANNEL_TYPES: readonly AnyChannelType[] = [webhookChannel, emailChannel];
 
 export function channelType(type: string): AnyChannelType | undefined {
   return CHANNEL_TYPES.find((channel) => channel.type === type);
