@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,6 +131,17 @@ describe('email channel', () => {
       retryable: true,
       error: `Could not reach 127.0.0.1:${closed.port}: ECONNREFUSED`,
     });
+  });
+
+  it('gives up on a server that never greets when the delivery’s time is up, and tries again later', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const outcome = await emailChannel.send(emailChannel.config.parse({ ...base, port }), sampleAlert(), { signal: AbortSignal.timeout(300), timeoutMs: 300 });
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => silent.close(resolve));
+    expect(outcome).toEqual({ ok: false, retryable: true, error: `Could not reach 127.0.0.1:${port}: no answer within 300 ms` });
   });
 
   it('does not retry when one of several addresses was refused, since the others already have the mail', async () => {
