@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMessage, formatDuration, wants } from './message.ts';
+import { buildMessage, wants } from './message.ts';
 
 describe('wants', () => {
   const rows: { name: string; on: string[]; environmentIds: string[] | null; environmentId: string | null; status: 'healthy' | 'degraded' | 'unhealthy'; expected: boolean }[] = [
@@ -12,16 +12,6 @@ describe('wants', () => {
     { name: 'environment subscription does not get the rollup', on: ['any'], environmentIds: ['prod'], environmentId: null, status: 'unhealthy', expected: false },
   ];
   it.each(rows)('$name', ({ on, environmentIds, environmentId, status, expected }) => expect(wants({ on, environmentIds }, { environmentId, status })).toBe(expected));
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [12_000, '12 s'],
-    [720_000, '12 min'],
-    [3_900_000, '1 h 5 min'],
-    [7_200_000, '2 h'],
-    [183_600_000, '2 d 3 h'],
-  ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });
 
 describe('buildMessage', () => {

@@ -1,3 +1,4 @@
+import { formatDuration } from './channels/format.ts';
 import type { MessageSystem, NotificationMessage, Status } from './channels/types.ts';
 
 /**
@@ -30,18 +31,6 @@ export interface ChangeFacts {
   failingChecks: { name: string; message: string }[];
   /** Vigil's public URL (VIGIL_PUBLIC_URL), for a link to the system. */
   publicUrl?: string;
-}
-
-/** `12 s`, `12 min`, `1 h 5 min`, `2 d 3 h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
 
 export function buildMessage(facts: ChangeFacts): NotificationMessage {

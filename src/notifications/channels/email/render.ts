@@ -1,4 +1,5 @@
 import type { MessageSystem, NotificationMessage } from '../types.ts';
+import { escapeHtml, formatDuration, formatTime } from '../format.ts';
 
 /**
  * The HTML body of a notification email: one small table per system, every value escaped (system,
@@ -20,7 +21,7 @@ function renderSystem(system: MessageSystem): string {
   const rows: [string, string][] = [
     ['Status', `${escapeHtml(system.previousStatus)} → <strong>${escapeHtml(system.status)}</strong>`],
     ['Environment', escapeHtml(system.environment?.name ?? 'all environments')],
-    ['Since', escapeHtml(formatTimestamp(system.since))],
+    ['Since', escapeHtml(formatTime(system.since))],
   ];
   if (system.downForMs !== undefined) rows.push(['Down for', escapeHtml(formatDuration(system.downForMs))]);
   if (system.failingChecks.length > 0) {
@@ -31,26 +32,4 @@ function renderSystem(system: MessageSystem): string {
   if (system.url && /^https?:\/\//i.test(system.url)) rows.push(['Link', `<a href="${escapeHtml(system.url)}">Open ${escapeHtml(system.name)} in Vigil</a>`]);
   const cells = rows.map(([label, value]) => `<tr><th style="text-align: left; vertical-align: top; padding: 2px 12px 2px 0">${label}</th><td style="padding: 2px 0">${value}</td></tr>`).join('\n');
   return `<h3 style="margin: 16px 0 4px">${escapeHtml(system.name)}</h3>\n<table style="border-collapse: collapse">\n${cells}\n</table>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
-
-/** A duration as a person says it: "45 s", "12 min", "2 h 5 min", "3 d 4 h". */
-export function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
-}
-
-/** "2026-12-02 10:00:00 UTC": mail clients show no time zone of their own for a string. */
-export function formatTimestamp(iso: string): string {
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? iso : `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }

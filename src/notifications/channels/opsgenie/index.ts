@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import type { ChannelType, MessageSystem } from '../types.ts';
+import { truncate } from '../format.ts';
 
 /**
  * Opsgenie Alert API: an alert creates an Opsgenie alert whose alias is the message's dedup key,
@@ -48,6 +49,3 @@ function detail(system: MessageSystem): [string, string] {
   return [`${system.name} (${system.environment?.name ?? 'all environments'})`, change];
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import type { ChannelType, MessageSystem, NotificationMessage } from '../types.ts';
+import { truncate } from '../format.ts';
 
 /**
  * PagerDuty Events API v2: an alert triggers an incident and the recovery resolves it, both under
@@ -52,6 +53,3 @@ function details(system: MessageSystem) {
   };
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

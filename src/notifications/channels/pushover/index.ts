@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sendHttp } from '../http.ts';
 import type { ChannelType, SendOutcome } from '../types.ts';
+import { truncate } from '../format.ts';
 
 /**
  * Pushover: `POST <baseUrl>/1/messages.json` with the application's token and the user's (or
@@ -55,6 +56,3 @@ function withPushoverErrors(outcome: SendOutcome): SendOutcome {
   return outcome.ok ? { ok: false, retryable: false, status: outcome.status, response: outcome.response, error } : { ...outcome, error };
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
