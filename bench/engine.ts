@@ -5,6 +5,9 @@
  *   node bin/run-ts.js bench/engine.ts embedded            one process, embedded PostgreSQL
  *   node bin/run-ts.js bench/engine.ts redis 1|2           scheduler + 1 or 2 workers, local PostgreSQL + Redis
  *   options: --assignments N --interval-s S --measure-s S
+ *            --retention-runs N   (server mode) first add N runs older than the raw limit, then run
+ *                                 `vigil maintenance retention` as its own process at the start of
+ *                                 the window: the lag while it deletes (issue 18)
  *
  * Lag is measured from the runs themselves: created_at − latency − scheduled_for is when the check
  * started minus when its tick was due (it includes the wait for a free worker slot). CPU is the
@@ -27,6 +30,7 @@ const option = (name: string, fallback: number) => {
 const ASSIGNMENTS = option('assignments', 10_000);
 const INTERVAL_S = option('interval-s', 30);
 const MEASURE_S = option('measure-s', 60);
+const RETENTION_RUNS = option('retention-runs', 0);
 const CONFIGURATIONS = 10;
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -121,6 +125,32 @@ async function main() {
     console.error(`seeded ${ASSIGNMENTS} assignments; warming up for ${INTERVAL_S + 10} s`);
     await new Promise((resolve) => setTimeout(resolve, (INTERVAL_S + 10) * 1000));
 
+    let retention: Promise<string> | undefined;
+    if (RETENTION_RUNS > 0 && mode !== 'embedded') {
+      const started = Date.now();
+      // Old history for every assignment, 8 to 14 days back: all of it past the default 7 days of raw runs.
+      const perAssignment = Math.ceil(RETENTION_RUNS / ASSIGNMENTS);
+      await client.query(
+        `INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
+         SELECT a.system_id, a.configuration_id, NULL, 'Local', 'healthy', 20, '', '{"statusCode":200}',
+                now() - interval '8 days' - make_interval(secs => n * 50), now() - interval '8 days' - make_interval(secs => n * 50)
+           FROM assignments a, generate_series(1, $1) n`,
+        [perAssignment],
+      );
+      console.error(`added ${perAssignment * ASSIGNMENTS} old runs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      const url = new URL(LOCAL_PG);
+      url.pathname = `/${databaseName}`;
+      const cli = spawn(process.execPath, ['bin/vigil.js', 'maintenance', 'retention'], {
+        env: { ...process.env, DATABASE_URL: url.toString(), VIGIL_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const retentionStarted = Date.now();
+      retention = new Promise((resolve) => {
+        let out = '';
+        cli.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        cli.once('exit', () => resolve(`${out.trim()}\n(took ${((Date.now() - retentionStarted) / 1000).toFixed(1)} s, running beside the engine)`));
+      });
+    }
     const pids = measuredPids(children.map((c) => c.pid!), mode !== 'embedded');
     const cpuBefore = cpuSeconds(pids);
     const vigilCpuBefore = cpuSeconds(children.map((c) => c.pid!));
@@ -131,6 +161,7 @@ async function main() {
     const cpuAfter = cpuSeconds(pidsAfter);
     const vigilCpu = cpuSeconds(children.map((c) => c.pid!)) - vigilCpuBefore;
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // runs of the window's last ticks finish
+    if (retention) console.error(await retention);
 
     const { rows } = await client.query<{ lag: number }>(
       `SELECT extract(epoch FROM (created_at - scheduled_for)) * 1000 - coalesce(latency_ms, 0) AS lag
