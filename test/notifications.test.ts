@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotificationsService, resealChannels } from '../src/notifications/service.ts';
+import { SecretCipher } from '../src/secrets/cipher.ts';
+import { rotateSecretKey } from '../src/secrets/rotate.ts';
 import type { Status } from '../src/kernel/status.ts';
 import { NotificationPlanner } from '../src/notifications/planner.ts';
 import { NotificationSender } from '../src/notifications/sender.ts';
@@ -121,5 +125,18 @@ describe('notification channels', () => {
     const [cancelled] = (await api.call('GET', '/api/v1/notifications?state=cancelled')).body.items;
     expect(cancelled).toMatchObject({ reason: 'the channel was deleted', channelId: null });
     expect((await api.call('GET', `/api/v1/subscriptions?systemId=${systemId}`)).body.items).toEqual([]);
+  });
+});
+
+describe('rotating the secret key', () => {
+  it('re-seals channel secrets in the same transaction, so channels still send afterwards', async () => {
+    const [before, after] = [new SecretCipher(randomBytes(32)), new SecretCipher(randomBytes(32))];
+    const noGroups = async () => [];
+    const created = await new NotificationsService(api.database.db, before, noGroups).createChannel({ name: 'rotated', type: 'webhook', config: { url: `${receiver.url}/rotated`, secret }, enabled: true });
+    // Other channels in this database were sealed under the test app's own key: leave them out of this rotation.
+    await api.database.pool.query(`UPDATE notification_channels SET sealed = NULL WHERE id <> $1`, [created.id]);
+    expect(await rotateSecretKey(api.database.db, before, after, [resealChannels])).toBeGreaterThanOrEqual(1);
+    const opened = await new NotificationsService(api.database.db, after, noGroups).openChannel(created.id);
+    expect(opened.config).toMatchObject({ secret });
   });
 });

@@ -277,7 +277,7 @@ describe('vigil secrets rotate-key', () => {
         VIGIL_SECRET_KEY: oldKey.toString('hex'),
       });
       expect(await run.exited, run.output()).toBe(0);
-      expect(run.output()).toMatch(/Re-encrypted 2 secret\(s\) under key [0-9a-f]{16}/);
+      expect(run.output()).toMatch(/Re-encrypted 2 secret\(s\) and notification channel\(s\) under key [0-9a-f]{16}/);
       expect(run.output()).not.toContain(newKey.toString('base64'));
 
       const after = new SecretsService(database.db, new SecretCipher(newKey));

@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database.ts';
 import type { Logger } from '../kernel/log.ts';
 import { SecretCipher } from '../secrets/cipher.ts';
 import { KEY_FILE, generateSecretKeyText, loadSecretKey, parseSecretKey } from '../secrets/key.ts';
+import { resealChannels } from '../notifications/service.ts';
 import { rotateSecretKey } from '../secrets/rotate.ts';
 import { loadSettings, type Settings } from '../settings.ts';
 
@@ -66,7 +67,7 @@ export async function rotateKey(flags: RotateFlags, logFor: (settings: Settings)
   const database = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, log });
   let count: number;
   try {
-    count = await rotateSecretKey(database.db, current, next);
+    count = await rotateSecretKey(database.db, current, next, [resealChannels]);
   } catch (error) {
     if (generatedPath !== undefined) await rm(generatedPath, { force: true });
     throw error;
@@ -74,7 +75,7 @@ export async function rotateKey(flags: RotateFlags, logFor: (settings: Settings)
     await database.close();
   }
 
-  const lines = [`Re-encrypted ${count} secret(s) under key ${next.keyId} (was ${current.keyId}).`];
+  const lines = [`Re-encrypted ${count} secret(s) and notification channel(s) under key ${next.keyId} (was ${current.keyId}).`];
   if (settings.secretKey === undefined) {
     const keyFile = join(settings.dataDir, KEY_FILE);
     if (generatedPath !== undefined) {

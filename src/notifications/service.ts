@@ -235,6 +235,22 @@ export class NotificationsService {
   }
 }
 
+/** Re-seals every channel's secret fields under a new key (`vigil secrets rotate-key`, in its transaction). */
+export async function resealChannels(tx: Pick<Db, 'select' | 'update'>, current: SecretCipher, next: SecretCipher): Promise<number> {
+  const rows = await tx.select().from(notificationChannels).where(sql`${notificationChannels.sealed} IS NOT NULL`).for('update');
+  for (const row of rows) {
+    const boundTo = `notification_channel:${row.id}`;
+    let value: string;
+    try {
+      value = current.open(row.sealed!, boundTo);
+    } catch (error) {
+      throw new Error(`notification channel '${row.name}' cannot be decrypted: ${(error as Error).message}`);
+    }
+    await tx.update(notificationChannels).set({ sealed: next.seal(value, boundTo) }).where(eq(notificationChannels.id, row.id));
+  }
+  return rows.length;
+}
+
 /** The channel types a person can choose, with their config schemas (for forms and tools). */
 export function channelTypes() {
   return CHANNEL_TYPES.map((type) => ({ type: type.type, title: type.title, secretFields: [...type.secretFields] }));
