@@ -244,7 +244,7 @@ export async function resealChannels(tx: Pick<Db, 'select' | 'update'>, current:
     try {
       value = current.open(row.sealed!, boundTo);
     } catch (error) {
-      throw new Error(`notification channel '${row.name}' cannot be decrypted: ${(error as Error).message}`);
+      throw new Error(`notification channel '${row.name}' cannot be decrypted: ${(error as Error).message}`, { cause: error });
     }
     await tx.update(notificationChannels).set({ sealed: next.seal(value, boundTo) }).where(eq(notificationChannels.id, row.id));
   }
