@@ -59,6 +59,11 @@ export interface RetentionOptions {
   platform: RetentionDays;
   /** Rows per statement. */
   batch?: number;
+  /**
+   * After each batch, rest this many times as long as it took (default 1: at most half of one
+   * core, so checks keep their schedule while history is deleted; 0: as fast as it can).
+   */
+  restRatio?: number;
   now?: () => Date;
   log: Logger;
 }
@@ -155,13 +160,16 @@ export class RetentionJob {
     report.daysDeleted += await this.drain(() => deleteDaysBefore(this.pool, stream, limits.daily, this.batch));
   }
 
-  /** Repeats a batch until it comes back short; answers the total. */
+  /** Repeats a batch until it comes back short, resting between batches; answers the total. */
   private async drain(step: () => Promise<number>): Promise<number> {
     let total = 0;
+    const rest = this.options.restRatio ?? 1;
     for (;;) {
+      const started = performance.now();
       const done = await step();
       total += done;
       if (done < this.batch) return total;
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, (performance.now() - started) * rest));
     }
   }
 }
