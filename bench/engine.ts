@@ -67,6 +67,22 @@ async function seed(client: pg.Client, targetUrl: string): Promise<void> {
      SELECT 'bench-check-' || i, 'http', $1::jsonb, '[{"field":"statusCode","operator":"equals","value":200}]', $2 FROM generate_series(1, $3) i`,
     [JSON.stringify({ url: targetUrl, timeout: 10_000 }), INTERVAL_S, CONFIGURATIONS],
   );
+  if (RETENTION_RUNS > 0) {
+    // Old history, 8 to 14 days back (all past the default 7 days of raw runs), written before any
+    // check is assigned: the engine starts on a quiet database.
+    const started = Date.now();
+    const perAssignment = Math.ceil(RETENTION_RUNS / ASSIGNMENTS);
+    await client.query(
+      `INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
+       SELECT p.system_id, p.configuration_id, NULL, 'Local', 'healthy', 20, '', '{"statusCode":200}',
+              now() - interval '8 days' - make_interval(secs => n * 50), now() - interval '8 days' - make_interval(secs => n * 50)
+         FROM (SELECT s.id AS system_id, c.id AS configuration_id FROM (SELECT id FROM systems ORDER BY name) s CROSS JOIN configurations c LIMIT $2) p,
+              generate_series(1, $1) n`,
+      [perAssignment, ASSIGNMENTS],
+    );
+    await client.query('VACUUM ANALYZE runs');
+    console.error(`added ${perAssignment * ASSIGNMENTS} old runs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
   await client.query(
     `INSERT INTO assignments (system_id, configuration_id)
      SELECT s.id, c.id FROM (SELECT id FROM systems ORDER BY name) s CROSS JOIN configurations c LIMIT $1`,
@@ -127,17 +143,6 @@ async function main() {
 
     let retention: Promise<string> | undefined;
     if (RETENTION_RUNS > 0 && mode !== 'embedded') {
-      const started = Date.now();
-      // Old history for every assignment, 8 to 14 days back: all of it past the default 7 days of raw runs.
-      const perAssignment = Math.ceil(RETENTION_RUNS / ASSIGNMENTS);
-      await client.query(
-        `INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
-         SELECT a.system_id, a.configuration_id, NULL, 'Local', 'healthy', 20, '', '{"statusCode":200}',
-                now() - interval '8 days' - make_interval(secs => n * 50), now() - interval '8 days' - make_interval(secs => n * 50)
-           FROM assignments a, generate_series(1, $1) n`,
-        [perAssignment],
-      );
-      console.error(`added ${perAssignment * ASSIGNMENTS} old runs in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       const url = new URL(LOCAL_PG);
       url.pathname = `/${databaseName}`;
       const cli = spawn(process.execPath, ['bin/vigil.js', 'maintenance', 'retention'], {
