@@ -152,7 +152,7 @@ const assignmentSettings = {
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
   retention: Retention.nullable(),
-  notificationPolicy: NotificationPolicy.nullable().meta({ description: 'Not yet active: stored, but no notifications are sent until they land (issue #19)' }),
+  notificationPolicy: NotificationPolicy.nullable().meta({ description: 'Not yet active: stored, but notifications do not consult it yet (issue #19: suppressing de-escalations, re-notifying)' }),
 };
 
 export const AssignmentInput = z
