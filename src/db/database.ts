@@ -76,11 +76,13 @@ export interface CreateDatabaseOptions {
 export function createDatabase(connection: pg.PoolConfig, options: CreateDatabaseOptions): Database {
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
   const lockPool = new pg.Pool({ ...connection, max: options.lockPoolSize ?? 10 });
-  for (const p of [pool, lockPool]) {
-    // An idle client losing its server (restart, network) must not crash the process.
-    p.on('error', (error) => options.log.warn({ err: error }, 'PostgreSQL connection lost'));
-  }
   let closed = false;
+  for (const p of [pool, lockPool]) {
+    // An idle client losing its server (restart, network) must not crash the process. Once closing,
+    // pool.end() resolves before its idle clients' sockets are gone, and a server stopped right
+    // after (the embedded one) ends them first: expected, so not a warning.
+    p.on('error', (error) => (closed ? options.log.debug({ err: error }, 'PostgreSQL connection ended while closing') : options.log.warn({ err: error }, 'PostgreSQL connection lost')));
+  }
   return {
     db: drizzle(pool),
     pool,
