@@ -128,6 +128,24 @@ describe('notification channels', () => {
   });
 });
 
+describe('a burst of changes', () => {
+  it('is planned whole even when it is larger than one page of events', async () => {
+    const burstSystem = (await api.call('POST', '/api/v1/systems', { name: 'bursty' })).body.id;
+    await api.call('POST', '/api/v1/assignments', { systemId: burstSystem, configurationId });
+    const channel = (await api.call('POST', '/api/v1/notification-channels', { name: 'burst hook', type: 'webhook', config: { url: `${receiver.url}/burst` } })).body.id;
+    await api.call('POST', '/api/v1/subscriptions', { systemId: burstSystem, channelId: channel, on: ['any'] });
+    const record = async (status: Status) => {
+      at += 60_000;
+      await api.services.recorder.recordRun({ systemId: burstSystem, configurationId, environmentId: null, source: 'Local', status, latencyMs: 5, message: '', result: {}, scheduledFor: new Date(at), at: new Date(at) });
+    };
+    // healthy (created, silent) → degraded → unhealthy → healthy → degraded: four changes.
+    for (const status of ['healthy', 'unhealthy', 'unhealthy', 'unhealthy', 'unhealthy', 'unhealthy', 'healthy', 'unhealthy', 'unhealthy'] as Status[]) await record(status);
+    await new NotificationPlanner(api.database.pool, { log: silentLogger(), batch: 1 }).plan();
+    const planned = await api.database.pool.query(`SELECT message->>'title' AS title FROM notification_deliveries WHERE system_id = $1 ORDER BY created_at`, [burstSystem]);
+    expect(planned.rows.map((r) => r.title)).toEqual(['bursty is degraded', 'bursty is unhealthy', 'bursty recovered', 'bursty is degraded']);
+  });
+});
+
 describe('rotating the secret key', () => {
   it('re-seals channel secrets in the same transaction, so channels still send afterwards', async () => {
     const [before, after] = [new SecretCipher(randomBytes(32)), new SecretCipher(randomBytes(32))];

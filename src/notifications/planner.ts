@@ -28,7 +28,7 @@ interface SubscriptionRow {
 export class NotificationPlanner {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { log: Logger; publicUrl?: string },
+    private readonly options: { log: Logger; publicUrl?: string; /** Events read per query (default 500). */ batch?: number },
   ) {}
 
   /** Plans every event since the cursor; answers the deliveries created. */
@@ -45,12 +45,20 @@ export class NotificationPlanner {
         return 0;
       }
       const from = new Date(cursor[0]!.until.getTime() - OVERLAP_MS);
-      const { rows: events } = await client.query<{ id: string; payload: HealthChangePayload; created_at: Date }>(
-        `SELECT id, payload, created_at FROM outbox WHERE topic = $1 AND created_at >= $2 ORDER BY created_at, seq LIMIT $3`,
-        [SYSTEM_HEALTH_CHANGED, from, BATCH],
-      );
-      for (const event of events) created += await this.planEvent(client, event.id, event.payload);
-      const until = events.length === BATCH ? events.at(-1)!.created_at : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
+      const batch = this.options.batch ?? BATCH;
+      // Pages by seq, so a burst larger than a page still moves on (a row committed meanwhile
+      // behind the page is read by the next pass: it starts a minute back).
+      let after = 0;
+      for (;;) {
+        const { rows: events } = await client.query<{ id: string; seq: string; payload: HealthChangePayload }>(
+          `SELECT id, seq, payload FROM outbox WHERE topic = $1 AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+          [SYSTEM_HEALTH_CHANGED, from, after, batch],
+        );
+        for (const event of events) created += await this.planEvent(client, event.id, event.payload);
+        if (events.length < batch) break;
+        after = Number(events.at(-1)!.seq);
+      }
+      const until = new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
       await client.query(`UPDATE notification_cursor SET until = greatest(until, $2) WHERE name = $1`, [CURSOR, until]);
       await client.query('COMMIT');
     } catch (error) {
