@@ -45,7 +45,7 @@ import { testRunRoutes } from './engine/test-run-routes.ts';
 import { createScheduler } from './engine/scheduler.ts';
 import { loadSchedules } from './engine/desired-schedules.ts';
 import { createMemoryBus, type EventBus } from './events/bus.ts';
-import { OutboxRelay } from './events/outbox.ts';
+import { OutboxRelay, pruneOutbox } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
 import { systemOfRun } from './health/read.ts';
@@ -193,7 +193,11 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       const purge = new HistoryPurge(database.pool, log);
       let purging: Promise<unknown> = Promise.resolve();
       const purgeEvery = setInterval(() => {
-        purging = purge.run().catch((error: unknown) => log.error({ err: error }, 'History purge failed; it runs again in five minutes'));
+        purging = Promise.all([
+          purge.run(),
+          // Delivered events older than two days: the outbox is a queue, not a history.
+          pruneOutbox(database.pool, new Date(Date.now() - 2 * 86_400_000)),
+        ]).catch((error: unknown) => log.error({ err: error }, 'History purge failed; it runs again in five minutes'));
       }, 300_000);
       purgeEvery.unref();
       stops.set('History jobs', async () => {

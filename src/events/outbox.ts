@@ -83,3 +83,20 @@ export async function writeOutbox(client: Pick<pg.PoolClient, 'query'>, events: 
   );
   return rows.map((row) => row.id);
 }
+
+/**
+ * Deletes delivered events older than `olderThan`, `batch` at a time; answers how many went. The
+ * outbox is a queue, not a history: durable consumers (notifications) read at most minutes back.
+ * Events never delivered stay, whatever their age.
+ */
+export async function pruneOutbox(pool: pg.Pool, olderThan: Date, batch = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NOT NULL AND created_at < $1 LIMIT $2)`,
+      [olderThan, batch],
+    );
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < batch) return total;
+  }
+}
