@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
+import { MASK, maskSecrets, secretValuesAt } from '../definitions/mask.ts';
 import { missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
@@ -13,7 +14,6 @@ import type { AnyChannelType, NotificationMessage } from './channels/types.ts';
 import type { Channel, ChannelInput, ChannelPatch, Delivery, Subscription, SubscriptionInput, SubscriptionPatch, TestOutcome } from './model.ts';
 import { notificationChannels, notificationDeliveries, subscriptions } from './schema.ts';
 
-export const MASK = '****';
 const TEST_TIMEOUT_MS = 10_000;
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -271,16 +271,10 @@ function parseConfig(type: AnyChannelType, config: unknown): Record<string, unkn
   return result.data as Record<string, unknown>;
 }
 
-/** Replaces every secret value of the config (and its JSON-encoded form) in a text by "****". */
+/** Masks the channel's secret values (a field, or each value of a map field) in every form a receiver may echo them. */
 function masker(type: AnyChannelType, config: Record<string, unknown>): (text: string) => string {
-  const values = type.secretFields
-    .flatMap((field) => {
-      const value = config[field];
-      return typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).filter((v): v is string => typeof v === 'string') : [];
-    })
-    .filter((value) => value.length >= 4)
-    .sort((a, b) => b.length - a.length);
-  return (text) => values.reduce((masked, value) => masked.split(value).join(MASK), text);
+  const values = secretValuesAt(config, type.secretFields.flatMap((field) => [field, `${field}.*`]));
+  return (text) => maskSecrets(text, values);
 }
 
 function toChannel(row: typeof notificationChannels.$inferSelect): Channel {
