@@ -59,7 +59,7 @@ import { SecretCipher } from './secrets/cipher.ts';
 import { KEY_FILE, loadSecretKey } from './secrets/key.ts';
 import { secretsRoutes } from './secrets/routes.ts';
 import { SecretsService } from './secrets/service.ts';
-import type { Settings } from './settings.ts';
+import { retentionDays, type Settings } from './settings.ts';
 import { buildStrategyRegistry, createStrategies, getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
 import { confinementStatus, type ScriptConfinement } from './strategies/script/confinement.ts';
 
@@ -174,7 +174,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       log.info('Scheduler started');
       // Tiered retention (SPEC §5.2): asked hourly, done once a day by whichever scheduler gets the lock.
       const retention = new RetentionJob(database.pool, database.lockPool, {
-        platform: { rawDays: settings.retentionRawDays, hourlyDays: settings.retentionHourlyDays, dailyDays: settings.retentionDailyDays },
+        platform: retentionDays(settings),
         log,
       });
       let retaining: Promise<unknown> = Promise.resolve();

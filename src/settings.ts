@@ -122,6 +122,11 @@ const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** The platform's history retention (SPEC §5.2), as the retention job takes it. */
+export function retentionDays(settings: Settings) {
+  return { rawDays: settings.retentionRawDays, hourlyDays: settings.retentionHourlyDays, dailyDays: settings.retentionDailyDays };
+}
+
 /** Flags as commander hands them over; every one optional, falling back to the environment, then defaults. */
 export interface SettingsFlags {
   role?: string;

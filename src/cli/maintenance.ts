@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../db/database.ts';
 import { RetentionJob, type RetentionReport } from '../history/retention.ts';
 import type { Logger } from '../kernel/log.ts';
-import { loadSettings, type Settings } from '../settings.ts';
+import { loadSettings, retentionDays, type Settings } from '../settings.ts';
 import { refuseWhileRunning } from './secrets.ts';
 
 /**
@@ -34,10 +34,6 @@ export function registerMaintenanceCommand(program: Command, logFor: (settings: 
       }
     });
   return maintenance;
-}
-
-export function retentionDays(settings: Settings) {
-  return { rawDays: settings.retentionRawDays, hourlyDays: settings.retentionHourlyDays, dailyDays: settings.retentionDailyDays };
 }
 
 function describe(report: RetentionReport): string {
