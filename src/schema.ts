@@ -7,3 +7,5 @@ export * from './secrets/schema.ts';
 export * from './access/schema.ts';
 export * from './history/schema.ts';
 export * from './notifications/schema.ts';
+export * from './maintenance/schema.ts';
+export * from './incidents/schema.ts';

@@ -60,3 +60,16 @@ export const systemEnvironments = pgTable(
   },
   (t) => [primaryKey({ columns: [t.systemId, t.environmentId] }), index('system_environments_environment_idx').on(t.environmentId)],
 );
+
+/**
+ * What a system depends on (SPEC §3.7): while a parent's rollup is unhealthy, the child's
+ * escalations are recorded but not sent. No cycles (refused on save).
+ */
+export const systemDependencies = pgTable(
+  'system_dependencies',
+  {
+    systemId: uuid('system_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
+    dependsOnId: uuid('depends_on_id').notNull().references(() => systems.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.systemId, t.dependsOnId] }), index('system_dependencies_parent_idx').on(t.dependsOnId)],
+);

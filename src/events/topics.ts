@@ -37,6 +37,36 @@ const SloBurn = z.object({
   timestamp: Timestamp,
 });
 
+/** A maintenance window's status moved with the clock (once across processes). */
+const MaintenanceChange = z.object({
+  windowId: z.string(),
+  title: z.string(),
+  status: z.enum(['planned', 'active', 'completed']),
+  previousStatus: z.enum(['planned', 'active', 'completed']),
+  /** The occurrence the change is about (its start and end). */
+  occurrenceStartsAt: Timestamp,
+  occurrenceEndsAt: Timestamp,
+  /** The systems affected, those of its groups included. */
+  systemIds: z.array(z.string()),
+  suppressNotifications: z.boolean(),
+  timestamp: Timestamp,
+});
+
+const IncidentStatus = z.enum(['investigating', 'identified', 'monitoring', 'resolved']);
+/** An incident opened or changed: what its subscribers are told. */
+const IncidentChange = z.object({
+  incidentId: z.string(),
+  title: z.string(),
+  severity: z.enum(['minor', 'major', 'critical']),
+  status: IncidentStatus,
+  previousStatus: IncidentStatus.optional(),
+  /** The update's text (the description for a new incident). */
+  message: z.string(),
+  updateId: z.string().optional(),
+  systemIds: z.array(z.string()),
+  timestamp: Timestamp,
+});
+
 /** What was cut from a test run's answer to keep it within the bus's size bound. */
 const Truncation = z.object({ path: z.string(), originalBytes: z.number(), keptBytes: z.number() });
 
@@ -102,6 +132,14 @@ export const TOPICS = {
   'slo.burn_rate_high': SloBurn,
   /** SPEC §5.4: it stopped holding. */
   'slo.burn_rate_normal': SloBurn,
+  /** A maintenance window became active (durable, through the outbox, once across processes). */
+  'maintenance.started': MaintenanceChange,
+  /** It ended: back to planned until the next occurrence, or completed. */
+  'maintenance.ended': MaintenanceChange,
+  /** An incident was opened (durable, through the outbox). */
+  'incident.created': IncidentChange,
+  /** An update was posted to an incident's timeline (its status may have changed, to resolved too). */
+  'incident.updated': IncidentChange,
   /** A job asked for by "run now" finished on some worker: the runs it recorded (none when skipped). */
   'job.completed': z.object({ requestId: z.string(), runIds: z.array(z.string()) }),
   /** A test run finished on some worker: its answer, secrets masked and size bounded (never recorded). */
@@ -121,6 +159,10 @@ export const SYSTEM_HEALTHY = 'healthcheck.system_healthy' satisfies Topic;
 export const SYSTEM_HEALTH_CHANGED = 'healthcheck.system_health_changed' satisfies Topic;
 export const CHECK_FAILED = 'healthcheck.check_failed' satisfies Topic;
 export const RUN_COMPLETED = 'run.completed' satisfies Topic;
+export const INCIDENT_CREATED = 'incident.created' satisfies Topic;
+export const INCIDENT_UPDATED = 'incident.updated' satisfies Topic;
+export const MAINTENANCE_STARTED = 'maintenance.started' satisfies Topic;
+export const MAINTENANCE_ENDED = 'maintenance.ended' satisfies Topic;
 
 export function isTopic(topic: string): topic is Topic {
   return Object.hasOwn(TOPICS, topic);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from '../access/schema.ts';
 import { groups, systems } from '../catalog/schema.ts';
 import { createdAt, id, updatedAt } from '../db/columns.ts';
 import type { SealedValue } from '../secrets/cipher.ts';
@@ -20,6 +21,8 @@ export const notificationChannels = pgTable(
     /** Which secret fields are set (their values are in `sealed`): they read "****". */
     sealedFields: text('sealed_fields').array().notNull().default([]),
     enabled: boolean('enabled').notNull().default(true),
+    /** Changes reaching this channel within this many seconds go out as one message; null: the platform default (10), 0: off. */
+    groupWindowSeconds: integer('group_window_seconds'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -33,9 +36,9 @@ export const subscriptions = pgTable(
     id: id(),
     systemId: uuid('system_id').references(() => systems.id, { onDelete: 'cascade' }),
     groupId: uuid('group_id').references(() => groups.id, { onDelete: 'cascade' }),
-    channelId: uuid('channel_id')
-      .notNull()
-      .references(() => notificationChannels.id, { onDelete: 'cascade' }),
+    /** Exactly one of a channel and a user (who gets email at their own address). */
+    channelId: uuid('channel_id').references(() => notificationChannels.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
     /** `degraded`, `unhealthy`, `recovered`, or `any`. */
     on: text('on').array().notNull(),
     /** null: the system as a whole (its rollup); a list: changes of those environments. */
@@ -43,7 +46,12 @@ export const subscriptions = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('subscriptions_system_idx').on(t.systemId), index('subscriptions_group_idx').on(t.groupId)],
+  (t) => [
+    index('subscriptions_system_idx').on(t.systemId),
+    index('subscriptions_group_idx').on(t.groupId),
+    check('subscriptions_one_target', sql`(${t.systemId} IS NULL) <> (${t.groupId} IS NULL)`),
+    check('subscriptions_one_recipient', sql`(${t.channelId} IS NULL) <> (${t.userId} IS NULL)`),
+  ],
 );
 
 /**
@@ -58,7 +66,15 @@ export const notificationDeliveries = pgTable(
     eventId: uuid('event_id').notNull(),
     subscriptionId: uuid('subscription_id'),
     channelId: uuid('channel_id').references(() => notificationChannels.id, { onDelete: 'set null' }),
+    /** A user's own email (a subscription with `userId`), instead of a channel. */
+    userId: uuid('user_id'),
     systemId: uuid('system_id'),
+    /** The view the change is about: null for the rollup. */
+    environmentId: text('environment_id'),
+    /** alert, recovery, reminder (re-notify), incident; test sends are not stored. */
+    kind: text('kind').$type<'alert' | 'recovery' | 'reminder' | 'incident'>().notNull().default('alert'),
+    /** The view's status the message announces (null for incidents). */
+    status: text('status'),
     topic: text('topic').notNull(),
     message: jsonb('message').$type<Record<string, unknown>>().notNull(),
     /** pending → sending → delivered | failed; or suppressed / cancelled, with `reason`. */
@@ -70,6 +86,13 @@ export const notificationDeliveries = pgTable(
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** A worker holds a delivery it is sending until then; past it, another may take it (a crashed worker's). */
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    /**
+     * Grouping: the delivery whose message carried this one (itself for the one that was sent).
+     * The members follow its state; the sent message's idempotency key is that delivery's id.
+     */
+    batchId: uuid('batch_id'),
+    /** A delivery suppressed because a parent was unhealthy, sent later when the parent recovered: when. */
+    releasedAt: timestamp('released_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
   },
@@ -78,6 +101,7 @@ export const notificationDeliveries = pgTable(
     index('notification_deliveries_due_idx').on(t.nextAttemptAt).where(sql`state IN ('pending', 'sending')`),
     index('notification_deliveries_channel_idx').on(t.channelId, t.createdAt),
     index('notification_deliveries_system_idx').on(t.systemId, t.createdAt),
+    index('notification_deliveries_batch_idx').on(t.batchId),
   ],
 );
 
