@@ -45,7 +45,8 @@ const Trigger = z.enum(['degraded', 'unhealthy', 'recovered', 'any'], { message:
 const subscriptionFields = {
   systemId: Uuid.nullable().meta({ description: 'This system… (exactly one of systemId and groupId)' }),
   groupId: Uuid.nullable().meta({ description: '…or every system of this group' }),
-  channelId: Uuid,
+  channelId: Uuid.nullable().meta({ description: 'Sent to this channel… (exactly one of channelId and userId)' }),
+  userId: Uuid.nullable().meta({ description: "…or by email to this user's own address (VIGIL_SMTP_URL must be set)" }),
   on: z.array(Trigger).min(1, 'expected at least one of degraded, unhealthy, recovered, any'),
   environmentIds: z.array(Uuid).nullable().meta({ description: "null: the system's rollup (all environments); a list: changes of these environments" }),
 };
@@ -55,9 +56,17 @@ export const Subscription = z
   .meta({ id: 'Subscription' });
 
 export const SubscriptionInput = z
-  .object({ ...subscriptionFields, systemId: subscriptionFields.systemId.default(null), groupId: subscriptionFields.groupId.default(null), environmentIds: subscriptionFields.environmentIds.default(null) })
+  .object({
+    ...subscriptionFields,
+    systemId: subscriptionFields.systemId.default(null),
+    groupId: subscriptionFields.groupId.default(null),
+    channelId: subscriptionFields.channelId.default(null),
+    userId: subscriptionFields.userId.default(null),
+    environmentIds: subscriptionFields.environmentIds.default(null),
+  })
   .strict()
   .refine((s) => (s.systemId === null) !== (s.groupId === null), { message: 'expected exactly one of systemId and groupId', path: ['systemId'] })
+  .refine((s) => (s.channelId === null) !== (s.userId === null), { message: 'expected exactly one of channelId and userId', path: ['channelId'] })
   .meta({ id: 'SubscriptionInput' });
 
 export const SubscriptionPatch = z.object({ on: subscriptionFields.on, environmentIds: subscriptionFields.environmentIds }).partial().strict().meta({ id: 'SubscriptionPatch' });

@@ -84,6 +84,8 @@ export const notificationDeliveries = pgTable(
     /** Each attempt: when, HTTP status or error, the receiver's answer (cut). */
     attemptLog: jsonb('attempt_log').$type<Record<string, unknown>[]>().notNull().default([]),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** When grouping planned its first attempt: at once, or held to the end of its channel's window. */
+    plannedFor: timestamp('planned_for', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** A worker holds a delivery it is sending until then; past it, another may take it (a crashed worker's). */
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
     /**
@@ -102,6 +104,7 @@ export const notificationDeliveries = pgTable(
     index('notification_deliveries_channel_idx').on(t.channelId, t.createdAt),
     index('notification_deliveries_system_idx').on(t.systemId, t.createdAt),
     index('notification_deliveries_batch_idx').on(t.batchId),
+    index('notification_deliveries_user_idx').on(t.userId, t.createdAt).where(sql`user_id IS NOT NULL`),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
+import { users } from '../access/schema.ts';
 import { MASK, maskSecrets, secretValuesAt } from '../definitions/mask.ts';
 import { missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
@@ -175,7 +176,8 @@ export class NotificationsService {
       const missing = [
         ...(input.systemId ? await missingSystems(tx, [input.systemId], 'systemId') : []),
         ...(input.groupId ? await this.groupExists(tx, [input.groupId], 'groupId') : []),
-        ...(await missingReferences(tx, notificationChannels, [input.channelId], 'channelId', 'notification channel')),
+        ...(input.channelId ? await missingReferences(tx, notificationChannels, [input.channelId], 'channelId', 'notification channel') : []),
+        ...(input.userId ? await missingReferences(tx, users, [input.userId], 'userId', 'user') : []),
         ...(await missingEnvironments(tx, input.environmentIds ?? [], 'environmentIds')),
       ];
       if (missing.length) throw new ValidationError(missing);
@@ -295,6 +297,7 @@ function toSubscription(row: typeof subscriptions.$inferSelect): Subscription {
     systemId: row.systemId,
     groupId: row.groupId,
     channelId: row.channelId,
+    userId: row.userId,
     on: row.on as Subscription['on'],
     environmentIds: row.environmentIds ?? null,
     createdAt: row.createdAt.toISOString(),

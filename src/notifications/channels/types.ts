@@ -31,7 +31,8 @@ export interface MessageSystem {
 export interface NotificationMessage {
   /** The delivery's idempotency key: the same for every attempt, different for every message × channel. */
   id: string;
-  kind: 'alert' | 'recovery' | 'test';
+  /** A status change (an alert, or a recovery), an incident opened or updated (a resolved one is a recovery), or a test. */
+  kind: 'alert' | 'recovery' | 'incident' | 'test';
   /** Worst first: critical (unhealthy), warning (degraded), info (recovery, test). */
   severity: 'critical' | 'warning' | 'info';
   /** One line: "payments-api is unhealthy", "3 systems are unhealthy: a, b, c". */
@@ -63,6 +64,11 @@ export interface ChannelType<Config extends z.ZodType = z.ZodType> {
   config: Config;
   /** Dot paths of the config fields that are secrets (tokens, passwords, webhook URLs that embed a key). */
   secretFields: readonly string[];
+  /**
+   * False for receivers that keep one incident per system (PagerDuty, Opsgenie): their messages
+   * are never grouped, so each system's alert and recovery keep their own dedup key.
+   */
+  groupable?: boolean;
   send(config: z.output<Config>, message: NotificationMessage, context: SendContext): Promise<SendOutcome>;
 }
 

@@ -22,6 +22,7 @@ export const opsgenieChannel: ChannelType<typeof config> = {
   type: 'opsgenie',
   title: 'Opsgenie',
   config,
+  groupable: false,
   secretFields: ['apiKey'],
   async send(settings, message, context) {
     const headers = { 'content-type': 'application/json', 'user-agent': 'Vigil', authorization: `GenieKey ${settings.apiKey}` };

@@ -19,6 +19,7 @@ export const pagerdutyChannel: ChannelType<typeof config> = {
   type: 'pagerduty',
   title: 'PagerDuty',
   config,
+  groupable: false,
   secretFields: ['routingKey'],
   async send(settings, message, context) {
     const headers = { 'content-type': 'application/json', 'user-agent': 'Vigil' };

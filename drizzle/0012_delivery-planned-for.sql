@@ -1,0 +1,2 @@
+ALTER TABLE "notification_deliveries" ADD COLUMN "planned_for" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+CREATE INDEX "notification_deliveries_user_idx" ON "notification_deliveries" USING btree ("user_id","created_at") WHERE user_id IS NOT NULL;
