@@ -25,6 +25,7 @@ describe('scopeTarget: what a request is about', () => {
     { request: { method: 'DELETE', path: `/systems/${S}` }, expected: { kind: 'system', id: S } },
     { request: { method: 'PATCH', path: `/systems/${S}`, body: { groupIds: [B] } }, expected: { kind: 'system-update', id: S, groupIds: [B] } },
     { request: { method: 'PUT', path: `/systems/${S}/environments` }, expected: { kind: 'system', id: S } },
+    { request: { method: 'PUT', path: `/systems/${S}/dependencies` }, expected: { kind: 'system', id: S } },
     { request: { method: 'GET', path: `/systems/${S}/health` }, expected: { kind: 'system', id: S } },
     { request: { method: 'POST', path: '/groups' }, expected: 'refused' },
     { request: { method: 'DELETE', path: `/groups/${A}` }, expected: 'refused' },

@@ -70,7 +70,7 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
     if (method === 'PATCH') return { kind: 'system-update', id: m[1]!, groupIds: ids(body.groupIds) };
     return { kind: 'system', id: m[1]! };
   }
-  if ((m = new RegExp(`^/systems/${ID}/(environments|health)$`).exec(path))) return { kind: 'system', id: m[1]! };
+  if ((m = new RegExp(`^/systems/${ID}/(environments|dependencies|health)$`).exec(path))) return { kind: 'system', id: m[1]! };
 
   if ((m = new RegExp(`^/groups/${ID}$`).exec(path)) && (method === 'GET' || method === 'PATCH')) {
     return { kind: 'group', id: m[1]!, systemIds: method === 'PATCH' ? ids(body.systemIds) : undefined };

@@ -45,6 +45,7 @@ export const System = z
     public: z.boolean(),
     groupIds: z.array(z.string()),
     environmentIds: z.array(z.string()).meta({ description: "The system's environments, in order" }),
+    dependsOn: z.array(z.string()).meta({ description: 'The systems this one depends on (SPEC §3.7): while one is unhealthy, this system’s alerts are held' }),
     tags: z.record(z.string(), z.string()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -94,6 +95,11 @@ export const MembershipInput = z
   .object({ environmentIds: UuidList.meta({ description: "The system's environments, in the order runs and views list them" }) })
   .strict()
   .meta({ id: 'EnvironmentMembership' });
+
+export const DependenciesInput = z
+  .object({ dependsOn: UuidList.meta({ description: 'The systems this one depends on; no cycles' }) })
+  .strict()
+  .meta({ id: 'SystemDependencies' });
 
 export type SystemInput = z.infer<typeof SystemInput>;
 export type SystemPatch = z.infer<typeof SystemPatch>;

@@ -92,3 +92,13 @@ export async function allSystemIds(db: Pick<Db, 'select'>, limit: number): Promi
 export function groupIdsOfSystemSql(systemId: string): string {
   return `(SELECT group_id FROM group_systems WHERE system_id = ${systemId})`;
 }
+
+/** The systems a system depends on (SPEC §3.7), as an SQL subquery of `(id, name)` rows. */
+export function parentsSql(systemId: string): string {
+  return `(SELECT s.id, s.name FROM system_dependencies d JOIN systems s ON s.id = d.depends_on_id WHERE d.system_id = ${systemId})`;
+}
+
+/** The systems that depend on a system, as an SQL subquery of `(id, name)` rows. */
+export function childrenSql(systemId: string): string {
+  return `(SELECT s.id, s.name FROM system_dependencies d JOIN systems s ON s.id = d.system_id WHERE d.depends_on_id = ${systemId})`;
+}

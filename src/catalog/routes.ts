@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { IdParam, PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
-import { Environment, EnvironmentInput, EnvironmentPatch, Group, GroupInput, GroupPatch, MembershipInput, System, SystemInput, SystemPatch } from './model.ts';
+import { DependenciesInput, Environment, EnvironmentInput, EnvironmentPatch, Group, GroupInput, GroupPatch, MembershipInput, System, SystemInput, SystemPatch } from './model.ts';
 import type { CatalogService } from './service.ts';
 
 const NameFilter = PageQuery.extend({ name: z.string().optional().openapi({ description: 'Only names containing this (ignoring case)' }) });
@@ -41,6 +41,17 @@ const setEnvironments = createRoute({
   responses: { 200: jsonResponse(System, 'The system with its new environments'), 400: errorResponses[400], 404: errorResponses[404] },
 });
 
+const setDependencies = createRoute({
+  method: 'put',
+  path: '/systems/{id}/dependencies',
+  operationId: 'setSystemDependencies',
+  tags: ['Systems'],
+  summary: 'Replace what a system depends on (a cycle is refused, naming it)',
+  description: "While a parent's rollup is unhealthy, the system's alerts are recorded as suppressed (reason `parent <name> is unhealthy`) and sent when the parent recovers if still not healthy; recoveries are always sent.",
+  request: { params: IdParam, ...jsonBody(DependenciesInput) },
+  responses: { 200: jsonResponse(System, 'The system with its new dependencies'), 400: errorResponses[400], 404: errorResponses[404] },
+});
+
 /** HTTP routes of the catalog: systems, groups, environments and system ↔ environment membership. */
 export function catalogRoutes(catalog: CatalogService) {
   const router = createRouter();
@@ -59,6 +70,8 @@ export function catalogRoutes(catalog: CatalogService) {
   router.openapi(setEnvironments, async (c) =>
     c.json(await catalog.setSystemEnvironments(c.req.valid('param').id, c.req.valid('json').environmentIds), 200),
   );
+
+  router.openapi(setDependencies, async (c) => c.json(await catalog.setDependencies(c.req.valid('param').id, c.req.valid('json').dependsOn), 200));
 
   router.openapi(groupRoutes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');

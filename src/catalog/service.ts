@@ -17,7 +17,8 @@ import type {
   SystemInput,
   SystemPatch,
 } from './model.ts';
-import { environments, groupSystems, groups, systemEnvironments, systems } from './schema.ts';
+import { findCycle } from './dependencies.ts';
+import { environments, groupSystems, groups, systemDependencies, systemEnvironments, systems } from './schema.ts';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Executor = Db | Tx;
@@ -129,6 +130,33 @@ export class CatalogService {
     return system;
   }
 
+  /**
+   * Replaces what the system depends on (SPEC §3.7). A set that would close a loop is refused
+   * naming it; the whole graph is read under a lock so two concurrent saves cannot each add half
+   * of a loop.
+   */
+  async setDependencies(id: string, dependsOn: string[]): Promise<System> {
+    const unique = [...new Set(dependsOn)];
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('system_dependencies'))`);
+      const before = await this.getSystem(id, tx);
+      await requireExisting(tx, systems, unique, 'dependsOn', 'system');
+      const edges = new Map<string, string[]>();
+      for (const edge of await tx.select().from(systemDependencies)) edges.set(edge.systemId, [...(edges.get(edge.systemId) ?? []), edge.dependsOnId]);
+      const cycle = findCycle(edges, id, unique);
+      if (cycle) {
+        const names = new Map((await tx.select({ id: systems.id, name: systems.name }).from(systems).where(inArray(systems.id, cycle))).map((r) => [r.id, r.name]));
+        throw new ValidationError([{ path: 'dependsOn', message: `expected no dependency cycle, but ${cycle.map((system) => names.get(system) ?? system).join(' → ')} would be one` }]);
+      }
+      await tx.delete(systemDependencies).where(eq(systemDependencies.systemId, id));
+      if (unique.length) await tx.insert(systemDependencies).values(unique.map((dependsOnId) => ({ systemId: id, dependsOnId })));
+      await tx.update(systems).set({ updatedAt: new Date() }).where(eq(systems.id, id));
+      const after = await this.getSystem(id, tx);
+      await recordChange(tx, { resourceType: 'system', resourceId: id, action: 'set_dependencies', before, after });
+      return after;
+    });
+  }
+
   /** The system's environments in its order: what a run fans out over (SPEC §2.4). */
   async systemEnvironments(systemId: string): Promise<Environment[]> {
     const rows = await this.db
@@ -147,14 +175,16 @@ export class CatalogService {
   }
 
   private async systemLinks(db: Executor, systemIds: string[]): Promise<SystemLinks> {
-    if (!systemIds.length) return { groups: new Map(), environments: new Map() };
-    const [groupRows, environmentRows] = await Promise.all([
+    if (!systemIds.length) return { groups: new Map(), environments: new Map(), dependsOn: new Map() };
+    const [groupRows, environmentRows, dependencyRows] = await Promise.all([
       db.select().from(groupSystems).where(inArray(groupSystems.systemId, systemIds)).orderBy(asc(groupSystems.groupId)),
       db.select().from(systemEnvironments).where(inArray(systemEnvironments.systemId, systemIds)).orderBy(asc(systemEnvironments.position)),
+      db.select().from(systemDependencies).where(inArray(systemDependencies.systemId, systemIds)).orderBy(asc(systemDependencies.dependsOnId)),
     ]);
     return {
       groups: groupBy(groupRows, (r) => r.systemId, (r) => r.groupId),
       environments: groupBy(environmentRows, (r) => r.systemId, (r) => r.environmentId),
+      dependsOn: groupBy(dependencyRows, (r) => r.systemId, (r) => r.dependsOnId),
     };
   }
 
@@ -280,6 +310,7 @@ export class CatalogService {
 interface SystemLinks {
   groups: Map<string, string[]>;
   environments: Map<string, string[]>;
+  dependsOn: Map<string, string[]>;
 }
 
 function toSystem(row: typeof systems.$inferSelect, links: SystemLinks): System {
@@ -290,6 +321,7 @@ function toSystem(row: typeof systems.$inferSelect, links: SystemLinks): System 
     public: row.public,
     groupIds: links.groups.get(row.id) ?? [],
     environmentIds: links.environments.get(row.id) ?? [],
+    dependsOn: links.dependsOn.get(row.id) ?? [],
     tags: row.tags,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

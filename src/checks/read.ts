@@ -140,3 +140,10 @@ export function configurationExistsSql(configurationId: string): string {
 export function configurationNameSql(configurationId: string): string {
   return `(SELECT name FROM configurations WHERE id = ${configurationId})`;
 }
+
+/** The notification policies (SPEC §6.2) of a system's assignments of these configurations; null where none is set. */
+export async function notificationPolicies(pool: Pick<pg.Pool, 'query'>, systemId: string, configurationIds: readonly string[]): Promise<({ suppressDeEscalations?: boolean; renotifyMinutes?: number | null } | null)[]> {
+  if (!configurationIds.length) return [];
+  const { rows } = await pool.query(`SELECT notification_policy FROM assignments WHERE system_id = $1 AND configuration_id = ANY($2::uuid[])`, [systemId, configurationIds]);
+  return rows.map((row) => row.notification_policy ?? null);
+}

@@ -41,3 +41,15 @@ export function lastLeftHealthySql(systemId: string, environmentId: string): str
   return `(SELECT max(transitioned_at) FROM transitions WHERE system_id = ${systemId} AND environment_id IS NOT DISTINCT FROM ${environmentId}
              AND from_status = 'healthy')`;
 }
+
+/** The status of a system's rollup view (SPEC §3.4), or NULL when it has no state (an SQL expression). */
+export function rollupStatusSql(systemId: string): string {
+  return `(SELECT status FROM health_states WHERE entity_id = (${systemId})::text)`;
+}
+
+/** A view's current status and since when (the rollup when `environmentId` is null); undefined without a state. */
+export async function viewState(pool: Pick<pg.Pool, 'query'>, systemId: string, environmentId: string | null): Promise<{ status: 'healthy' | 'degraded' | 'unhealthy'; since: Date } | undefined> {
+  const entityId = environmentId === null ? systemId : `${systemId}::${environmentId}`;
+  const { rows } = await pool.query(`SELECT status, since FROM health_states WHERE entity_id = $1`, [entityId]);
+  return rows[0];
+}
