@@ -15,6 +15,7 @@ import { sloRoutesFor } from './history/slo-routes.ts';
 import { SloService } from './history/slo-service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
 import { NotificationPlanner } from './notifications/planner.ts';
+import type { PolicyFields } from './notifications/policy.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { NotificationSender } from './notifications/sender.ts';
 import { NotificationsService } from './notifications/service.ts';
@@ -59,7 +60,7 @@ import { SecretCipher } from './secrets/cipher.ts';
 import { KEY_FILE, loadSecretKey } from './secrets/key.ts';
 import { secretsRoutes } from './secrets/routes.ts';
 import { SecretsService } from './secrets/service.ts';
-import { retentionDays, type Settings } from './settings.ts';
+import { notificationDefaults, retentionDays, type Settings } from './settings.ts';
 import { buildStrategyRegistry, createStrategies, getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
 import { confinementStatus, type ScriptConfinement } from './strategies/script/confinement.ts';
 
@@ -136,6 +137,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       loginLimiter,
       strategies,
       ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+      notifications: notificationDefaults(settings),
     });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
@@ -340,6 +342,8 @@ export interface ServiceOptions {
   strategies?: StrategyRegistry;
   /** VIGIL_PUBLIC_URL: links in notifications point there. */
   publicUrl?: string;
+  /** Grouping window, platform policy and the mail server for users (settings.ts `notificationDefaults`). */
+  notifications?: { groupWindowSeconds?: number; platformPolicy?: PolicyFields; userMail?: { url: string; from: string } };
 }
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
@@ -384,9 +388,14 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   const notifications = new NotificationsService(database.db, cipher, async (tx, ids, field) =>
     (await missingGroups(tx, ids)).map((id) => ({ path: field, message: `no group with id ${id}` })),
   );
+  const notifying = options.notifications ?? {};
   const notificationLoop = new NotificationLoop(
-    new NotificationPlanner(database.pool, { log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) }),
-    new NotificationSender(database.pool, notifications, log),
+    new NotificationPlanner(database.pool, {
+      log,
+      ...notifying,
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    }),
+    new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,
   );
   return {

@@ -71,6 +71,17 @@ const settingsSchema = z.object({
   retentionRawDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
   retentionHourlyDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
   retentionDailyDays: z.coerce.number().int('expected a whole number of days').min(1, 'expected at least 1 day'),
+  /** Changes reaching one channel within this many seconds go out as one message (SPEC §6.2); 0: off. A channel may set its own. */
+  notificationGroupSeconds: z.coerce.number().int('expected a whole number of seconds').min(0, 'expected 0 (off) or more seconds').max(3600, 'expected at most 3600 seconds'),
+  /** The platform notification policy (SPEC §6.2), under each assignment's own. */
+  suppressDeEscalations: z.enum(['true', 'false'], { message: 'expected true or false' }).transform((v) => v === 'true'),
+  renotifyMinutes: z.coerce.number().int('expected a whole number of minutes').min(1, 'expected at least 1 minute').max(10_080, 'expected at most 10080 minutes (a week)').optional(),
+  /** Where email to users (subscriptions with a userId) is sent through: smtp://user:password@host:587 or smtps://…:465; absent: users get no email. */
+  smtpUrl: z
+    .string()
+    .optional()
+    .refine((text) => text === undefined || /^smtps?:\/\/[^/]+/.test(text), 'expected an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587'),
+  smtpFrom: z.email({ message: 'expected an email address' }).optional(),
   /** Largest request body the API accepts, in bytes. */
   maxBodyBytes: z.coerce.number().int('expected a whole number of bytes').min(1024, 'expected at least 1024 bytes'),
   /** Where people reach Vigil, e.g. https://vigil.example.com: the OpenID provider sends them back there; absent: from each request. */
@@ -123,6 +134,15 @@ const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** The platform's history retention (SPEC §5.2), as the retention job takes it. */
+/** The platform's notification defaults: grouping, policy, and the mail server for email to users. */
+export function notificationDefaults(settings: Settings) {
+  return {
+    groupWindowSeconds: settings.notificationGroupSeconds,
+    platformPolicy: { suppressDeEscalations: settings.suppressDeEscalations, ...(settings.renotifyMinutes === undefined ? {} : { renotifyMinutes: settings.renotifyMinutes }) },
+    ...(settings.smtpUrl ? { userMail: { url: settings.smtpUrl, from: settings.smtpFrom ?? 'vigil@localhost' } } : {}),
+  };
+}
+
 export function retentionDays(settings: Settings) {
   return { rawDays: settings.retentionRawDays, hourlyDays: settings.retentionHourlyDays, dailyDays: settings.retentionDailyDays };
 }
@@ -159,6 +179,11 @@ const fieldSources: Record<keyof Settings, string> = {
   retentionHourlyDays: 'VIGIL_RETENTION_HOURLY_DAYS',
   retentionDailyDays: 'VIGIL_RETENTION_DAILY_DAYS',
   bwrapPath: 'VIGIL_BWRAP_PATH',
+  notificationGroupSeconds: 'VIGIL_NOTIFICATION_GROUP_SECONDS',
+  suppressDeEscalations: 'VIGIL_SUPPRESS_DE_ESCALATIONS',
+  renotifyMinutes: 'VIGIL_RENOTIFY_MINUTES',
+  smtpUrl: 'VIGIL_SMTP_URL',
+  smtpFrom: 'VIGIL_SMTP_FROM',
   sessionIdleHours: 'VIGIL_SESSION_IDLE_HOURS',
   trustProxy: 'VIGIL_TRUST_PROXY',
   adminEmail: 'VIGIL_ADMIN_EMAIL',
@@ -198,6 +223,11 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     retentionHourlyDays: env.VIGIL_RETENTION_HOURLY_DAYS || 30,
     retentionDailyDays: env.VIGIL_RETENTION_DAILY_DAYS || 365,
     bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap',
+    notificationGroupSeconds: env.VIGIL_NOTIFICATION_GROUP_SECONDS || 10,
+    suppressDeEscalations: env.VIGIL_SUPPRESS_DE_ESCALATIONS || 'false',
+    renotifyMinutes: env.VIGIL_RENOTIFY_MINUTES || undefined,
+    smtpUrl: env.VIGIL_SMTP_URL || undefined,
+    smtpFrom: env.VIGIL_SMTP_FROM || undefined,
     adminEmail: env.VIGIL_ADMIN_EMAIL || undefined,
     adminPassword: env.VIGIL_ADMIN_PASSWORD || undefined,
     secretKey: env.VIGIL_SECRET_KEY || undefined,

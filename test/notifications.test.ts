@@ -30,7 +30,8 @@ async function run(status: Status) {
 const hooks = () => receiver.received.filter((r) => r.path === '/hook');
 
 beforeAll(async () => {
-  api = await createTestApi();
+  // Grouping off: each change is its own message here (notifications-grouping.test.ts groups).
+  api = await createTestApi({ notifications: { groupWindowSeconds: 0 } });
   receiver = await startReceiver();
   systemId = (await api.call('POST', '/api/v1/systems', { name: 'payments-api' })).body.id;
   configurationId = (await api.call('POST', '/api/v1/configurations', { name: 'payments-http', strategy: 'tcp', config: { host: '127.0.0.1', port: 9 }, intervalSeconds: 60 })).body.id;
@@ -84,8 +85,8 @@ describe('notification channels', () => {
     await run('healthy');
     // Two planners and two senders at once, as on two workers: still one message per change.
     const log = silentLogger();
-    const planners = [0, 1].map(() => new NotificationPlanner(api.database.pool, { log }));
-    const senders = [0, 1].map(() => new NotificationSender(api.database.pool, api.services.notifications, log));
+    const planners = [0, 1].map(() => new NotificationPlanner(api.database.pool, { log, groupWindowSeconds: 0 }));
+    const senders = [0, 1].map(() => new NotificationSender(api.database.pool, api.database.db, api.services.notifications, { log }));
     await Promise.all(planners.map((p) => p.plan()));
     await Promise.all(senders.map((s) => s.sendDue()));
     await api.services.notificationLoop.kick();
@@ -150,7 +151,7 @@ describe('rotating the secret key', () => {
   it('re-seals channel secrets in the same transaction, so channels still send afterwards', async () => {
     const [before, after] = [new SecretCipher(randomBytes(32)), new SecretCipher(randomBytes(32))];
     const noGroups = async () => [];
-    const created = await new NotificationsService(api.database.db, before, noGroups).createChannel({ name: 'rotated', type: 'webhook', config: { url: `${receiver.url}/rotated`, secret }, enabled: true });
+    const created = await new NotificationsService(api.database.db, before, noGroups).createChannel({ name: 'rotated', type: 'webhook', config: { url: `${receiver.url}/rotated`, secret }, enabled: true, groupWindowSeconds: null });
     // Other channels in this database were sealed under the test app's own key: leave them out of this rotation.
     await api.database.pool.query(`UPDATE notification_channels SET sealed = NULL WHERE id <> $1`, [created.id]);
     expect(await rotateSecretKey(api.database.db, before, after, [resealChannels])).toBeGreaterThanOrEqual(1);

@@ -11,6 +11,7 @@ export const Channel = z
     type: z.string(),
     config: z.record(z.string(), z.unknown()).meta({ description: 'Secret fields read "****" when set: they are write-only' }),
     enabled: z.boolean(),
+    groupWindowSeconds: z.number().nullable().meta({ description: 'Changes within this many seconds go out as one message; null: the platform default (VIGIL_NOTIFICATION_GROUP_SECONDS, 10); 0: off. PagerDuty and Opsgenie are never grouped.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -22,6 +23,7 @@ export const ChannelInput = z
     type: z.string().min(1, 'expected a channel type'),
     config: z.record(z.string(), z.unknown()).meta({ description: 'As the channel type defines it (GET /notification-channel-types)' }),
     enabled: z.boolean().default(true),
+    groupWindowSeconds: z.number().int('expected a whole number of seconds').min(0, 'expected 0 (off) or more seconds').max(3600, 'expected at most 3600 seconds').nullable().default(null),
   })
   .strict()
   .meta({ id: 'NotificationChannelInput' });
@@ -31,6 +33,7 @@ export const ChannelPatch = z
     name: Name,
     config: z.record(z.string(), z.unknown()).meta({ description: 'Merged over the stored config; a secret field left out, or sent as "****", keeps its value' }),
     enabled: z.boolean(),
+    groupWindowSeconds: z.number().int('expected a whole number of seconds').min(0, 'expected 0 (off) or more seconds').max(3600, 'expected at most 3600 seconds').nullable(),
   })
   .partial()
   .strict()

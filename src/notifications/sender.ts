@@ -1,6 +1,10 @@
 import type pg from 'pg';
+import { userEmails } from '../access/read.ts';
+import type { Db } from '../db/database.ts';
 import type { Logger } from '../kernel/log.ts';
-import type { NotificationMessage, SendOutcome } from './channels/types.ts';
+import { channelType } from './channels/registry.ts';
+import type { AnyChannelType, NotificationMessage, SendOutcome } from './channels/types.ts';
+import { groupMessages } from './message.ts';
 import type { NotificationsService } from './service.ts';
 
 /** Tries per delivery before it is marked failed. */
@@ -8,6 +12,8 @@ export const MAX_ATTEMPTS = 8;
 const SEND_TIMEOUT_MS = 10_000;
 /** A claimed delivery is a worker's until then; a crashed worker's is taken over after it. */
 const LEASE_MS = SEND_TIMEOUT_MS + 20_000;
+/** Most changes one grouped message carries (channels list the first ones and count the rest). */
+const BATCH_LIMIT = 500;
 
 /**
  * The wait before attempt `attempt + 1` (1-based attempts done): exponential from 2 s, at most
@@ -23,49 +29,92 @@ export function backoffMs(attempt: number, retryAfterMs?: number, random = Math.
 interface Claimed {
   id: string;
   channel_id: string | null;
+  user_id: string | null;
+  kind: string;
   message: NotificationMessage;
   attempts: number;
+  batch_id: string | null;
+}
+
+/** Where a delivery goes: a channel, or a user's own address through the platform's mail server. */
+interface Recipient {
+  type: AnyChannelType;
+  config: Record<string, unknown>;
+  /** Grouping window in ms; 0: never grouped. */
+  windowMs: number;
+}
+
+export interface SenderOptions {
+  log: Logger;
+  /** Grouping window for channels that set none and for users (seconds; default 10). */
+  groupWindowSeconds?: number;
+  /** The platform's mail server for email to users (VIGIL_SMTP_URL, VIGIL_SMTP_FROM). */
+  userMail?: { url: string; from: string };
 }
 
 /**
  * Sends due deliveries (issue 19): claims a few with a lease (SKIP LOCKED, so several workers
  * share the work without overlap), sends each through its channel type, and records the attempt:
  * delivered, retried later with backoff, or failed after MAX_ATTEMPTS or a permanent refusal.
+ * Changes held for one recipient by grouping go out as one message: the first claimed is the
+ * batch, its id the key every attempt carries, and the others follow its state.
  * At least once: a worker killed mid-send leaves its lease to expire and another sends again,
- * with the same idempotency key (the delivery id) for the receiver to drop the repeat.
+ * with the same idempotency key for the receiver to drop the repeat.
  */
 export class NotificationSender {
   constructor(
     private readonly pool: pg.Pool,
+    private readonly db: Db,
     private readonly notifications: Pick<NotificationsService, 'openChannel'>,
-    private readonly log: Logger,
+    private readonly options: SenderOptions,
   ) {}
 
-  /** Sends what is due now, `limit` at most; answers how many were attempted. */
+  /** Sends what is due now, `limit` messages at most; answers how many were attempted. */
   async sendDue(limit = 20): Promise<number> {
+    // Members of a batch are never claimed themselves: their batch is.
     const { rows } = await this.pool.query<Claimed>(
       `UPDATE notification_deliveries d SET state = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000)
         WHERE d.id IN (SELECT id FROM notification_deliveries
-                        WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND lease_until < now())
+                        WHERE ((state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND lease_until < now()))
+                          AND (batch_id IS NULL OR batch_id = id)
                         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.channel_id, d.message, d.attempts`,
+        RETURNING d.id, d.channel_id, d.user_id, d.kind, d.message, d.attempts, d.batch_id`,
       [limit, LEASE_MS],
     );
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    // One message per recipient among the fresh changes claimed together; the rest alone.
+    const byRecipient = new Map<string, { lead: Claimed; also: Claimed[] }>();
+    const sends: Promise<void>[] = [];
+    for (const row of rows) {
+      const key = row.channel_id ?? `user:${row.user_id}`;
+      const group = byRecipient.get(key);
+      if (!isFresh(row) || !(row.channel_id || row.user_id)) sends.push(this.deliver(row));
+      else if (group) group.also.push(row);
+      else byRecipient.set(key, { lead: row, also: [] });
+    }
+    for (const { lead, also } of byRecipient.values()) sends.push(this.deliver(lead, also));
+    await Promise.all(sends);
     return rows.length;
   }
 
-  private async deliver(row: Claimed): Promise<void> {
+  /** Sends one delivery (with the others claimed for its recipient, as one message when it groups) and records how it went. */
+  private async deliver(row: Claimed, claimedWith: Claimed[] = []): Promise<void> {
     const at = new Date();
     let outcome: SendOutcome;
     try {
-      if (!row.channel_id) return await this.finish(row.id, 'cancelled', 'the channel was deleted');
-      const channel = await this.notifications.openChannel(row.channel_id);
-      if (!channel.enabled) return await this.finish(row.id, 'suppressed', `channel ${channel.name} is disabled`);
-      outcome = await channel.type.send(channel.config, row.message, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS), timeoutMs: SEND_TIMEOUT_MS });
+      const recipient = await this.recipient(row);
+      if ('cancelled' in recipient) return await this.finish([row, ...claimedWith], recipient.cancelled.state, recipient.cancelled.reason);
+      if (recipient.windowMs <= 0 && claimedWith.length) {
+        // Not grouped: each claimed delivery is a message of its own.
+        await Promise.all(claimedWith.map((other) => this.deliver(other)));
+        claimedWith = [];
+      }
+      const message = await this.message(row, claimedWith, recipient);
+      outcome = await recipient.type.send(recipient.config, message, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS), timeoutMs: SEND_TIMEOUT_MS });
     } catch (error) {
       // A channel that cannot even be opened (key changed) or a bug in one: said, and retried like a refusal.
       outcome = { ok: false, retryable: true, error: (error as Error).message };
+      // Claimed with it but not joined to a batch: each goes on its own.
+      if (claimedWith.length) await this.release(claimedWith);
     }
     const attempts = row.attempts + 1;
     const entry = { at: at.toISOString(), ok: outcome.ok, ...(outcome.status === undefined ? {} : { status: outcome.status }), ...(outcome.ok ? {} : { error: outcome.error }), ...(outcome.response ? { response: outcome.response.slice(0, 500) } : {}) };
@@ -75,22 +124,98 @@ export class NotificationSender {
       await this.record(row.id, attempts, entry, { state: 'pending', nextAttemptAt: new Date(Date.now() + backoffMs(attempts, outcome.retryAfterMs)) });
     } else {
       const reason = outcome.retryable ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
-      this.log.warn({ deliveryId: row.id, channelId: row.channel_id, reason }, 'A notification could not be delivered');
+      this.options.log.warn({ deliveryId: row.id, channelId: row.channel_id, reason }, 'A notification could not be delivered');
       await this.record(row.id, attempts, entry, { state: 'failed', reason });
     }
   }
 
-  private async record(id: string, attempts: number, entry: Record<string, unknown>, next: { state: 'delivered' | 'pending' | 'failed'; nextAttemptAt?: Date; reason?: string }): Promise<void> {
-    // Only while still ours in `sending`: a delivery cancelled meanwhile (its channel deleted) stays cancelled.
+  /**
+   * The message to send: a delivery alone, or a batch — on the first attempt, the changes held
+   * for the same recipient are joined to it (those claimed with it and any others due), on a
+   * retry the same members again, so every attempt carries the same content under the same key.
+   */
+  private async message(row: Claimed, claimedWith: Claimed[], recipient: Recipient): Promise<NotificationMessage> {
+    if (row.batch_id === row.id) return this.batchMessage(row.id);
+    if (recipient.windowMs <= 0 || !isFresh(row)) return row.message;
+    // The batch is named first, so members joined below are never without it.
+    await this.pool.query(`UPDATE notification_deliveries SET batch_id = $1 WHERE id = $1 OR (id = ANY($2::uuid[]) AND state = 'sending')`, [row.id, claimedWith.map((other) => other.id)]);
+    // Others held for this recipient and due, not claimed by anyone: taken into the batch.
     await this.pool.query(
-      `UPDATE notification_deliveries SET state = $2, attempts = $3, attempt_log = attempt_log || $4::jsonb, lease_until = NULL,
+      `UPDATE notification_deliveries d SET state = 'sending', batch_id = $1, lease_until = now() + make_interval(secs => $4::float8 / 1000)
+        WHERE d.id IN (SELECT id FROM notification_deliveries
+                        WHERE ${row.channel_id ? 'channel_id = $2' : 'user_id = $2'} AND state = 'pending' AND attempts = 0 AND batch_id IS NULL
+                          AND kind <> 'incident' AND next_attempt_at <= now()
+                        ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+      [row.id, row.channel_id ?? row.user_id, BATCH_LIMIT, LEASE_MS],
+    );
+    return this.batchMessage(row.id);
+  }
+
+  private async batchMessage(batchId: string): Promise<NotificationMessage> {
+    const { rows } = await this.pool.query<{ message: NotificationMessage }>(`SELECT message FROM notification_deliveries WHERE batch_id = $1 ORDER BY created_at, id`, [batchId]);
+    return groupMessages(batchId, rows.map((member) => member.message));
+  }
+
+  private async recipient(row: Claimed): Promise<Recipient | { cancelled: { state: 'cancelled' | 'suppressed' | 'failed'; reason: string } }> {
+    const fallbackMs = (this.options.groupWindowSeconds ?? 10) * 1000;
+    if (row.channel_id) {
+      const channel = await this.notifications.openChannel(row.channel_id);
+      if (!channel.enabled) return { cancelled: { state: 'suppressed', reason: `channel ${channel.name} is disabled` } };
+      const windowMs = channel.type.groupable === false ? 0 : channel.groupWindowSeconds === null ? fallbackMs : channel.groupWindowSeconds * 1000;
+      return { type: channel.type, config: channel.config, windowMs };
+    }
+    if (!row.user_id) return { cancelled: { state: 'cancelled', reason: 'the channel was deleted' } };
+    const email = (await userEmails(this.db, [row.user_id])).get(row.user_id);
+    if (!email) return { cancelled: { state: 'cancelled', reason: 'the user was deleted or disabled' } };
+    if (!this.options.userMail) return { cancelled: { state: 'failed', reason: 'VIGIL_SMTP_URL is not set: Vigil has no mail server to email users through' } };
+    return { type: channelType('email')!, config: mailConfig(this.options.userMail, email), windowMs: fallbackMs };
+  }
+
+  /** Claimed together but sent apart: back to pending, due at once. */
+  private async release(rows: Claimed[]): Promise<void> {
+    await this.pool.query(`UPDATE notification_deliveries SET state = 'pending', lease_until = NULL WHERE id = ANY($1::uuid[]) AND state = 'sending' AND batch_id IS NULL`, [rows.map((r) => r.id)]);
+  }
+
+  private async record(id: string, attempts: number, entry: Record<string, unknown>, next: { state: 'delivered' | 'pending' | 'failed'; nextAttemptAt?: Date; reason?: string }): Promise<void> {
+    // Only while still ours in `sending`: a delivery cancelled meanwhile (its channel deleted) stays
+    // cancelled. A batch's members follow it, attempts and all.
+    await this.pool.query(
+      `WITH lead AS (
+         UPDATE notification_deliveries SET state = $2, attempts = $3, attempt_log = attempt_log || $4::jsonb, lease_until = NULL,
+                next_attempt_at = coalesce($5, next_attempt_at), reason = $6, finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
+          WHERE id = $1 AND state = 'sending' RETURNING id)
+       UPDATE notification_deliveries SET state = $2, attempts = $3, attempt_log = attempt_log || $4::jsonb, lease_until = NULL,
               next_attempt_at = coalesce($5, next_attempt_at), reason = $6, finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
-        WHERE id = $1 AND state = 'sending'`,
+        WHERE batch_id = $1 AND id <> $1 AND state IN ('pending', 'sending') AND EXISTS (SELECT 1 FROM lead)`,
       [id, next.state, attempts, JSON.stringify([entry]), next.nextAttemptAt ?? null, next.reason ?? null],
     );
   }
 
-  private async finish(id: string, state: 'cancelled' | 'suppressed', reason: string): Promise<void> {
-    await this.pool.query(`UPDATE notification_deliveries SET state = $2, reason = $3, lease_until = NULL, finished_at = now() WHERE id = $1 AND state = 'sending'`, [id, state, reason]);
+  private async finish(rows: Claimed[], state: 'cancelled' | 'suppressed' | 'failed', reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE notification_deliveries SET state = $2, reason = $3, lease_until = NULL, finished_at = now()
+        WHERE (id = ANY($1::uuid[]) OR batch_id = ANY($1::uuid[])) AND state IN ('pending', 'sending')`,
+      [rows.map((row) => row.id), state, reason],
+    );
   }
+}
+
+/** Never tried and in no batch: may be joined with others. Incidents always go alone. */
+function isFresh(row: Claimed): boolean {
+  return row.attempts === 0 && row.batch_id === null && row.kind !== 'incident';
+}
+
+/** The email channel's config for one user, from the platform's smtp:// URL. */
+export function mailConfig(mail: { url: string; from: string }, to: string): Record<string, unknown> {
+  const url = new URL(mail.url);
+  const secure = url.protocol === 'smtps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    startTls: 'opportunistic',
+    ...(url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : {}),
+    from: mail.from,
+    to: [to],
+  };
 }

@@ -61,7 +61,7 @@ export class NotificationsService {
       .transaction(async (tx) => {
         const [row] = await tx
           .insert(notificationChannels)
-          .values({ id, name: input.name, type: type.type, enabled: input.enabled, ...this.split(type, config, id) })
+          .values({ id, name: input.name, type: type.type, enabled: input.enabled, groupWindowSeconds: input.groupWindowSeconds, ...this.split(type, config, id) })
           .returning();
         const channel = toChannel(row!);
         await recordChange(tx, { resourceType: 'notification_channel', resourceId: id, action: 'create', after: channel });
@@ -79,6 +79,7 @@ export class NotificationsService {
         const set: Partial<typeof notificationChannels.$inferInsert> = { updatedAt: new Date() };
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.enabled !== undefined) set.enabled = patch.enabled;
+        if (patch.groupWindowSeconds !== undefined) set.groupWindowSeconds = patch.groupWindowSeconds;
         if (patch.config !== undefined) {
           const stored = this.fullConfig(current);
           // A secret left out or sent back masked keeps its stored value.
@@ -128,9 +129,9 @@ export class NotificationsService {
   }
 
   /** The channel's type and its whole config, secrets included: for sending only. */
-  async openChannel(id: string): Promise<{ type: AnyChannelType; config: Record<string, unknown>; enabled: boolean; name: string }> {
+  async openChannel(id: string): Promise<{ type: AnyChannelType; config: Record<string, unknown>; enabled: boolean; name: string; groupWindowSeconds: number | null }> {
     const row = await this.channelRow(id);
-    return { type: requireType(row.type), config: this.fullConfig(row), enabled: row.enabled, name: row.name };
+    return { type: requireType(row.type), config: this.fullConfig(row), enabled: row.enabled, name: row.name, groupWindowSeconds: row.groupWindowSeconds };
   }
 
   private fullConfig(row: typeof notificationChannels.$inferSelect): Record<string, unknown> {
@@ -286,6 +287,7 @@ function toChannel(row: typeof notificationChannels.$inferSelect): Channel {
     type: row.type,
     config: { ...row.config, ...Object.fromEntries(row.sealedFields.map((field) => [field, MASK])) },
     enabled: row.enabled,
+    groupWindowSeconds: row.groupWindowSeconds,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { OidcService } from '../../src/access/oidc.ts';
-import { createHttpApp, createServices, type Services } from '../../src/app.ts';
+import { createHttpApp, createServices, type ServiceOptions, type Services } from '../../src/app.ts';
 import { jobHandler } from '../../src/engine/run-now.ts';
 import { createMemoryBus } from '../../src/events/bus.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
@@ -22,13 +22,13 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function createTestApi(): Promise<TestApi> {
+export async function createTestApi(options: ServiceOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const bus = createMemoryBus();
   // Run-now goes through a queue and a worker, as in production (never executed by the API itself).
   const queue = createMemoryQueue();
   // A fresh key per file: nothing a test stores is readable under another file's key.
-  const services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
+  const services = createServices(database, bus, silentLogger(), randomBytes(32), queue, options);
   queue.work(jobHandler(services.executor, bus, services.testRunner), 50);
   const app = createHttpApp(database, services, silentLogger());
   await services.access.ensureAdmin(TEST_ADMIN.email, TEST_ADMIN.password);
