@@ -13,6 +13,8 @@ import { HistoryPurge } from './history/purge.ts';
 import { RetentionJob } from './history/retention.ts';
 import { sloRoutesFor } from './history/slo-routes.ts';
 import { SloService } from './history/slo-service.ts';
+import { incidentRoutesFor } from './incidents/routes.ts';
+import { IncidentsService } from './incidents/service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
 import { NotificationPlanner } from './notifications/planner.ts';
 import type { PolicyFields } from './notifications/policy.ts';
@@ -87,6 +89,7 @@ export interface Services {
   testRunner: TestRunner;
   relay: OutboxRelay;
   notifications: NotificationsService;
+  incidents: IncidentsService;
   /** Plans deliveries from status changes and sends them; started on worker processes. */
   notificationLoop: NotificationLoop;
   bus: EventBus;
@@ -314,6 +317,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       }),
       sloRoutesFor(services.slos),
       notificationRoutes(services.notifications),
+      incidentRoutesFor(services.incidents),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -409,6 +413,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     health: new HealthService(database.pool),
     history,
     slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
+    incidents: new IncidentsService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids) }),
     recorder,
     executor,
     runNow: new RunNow(queue, bus),

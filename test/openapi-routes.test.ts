@@ -39,7 +39,8 @@ beforeAll(async () => {
   const slo = await created('/api/v1/slos', { name: 'walk-slo', systemId: system.id, objective: 99 });
   const channel = await created('/api/v1/notification-channels', { name: 'walk-channel', type: 'webhook', config: { url: 'http://127.0.0.1:1/' } });
   const subscription = await created('/api/v1/subscriptions', { systemId: system.id, channelId: channel.id, on: ['any'] });
-  ids = { 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
+  const incident = await created('/api/v1/incidents', { title: 'walk-incident', systemIds: [system.id], severity: 'minor' });
+  ids = { incidents: incident.id, 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
 

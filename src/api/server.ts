@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, TooManyRequestsError } from '../kernel/errors.ts';
+import { ConflictError, DomainError, TooManyRequestsError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { plainMessage } from '../kernel/validation-messages.ts';
 import { docsPage } from './docs.ts';
@@ -114,7 +114,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
     if (error instanceof TooManyRequestsError) c.header('Retry-After', String(error.retryAfterSeconds));
-    if (error instanceof DomainError) return c.json(errorBody(error.code, error.message, error.details), statusByCode[error.code] ?? 400);
+    if (error instanceof DomainError) return c.json(errorBody(error.code, error.message, error.details), statusByCode[error.code] ?? (error instanceof ConflictError ? 409 : 400));
     if (error instanceof HTTPException && error.status < 500) {
       const code = error.message.startsWith('Malformed JSON') ? 'invalid_json' : 'bad_request';
       const message = code === 'invalid_json' ? 'The request body is not valid JSON' : error.message;

@@ -25,8 +25,15 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/** Answered 409; `code` is `conflict` unless the caller is meant to tell this one apart (`incident_resolved`). */
 export class ConflictError extends DomainError {
-  readonly code = 'conflict';
+  constructor(
+    message: string,
+    details: ErrorDetail[] = [],
+    readonly code: string = 'conflict',
+  ) {
+    super(message, details);
+  }
 }
 
 /** No known caller, or credentials that do not work. Never says which part was wrong. */

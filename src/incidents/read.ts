@@ -1,0 +1,44 @@
+import type pg from 'pg';
+
+/**
+ * Incidents as other domains may read them: notifications ask which systems' alerts an incident
+ * suppresses, the status page which incidents are open. Open means any status but resolved.
+ * A system with nothing to report is absent from the answer. read.test.ts runs each against the
+ * migrated schema.
+ */
+
+/**
+ * For each of the systems, the newest open incident that names it and suppresses notifications.
+ * Callers deciding whether to send should fail open: an error here must not silence an alert.
+ */
+export async function suppressingIncidents(db: Pick<pg.Pool, 'query'>, systemIds: readonly string[]): Promise<Map<string, { incidentId: string; title: string }>> {
+  if (!systemIds.length) return new Map();
+  const { rows } = await db.query<{ system_id: string; id: string; title: string }>(
+    `SELECT DISTINCT ON (s.system_id) s.system_id, i.id, i.title
+       FROM incident_systems s JOIN incidents i ON i.id = s.incident_id
+      WHERE s.system_id = ANY($1::uuid[]) AND i.status <> 'resolved' AND i.suppress_notifications
+      ORDER BY s.system_id, i.created_at DESC, i.id DESC`,
+    [systemIds],
+  );
+  return new Map(rows.map((row) => [row.system_id, { incidentId: row.id, title: row.title }]));
+}
+
+/** For each of the systems, the open incidents that name it, newest first. */
+export async function openIncidentsOf(
+  db: Pick<pg.Pool, 'query'>,
+  systemIds: readonly string[],
+): Promise<Map<string, { incidentId: string; title: string; severity: string; status: string }[]>> {
+  if (!systemIds.length) return new Map();
+  const { rows } = await db.query<{ system_id: string; id: string; title: string; severity: string; status: string }>(
+    `SELECT s.system_id, i.id, i.title, i.severity, i.status
+       FROM incident_systems s JOIN incidents i ON i.id = s.incident_id
+      WHERE s.system_id = ANY($1::uuid[]) AND i.status <> 'resolved'
+      ORDER BY s.system_id, i.created_at DESC, i.id DESC`,
+    [systemIds],
+  );
+  const open = new Map<string, { incidentId: string; title: string; severity: string; status: string }[]>();
+  for (const row of rows) {
+    open.set(row.system_id, [...(open.get(row.system_id) ?? []), { incidentId: row.id, title: row.title, severity: row.severity, status: row.status }]);
+  }
+  return open;
+}
