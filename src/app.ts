@@ -13,6 +13,7 @@ import { HistoryPurge } from './history/purge.ts';
 import { RetentionJob } from './history/retention.ts';
 import { sloRoutesFor } from './history/slo-routes.ts';
 import { SloService } from './history/slo-service.ts';
+import { suppressingIncidents } from './incidents/read.ts';
 import { incidentRoutesFor } from './incidents/routes.ts';
 import { IncidentsService } from './incidents/service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
@@ -155,7 +156,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       // Notifications are planned and sent by workers: every second, and at once on a status change.
       services.notificationLoop.start();
       const unsubscribeNotifications = bus.subscribe((event) => {
-        if (event.topic === 'healthcheck.system_health_changed') void services.notificationLoop.kick();
+        if (event.topic === 'healthcheck.system_health_changed' || event.topic.startsWith('incident.')) void services.notificationLoop.kick();
       });
       stops.set('Notifications', async () => {
         unsubscribeNotifications();
@@ -398,6 +399,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       log,
       ...notifying,
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      lookups: { incidents: (systemIds) => suppressingIncidents(database.pool, systemIds) },
     }),
     new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,

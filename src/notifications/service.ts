@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
-import { users } from '../access/schema.ts';
+import { missingUsers } from '../access/read.ts';
 import { MASK, maskSecrets, secretValuesAt } from '../definitions/mask.ts';
 import { missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
@@ -178,7 +178,7 @@ export class NotificationsService {
         ...(input.systemId ? await missingSystems(tx, [input.systemId], 'systemId') : []),
         ...(input.groupId ? await this.groupExists(tx, [input.groupId], 'groupId') : []),
         ...(input.channelId ? await missingReferences(tx, notificationChannels, [input.channelId], 'channelId', 'notification channel') : []),
-        ...(input.userId ? await missingReferences(tx, users, [input.userId], 'userId', 'user') : []),
+        ...(input.userId ? await missingUsers(tx, [input.userId], 'userId') : []),
         ...(await missingEnvironments(tx, input.environmentIds ?? [], 'environmentIds')),
       ];
       if (missing.length) throw new ValidationError(missing);
