@@ -108,24 +108,43 @@ export class NotificationPlanner {
       // Pages by seq, so a burst larger than a page still moves on (a row committed meanwhile
       // behind the page is read by the next pass: it starts a minute back).
       let after = 0;
+      let stuckSince: Date | undefined;
       for (;;) {
-        const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown }>(
-          `SELECT id, seq, topic, payload FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+        const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
+          `SELECT id, seq, topic, payload, created_at FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
           [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED], from, after, batch],
         );
         for (const event of events) {
-          if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
-          else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+          // One event that cannot be planned (a bug, bad data) must not hold back every other: it
+          // is rolled back alone, said, and tried again next pass (the cursor waits for it).
+          await client.query('SAVEPOINT event');
+          try {
+            if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
+            else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+            await client.query('RELEASE SAVEPOINT event');
+          } catch (error) {
+            await client.query('ROLLBACK TO SAVEPOINT event');
+            this.options.log.error({ err: error, eventId: event.id, topic: event.topic }, 'Could not plan the notifications of an event; it is tried again next pass');
+            stuckSince ??= event.created_at;
+          }
         }
         if (events.length < batch) break;
         after = Number(events.at(-1)!.seq);
       }
       if (now.getTime() - this.lastReminderPass >= REMINDER_EVERY_MS) {
-        created += await pass.reminders();
+        await client.query('SAVEPOINT reminders');
+        try {
+          created += await pass.reminders();
+          await client.query('RELEASE SAVEPOINT reminders');
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT reminders');
+          this.options.log.error({ err: error }, 'Could not plan reminders; they are tried again in half a minute');
+        }
         this.lastReminderPass = now.getTime();
       }
-      const until = new Date(Math.max(cursor[0]!.until.getTime(), now.getTime() - OVERLAP_MS));
-      await client.query(`UPDATE notification_cursor SET until = greatest(until, $2) WHERE name = $1`, [CURSOR, until]);
+      // The real clock, never `now` (tests plan reminders for a later time): the cursor is about commits.
+      const until = stuckSince ? new Date(Math.min(Math.max(cursor[0]!.until.getTime(), from.getTime()), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
+      await client.query(`UPDATE notification_cursor SET until = ${stuckSince ? '$2' : 'greatest(until, $2)'} WHERE name = $1`, [CURSOR, until]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -156,7 +175,7 @@ class Pass {
     const todo = await this.unplanned(eventId, await this.wanting(change.systemId, environmentId, status));
     if (todo.length) {
       const failing = status === 'healthy' ? [] : await failingChecks(this.pool, change.systemId, environmentId);
-      const policy = policyForChange(await notificationPolicies(this.pool, change.systemId, failing.map((check) => check.configurationId)), this.options.platformPolicy);
+      const policy = await this.policy(change.systemId, failing);
       const decision = await this.decision(change.systemId, transitionOf(change.previousStatus, status), policy, new Date(change.timestamp));
       const message = await this.changeMessage(change.systemId, environmentId, change.previousStatus, status, change.timestamp, change.systemName, failing);
       created += await this.insert(
@@ -235,7 +254,7 @@ class Pass {
     }
     const todo = await this.unplanned(eventId, [...bySubscription.values()]);
     if (!todo.length) return 0;
-    const { rows: names } = await this.client.query<{ id: string; name: string | null }>(`SELECT id, ${systemNameSql('id')} AS name FROM unnest($1::uuid[]) AS id`, [incident.systemIds]);
+    const { rows: names } = await this.client.query<{ id: string; name: string | null }>(`SELECT u.id, ${systemNameSql('u.id')} AS name FROM unnest($1::uuid[]) AS u(id)`, [incident.systemIds]);
     const systems = names.map((row) => ({ id: row.id, name: row.name ?? row.id }));
     return this.insert(
       todo.map((subscription) => ({
@@ -272,7 +291,7 @@ class Pass {
   async reminders(): Promise<number> {
     const { rows: last } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null; kind: string; state: string; created_at: Date; on: string[] }>(
       `SELECT l.*, s."on" FROM (
-         SELECT DISTINCT ON (subscription_id, system_id, environment_id) id, subscription_id, channel_id, user_id, system_id, environment_id, kind, state, created_at
+         SELECT DISTINCT ON (subscription_id, system_id, environment_id) id, subscription_id, channel_id, user_id, system_id, environment_id, kind, state, greatest(created_at, planned_for) AS created_at
            FROM notification_deliveries
           WHERE subscription_id IS NOT NULL AND kind IN ('alert', 'recovery', 'reminder') AND created_at > now() - interval '${REMINDER_HORIZON}'
           ORDER BY subscription_id, system_id, environment_id, created_at DESC) l
@@ -284,7 +303,7 @@ class Pass {
       const state = await viewState(this.client, row.system_id, row.environment_id);
       if (!state || state.status === 'healthy' || !wants({ on: row.on, environmentIds: row.environment_id === null ? null : [row.environment_id] }, { environmentId: row.environment_id, status: state.status })) continue;
       const failing = await failingChecks(this.pool, row.system_id, row.environment_id);
-      const policy = policyForChange(await notificationPolicies(this.pool, row.system_id, failing.map((check) => check.configurationId)), this.options.platformPolicy);
+      const policy = await this.policy(row.system_id, failing);
       if (!reminderDue({ status: state.status, renotifyMinutes: policy.renotifyMinutes, lastToldAt: row.created_at.getTime(), now: this.now.getTime() })) continue;
       const decision = await this.decision(row.system_id, 'escalation', policy, this.now);
       const base = await this.changeMessage(row.system_id, row.environment_id, 'healthy', state.status, state.since.toISOString(), '', failing, { now: this.now.toISOString() });
@@ -306,6 +325,15 @@ class Pass {
       ]);
     }
     return created;
+  }
+
+  /**
+   * The policy for a change: that of the checks whose newest run fails, or — when none does (a
+   * window-mode check turns degraded with a healthy newest run) — of all the system's checks.
+   */
+  private async policy(systemId: string, failing: { configurationId: string }[]) {
+    const policies = await notificationPolicies(this.pool, systemId, failing.length ? failing.map((check) => check.configurationId) : null);
+    return policyForChange(policies, this.options.platformPolicy);
   }
 
   private subscriptionsOf(systemId: string): Promise<SubscriptionRow[]> {
@@ -400,8 +428,8 @@ class Pass {
       const at = sent ? await this.plannedFor(delivery) : this.now;
       const { rowCount } = await this.client.query(
         `INSERT INTO notification_deliveries (id, event_id, subscription_id, channel_id, user_id, system_id, environment_id, kind, status, topic, message,
-                                              state, reason, finished_at, next_attempt_at, planned_for)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT ON CONSTRAINT notification_deliveries_once_key DO NOTHING`,
+                                              state, reason, finished_at, next_attempt_at, planned_for, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, clock_timestamp()) ON CONFLICT ON CONSTRAINT notification_deliveries_once_key DO NOTHING`,
         [
           id, delivery.eventId, delivery.subscriptionId, delivery.channelId, delivery.userId, delivery.systemId, delivery.environmentId, delivery.kind,
           delivery.status, delivery.topic, message, sent ? 'pending' : 'suppressed', sent ? null : (delivery.decision as { reason: string }).reason,
