@@ -179,7 +179,8 @@ export class NotificationSender {
     const email = (await userEmails(this.db, [row.user_id])).get(row.user_id);
     if (!email) return { cancelled: { state: 'cancelled', reason: 'the user was deleted or disabled' } };
     if (!this.options.userMail) return { cancelled: { state: 'failed', reason: 'VIGIL_SMTP_URL is not set: Vigil has no mail server to email users through' } };
-    return { type: channelType('email')!, config: mailConfig(this.options.userMail, email), windowMs: fallbackMs };
+    const type = channelType('email')!;
+    return { type, config: type.config.parse(mailConfig(this.options.userMail, email)) as Record<string, unknown>, windowMs: fallbackMs };
   }
 
   /** Claimed together but sent apart: back to pending, due at once. */
