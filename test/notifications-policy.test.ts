@@ -170,9 +170,11 @@ describe('incidents', () => {
 
     await api.call('POST', `/api/v1/incidents/${opened.body.id}/updates`, { status: 'resolved', message: 'The acquirer fixed it.' });
     await api.services.notificationLoop.kick();
-    const resolved = receiver.received.filter((r) => r.path === '/incidents').at(-1)!.json as { kind: string; title: string; text: string };
+    const resolved = receiver.received.filter((r) => r.path === '/incidents')[1]!.json as { kind: string; title: string; text: string };
     expect(resolved).toMatchObject({ kind: 'recovery', title: 'Incident resolved: Card payments failing' });
     expect(resolved.text).toContain('The acquirer fixed it.');
+    // Still failing after the incident is resolved: the alert it held goes now.
+    expect(titles('/incidents')).toEqual(['Incident (major): Card payments failing', 'Incident resolved: Card payments failing', 'checkout is unhealthy']);
   });
 });
 

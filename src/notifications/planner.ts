@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { childrenSql, groupIdsOfSystemSql, membershipSql, parentsSql, systemNameSql } from '../catalog/read.ts';
 import { notificationPolicies } from '../checks/read.ts';
-import { INCIDENT_CREATED, INCIDENT_UPDATED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
+import { INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
 import { failingChecks, lastLeftHealthySql, rollupStatusSql, viewState } from '../health/read.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { NotificationMessage, Status } from './channels/types.ts';
@@ -11,6 +11,8 @@ import { buildIncidentMessage, buildMessage, wants } from './message.ts';
 import { decide, plannedSend, policyForChange, reminderDue, transitionOf, type Decision, type PolicyFields } from './policy.ts';
 
 const CURSOR = 'deliveries';
+/** Suppressions that hold an alert until they end (policy.ts `decide`); a muted de-escalation is not held. */
+const HELD_REASONS_SQL = `d.reason LIKE 'parent % is unhealthy' OR d.reason LIKE 'maintenance % is active' OR d.reason LIKE 'incident % is open'`;
 /** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
 const OVERLAP_MS = 60_000;
 const BATCH = 500;
@@ -112,7 +114,7 @@ export class NotificationPlanner {
       for (;;) {
         const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
           `SELECT id, seq, topic, payload, created_at FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
-          [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED], from, after, batch],
+          [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED], from, after, batch],
         );
         for (const event of events) {
           // One event that cannot be planned (a bug, bad data) must not hold back every other: it
@@ -120,6 +122,7 @@ export class NotificationPlanner {
           await client.query('SAVEPOINT event');
           try {
             if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
+            else if (event.topic === MAINTENANCE_ENDED) created += await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
             else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
             await client.query('RELEASE SAVEPOINT event');
           } catch (error) {
@@ -195,33 +198,40 @@ class Pass {
         })),
       );
     }
-    if (status === 'healthy' && environmentId === null) created += await this.releaseChildren(eventId, change.systemId);
+    if (status === 'healthy' && environmentId === null) {
+      const { rows: children } = await this.client.query<{ id: string }>(`SELECT id FROM ${childrenSql('$1')} c`, [change.systemId]);
+      created += await this.releaseHeld(eventId, children.map((child) => child.id));
+    }
     return created;
   }
 
   /**
-   * A parent's rollup recovered (SPEC §3.7): each child whose alerts it held and that is still not
-   * healthy, with no other parent unhealthy, is told now, once (the released rows are marked).
+   * Something that held alerts back is over — a parent's rollup recovered (SPEC §3.7), a
+   * maintenance window ended, an incident was resolved: each of `systemIds` whose alert was held
+   * and that is still not healthy, with nothing else holding it now, is told, once (the held rows
+   * are marked released). One still held by something else waits for that to end.
    */
-  private async releaseChildren(eventId: string, parentId: string): Promise<number> {
-    const { rows: held } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null }>(
-      `SELECT DISTINCT ON (d.subscription_id, d.system_id, d.environment_id) d.id, d.subscription_id, d.channel_id, d.user_id, d.system_id, d.environment_id
-         FROM notification_deliveries d
-        WHERE d.system_id IN (SELECT id FROM ${childrenSql('$1')} c) AND d.state = 'suppressed' AND d.reason LIKE 'parent % is unhealthy'
-          AND d.released_at IS NULL AND d.subscription_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)
+  async releaseHeld(eventId: string, systemIds: readonly string[]): Promise<number> {
+    if (!systemIds.length) return 0;
+    const { rows: held } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null; on: string[] }>(
+      `SELECT DISTINCT ON (d.subscription_id, d.system_id, d.environment_id) d.id, d.subscription_id, d.channel_id, d.user_id, d.system_id, d.environment_id, s."on"
+         FROM notification_deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+        WHERE d.system_id = ANY($1::uuid[]) AND d.state = 'suppressed' AND d.released_at IS NULL AND (${HELD_REASONS_SQL})
         ORDER BY d.subscription_id, d.system_id, d.environment_id, d.created_at DESC`,
-      [parentId],
+      [systemIds],
     );
     let created = 0;
     for (const row of held) {
       const state = await viewState(this.client, row.system_id, row.environment_id);
-      const decision = state && state.status !== 'healthy' ? await this.decision(row.system_id, 'escalation', policyForChange([], this.options.platformPolicy), this.now) : undefined;
-      // Still held by another parent: that parent's recovery releases it.
-      if (decision && !decision.send && decision.parent) continue;
-      await this.client.query(`UPDATE notification_deliveries SET released_at = $4 WHERE system_id = $1 AND subscription_id = $2 AND environment_id IS NOT DISTINCT FROM $3
-                                 AND state = 'suppressed' AND reason LIKE 'parent % is unhealthy' AND released_at IS NULL`, [row.system_id, row.subscription_id, row.environment_id, this.now]);
-      if (!state || !decision) continue; // recovered meanwhile: its recovery was sent
+      const decision = state && state.status !== 'healthy' ? await this.decision(row.system_id, 'escalation', await this.policy(row.system_id, []), this.now) : undefined;
+      if (decision && !decision.send) continue;
+      await this.client.query(
+        `UPDATE notification_deliveries d SET released_at = $4 WHERE system_id = $1 AND subscription_id = $2 AND environment_id IS NOT DISTINCT FROM $3
+            AND state = 'suppressed' AND released_at IS NULL AND (${HELD_REASONS_SQL})`,
+        [row.system_id, row.subscription_id, row.environment_id, this.now],
+      );
+      // Recovered meanwhile (its recovery was sent), or now in a status the subscriber does not ask for.
+      if (!state || !decision || !wants({ on: row.on, environmentIds: null }, { environmentId: null, status: state.status })) continue;
       const failing = await failingChecks(this.pool, row.system_id, row.environment_id);
       const message = await this.changeMessage(row.system_id, row.environment_id, 'healthy', state.status, state.since.toISOString(), '', failing);
       created += await this.insert([
@@ -252,11 +262,13 @@ class Pass {
         if (subscription.environment_ids === null && !bySubscription.has(subscription.id)) bySubscription.set(subscription.id, { ...subscription, systemId });
       }
     }
+    // A resolved incident no longer holds its systems' alerts: those still failing are told after it.
+    const release = () => (incident.status === 'resolved' ? this.releaseHeld(eventId, incident.systemIds) : Promise.resolve(0));
     const todo = await this.unplanned(eventId, [...bySubscription.values()]);
-    if (!todo.length) return 0;
+    if (!todo.length) return release();
     const { rows: names } = await this.client.query<{ id: string; name: string | null }>(`SELECT u.id, ${systemNameSql('u.id')} AS name FROM unnest($1::uuid[]) AS u(id)`, [incident.systemIds]);
     const systems = names.map((row) => ({ id: row.id, name: row.name ?? row.id }));
-    return this.insert(
+    const told = await this.insert(
       todo.map((subscription) => ({
         eventId,
         subscriptionId: subscription.id,
@@ -281,6 +293,7 @@ class Pass {
         groupable: false,
       })),
     );
+    return told + (await release());
   }
 
   /**
