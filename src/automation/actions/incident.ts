@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { ActionType } from './types.ts';
+
+const Status = z.enum(['investigating', 'identified', 'monitoring', 'resolved'], { message: 'expected investigating, identified, monitoring or resolved' });
+
+const openInput = z
+  .object({
+    title: z.string().min(1, 'expected a title').max(200, 'expected at most 200 characters'),
+    description: z.string().max(10_000).default(''),
+    severity: z.enum(['minor', 'major', 'critical'], { message: 'expected minor, major or critical' }).default('major'),
+    systemIds: z.array(z.string().min(1)).optional().meta({ description: "The incident's systems; default: the trigger's system" }),
+    suppressNotifications: z.boolean().default(false),
+  })
+  .strict();
+
+const systemsOf = (payload: Record<string, unknown>): string[] =>
+  typeof payload.systemId === 'string' ? [payload.systemId] : Array.isArray(payload.systemIds) ? payload.systemIds.filter((id): id is string => typeof id === 'string') : [];
+
+/** Opens an incident for the rule's partition, never a second while the one it opened is open. */
+export const incidentOpenAction: ActionType<typeof openInput> = {
+  type: 'incident.open',
+  title: 'Open an incident',
+  input: openInput,
+  async run(value, context) {
+    const open = await context.doors.linkedIncident(context.rule.id, context.execution.partition);
+    if (open) return { ok: true, output: { incidentId: open, note: 'already open' } };
+    const systemIds = value.systemIds ?? systemsOf(context.trigger.payload);
+    if (!systemIds.length) return { ok: false, retryable: false, error: 'expected systemIds: the trigger names no system' };
+    const incident = await context.doors.openIncident({ title: value.title, description: value.description, severity: value.severity, systemIds, suppressNotifications: value.suppressNotifications });
+    await context.doors.linkIncident(context.rule.id, context.execution.partition, incident.id);
+    return { ok: true, output: { incidentId: incident.id } };
+  },
+};
+
+const updateInput = z.object({ status: Status.default('identified'), message: z.string().min(1, 'expected a message').max(10_000) }).strict();
+
+/** Posts an update to the incident this rule opened for the partition (nothing when none is open). */
+export const incidentUpdateAction: ActionType<typeof updateInput> = {
+  type: 'incident.update',
+  title: "Post an update to the rule's incident",
+  input: updateInput,
+  async run(value, context) {
+    const open = await context.doors.linkedIncident(context.rule.id, context.execution.partition);
+    if (!open) return { ok: true, output: { note: 'no incident of this rule is open' } };
+    await context.doors.updateIncident(open, { status: value.status, message: value.message });
+    if (value.status === 'resolved') await context.doors.linkIncident(context.rule.id, context.execution.partition, null);
+    return { ok: true, output: { incidentId: open } };
+  },
+};
+
+const resolveInput = z.object({ message: z.string().min(1, 'expected a message').max(10_000).default('Resolved automatically.') }).strict();
+
+/** Resolves the incident this rule opened for the partition. */
+export const incidentResolveAction: ActionType<typeof resolveInput> = {
+  type: 'incident.resolve',
+  title: "Resolve the rule's incident",
+  input: resolveInput,
+  async run(value, context) {
+    const open = await context.doors.linkedIncident(context.rule.id, context.execution.partition);
+    if (!open) return { ok: true, output: { note: 'no incident of this rule is open' } };
+    await context.doors.updateIncident(open, { status: 'resolved', message: value.message });
+    await context.doors.linkIncident(context.rule.id, context.execution.partition, null);
+    return { ok: true, output: { incidentId: open } };
+  },
+};
