@@ -54,7 +54,8 @@ export function parseRecurrence(text: string): ParsedRecurrence {
   for (const part of body.split(';')) {
     const match = /^([A-Z]+)=(.+)$/.exec(part.toUpperCase());
     if (!match) return fail(`"${part}" is not NAME=VALUE`);
-    const [, name, value] = match as unknown as [string, string, string];
+    const name = match[1]!;
+    const value = match[2]!;
     if (REFUSED[name]) return fail(REFUSED[name]);
     if (parts.has(name)) return fail(`${name} is given twice`);
     parts.set(name, value);
