@@ -13,7 +13,8 @@ type Rule = InstanceType<typeof RRule>;
  *
  * Every expansion is bounded: it starts at the rule's period just before the time asked about
  * (not at startsAt, which may be years back), reads at most MAX_DATES dates, and stops at the
- * first date past what it needs.
+ * first date past what it needs. The library finds dates period by period until one matches, so
+ * a rule that never matches is refused when it is written (firstOccurrence, model.ts).
  */
 
 export type MaintenanceStatus = 'planned' | 'active' | 'completed';
