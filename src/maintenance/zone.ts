@@ -46,7 +46,7 @@ export function fromWall(wall: number, zone: string): number {
 }
 
 /** A floating timestamp from calendar fields (years below 100 included, unlike Date.UTC). */
-export function floating(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+function floating(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
   const date = new Date(0);
   date.setUTCFullYear(year, month, day);
   date.setUTCHours(hour, minute, second, ms);
