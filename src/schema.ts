@@ -9,3 +9,4 @@ export * from './history/schema.ts';
 export * from './notifications/schema.ts';
 export * from './maintenance/schema.ts';
 export * from './incidents/schema.ts';
+export * from './automation/schema.ts';

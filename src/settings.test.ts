@@ -15,6 +15,12 @@ describe('loadSettings', () => {
     { name: 'defaults: 500 checks at once, 1 MiB bodies, info', env: {}, expected: { workerConcurrency: 500, maxBodyBytes: 1_048_576, logLevel: 'info' } },
     { name: 'defaults: scripts confined when bubblewrap works, bwrap found on PATH', env: {}, expected: { scriptConfine: 'auto', bwrapPath: 'bwrap' } },
     { name: 'script confinement from the environment', env: { VIGIL_SCRIPT_CONFINE: 'required', VIGIL_BWRAP_PATH: '/opt/bin/bwrap' }, expected: { scriptConfine: 'required', bwrapPath: '/opt/bin/bwrap' } },
+    { name: 'defaults: grouping 10 s, no muting, no reminders, no mail for users', env: {}, expected: { notificationGroupSeconds: 10, suppressDeEscalations: false, renotifyMinutes: undefined, smtpUrl: undefined } },
+    {
+      name: 'notification defaults from the environment',
+      env: { VIGIL_NOTIFICATION_GROUP_SECONDS: '0', VIGIL_SUPPRESS_DE_ESCALATIONS: 'true', VIGIL_RENOTIFY_MINUTES: '60', VIGIL_SMTP_URL: 'smtps://vigil:pw@mail.example.com', VIGIL_SMTP_FROM: 'vigil@example.com' },
+      expected: { notificationGroupSeconds: 0, suppressDeEscalations: true, renotifyMinutes: 60, smtpUrl: 'smtps://vigil:pw@mail.example.com', smtpFrom: 'vigil@example.com' },
+    },
     { name: 'a split role with both services', flags: { role: 'worker' }, env: { DATABASE_URL: 'postgres://db/v', REDIS_URL: 'redis://r:6379', VIGIL_SECRET_KEY: KEY }, expected: { role: 'worker', redisUrl: 'redis://r:6379', redisPrefix: 'vigil' } },
   ];
   for (const row of rows) it(row.name, () => expect(loadSettings(row.flags, row.env)).toMatchObject(row.expected));
@@ -28,6 +34,10 @@ describe('loadSettings', () => {
     { name: 'a secret key that is not 32 bytes', env: { VIGIL_SECRET_KEY: 'c2hvcnQ=' }, field: 'VIGIL_SECRET_KEY' },
     { name: 'a worker concurrency that is not a number', env: { VIGIL_WORKER_CONCURRENCY: 'lots' }, field: 'VIGIL_WORKER_CONCURRENCY' },
     { name: 'a zero worker concurrency', env: { VIGIL_WORKER_CONCURRENCY: '0' }, field: 'VIGIL_WORKER_CONCURRENCY' },
+    { name: 'a negative grouping window', env: { VIGIL_NOTIFICATION_GROUP_SECONDS: '-1' }, field: 'VIGIL_NOTIFICATION_GROUP_SECONDS' },
+    { name: 'reminders of zero minutes', env: { VIGIL_RENOTIFY_MINUTES: '0' }, field: 'VIGIL_RENOTIFY_MINUTES' },
+    { name: 'a mail server URL of another kind', env: { VIGIL_SMTP_URL: 'http://mail.example.com' }, field: 'VIGIL_SMTP_URL' },
+    { name: 'a sender that is not an address', env: { VIGIL_SMTP_FROM: 'vigil' }, field: 'VIGIL_SMTP_FROM' },
     { name: 'an unknown log level', env: { LOG_LEVEL: 'loud' }, field: 'LOG_LEVEL' },
     { name: 'a tiny body limit', env: { VIGIL_MAX_BODY_BYTES: '10' }, field: 'VIGIL_MAX_BODY_BYTES' },
     { name: 'an unknown script confinement', env: { VIGIL_SCRIPT_CONFINE: 'yes' }, field: 'VIGIL_SCRIPT_CONFINE' },

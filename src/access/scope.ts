@@ -96,6 +96,16 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
   if (path === '/runs' || path === '/transitions' || path === '/events' || path === '/history') {
     return query.systemId ? { kind: 'system', id: query.systemId } : listOnly(path.slice(1), 'systemId');
   }
+  // Lists of what is about systems, filtered to one of theirs.
+  if (!write && /^\/(notifications|subscriptions|incidents|maintenance|slos)$/.test(path)) {
+    return query.systemId ? { kind: 'system', id: query.systemId } : listOnly(path.slice(1), 'systemId');
+  }
+  // New ones about their systems only: a subscription to one of their systems or groups, an incident on their systems.
+  if (method === 'POST' && path === '/subscriptions') {
+    if (typeof body.systemId === 'string') return { kind: 'system', id: body.systemId };
+    if (typeof body.groupId === 'string') return { kind: 'group', id: body.groupId };
+  }
+  if (method === 'POST' && path === '/incidents' && ids(body.systemIds)?.length) return { kind: 'systems', ids: ids(body.systemIds)! };
   if (path === '/health' && query.systemIds) {
     return { kind: 'systems', ids: query.systemIds.split(',').map((id) => id.trim()).filter(Boolean) };
   }

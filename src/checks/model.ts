@@ -142,7 +142,20 @@ export const Retention = z
     id: 'Retention',
     description: 'Days each tier keeps this check’s history (SPEC §5.2); unset fields take the platform’s (7 / 30 / 365 by default). A tier never keeps less than the finer one before it',
   });
-export const NotificationPolicy = z.object({ suppressDeEscalations: z.boolean() }).partial().strict().meta({ id: 'NotificationPolicy' });
+export const NotificationPolicy = z
+  .object({
+    suppressDeEscalations: z.boolean().meta({ description: 'Mute unhealthy → degraded messages (recorded as suppressed)' }),
+    renotifyMinutes: z
+      .number()
+      .int('expected a whole number of minutes')
+      .min(1, 'expected at least 1 minute')
+      .max(10_080, 'expected at most 10080 minutes (a week)')
+      .nullable()
+      .meta({ description: 'Remind subscribers this often while the check keeps the system not healthy; null: never' }),
+  })
+  .partial()
+  .strict()
+  .meta({ id: 'NotificationPolicy', description: 'Each field unset falls back to the platform default (VIGIL_SUPPRESS_DE_ESCALATIONS, VIGIL_RENOTIFY_MINUTES), then to the built-in one (no muting, no reminders)' });
 
 const assignmentSettings = {
   enabled: z.boolean(),
@@ -152,7 +165,7 @@ const assignmentSettings = {
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
   retention: Retention.nullable(),
-  notificationPolicy: NotificationPolicy.nullable().meta({ description: 'Not yet active: stored, but notifications do not consult it yet (issue #19: suppressing de-escalations, re-notifying)' }),
+  notificationPolicy: NotificationPolicy.nullable().meta({ description: 'How notifications about this check behave (SPEC §6.2); null: the platform default' }),
 };
 
 export const AssignmentInput = z

@@ -141,9 +141,15 @@ export function configurationNameSql(configurationId: string): string {
   return `(SELECT name FROM configurations WHERE id = ${configurationId})`;
 }
 
-/** The notification policies (SPEC §6.2) of a system's assignments of these configurations; null where none is set. */
-export async function notificationPolicies(pool: Pick<pg.Pool, 'query'>, systemId: string, configurationIds: readonly string[]): Promise<({ suppressDeEscalations?: boolean; renotifyMinutes?: number | null } | null)[]> {
-  if (!configurationIds.length) return [];
-  const { rows } = await pool.query(`SELECT notification_policy FROM assignments WHERE system_id = $1 AND configuration_id = ANY($2::uuid[])`, [systemId, configurationIds]);
+/**
+ * The notification policies (SPEC §6.2) of a system's assignments of these configurations (null:
+ * of all its enabled assignments); null where an assignment sets none.
+ */
+export async function notificationPolicies(pool: Pick<pg.Pool, 'query'>, systemId: string, configurationIds: readonly string[] | null): Promise<({ suppressDeEscalations?: boolean; renotifyMinutes?: number | null } | null)[]> {
+  if (configurationIds?.length === 0) return [];
+  const { rows } = await pool.query(
+    `SELECT notification_policy FROM assignments WHERE system_id = $1 AND ($2::uuid[] IS NULL AND enabled OR configuration_id = ANY($2::uuid[]))`,
+    [systemId, configurationIds],
+  );
   return rows.map((row) => row.notification_policy ?? null);
 }

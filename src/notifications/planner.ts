@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { childrenSql, groupIdsOfSystemSql, membershipSql, parentsSql, systemNameSql } from '../catalog/read.ts';
 import { notificationPolicies } from '../checks/read.ts';
-import { INCIDENT_CREATED, INCIDENT_UPDATED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
+import { INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
 import { failingChecks, lastLeftHealthySql, rollupStatusSql, viewState } from '../health/read.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { NotificationMessage, Status } from './channels/types.ts';
@@ -11,6 +11,8 @@ import { buildIncidentMessage, buildMessage, wants } from './message.ts';
 import { decide, plannedSend, policyForChange, reminderDue, transitionOf, type Decision, type PolicyFields } from './policy.ts';
 
 const CURSOR = 'deliveries';
+/** Suppressions that hold an alert until they end (policy.ts `decide`); a muted de-escalation is not held. */
+const HELD_REASONS_SQL = `d.reason LIKE 'parent % is unhealthy' OR d.reason LIKE 'maintenance % is active' OR d.reason LIKE 'incident % is open'`;
 /** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
 const OVERLAP_MS = 60_000;
 const BATCH = 500;
@@ -108,24 +110,44 @@ export class NotificationPlanner {
       // Pages by seq, so a burst larger than a page still moves on (a row committed meanwhile
       // behind the page is read by the next pass: it starts a minute back).
       let after = 0;
+      let stuckSince: Date | undefined;
       for (;;) {
-        const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown }>(
-          `SELECT id, seq, topic, payload FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
-          [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED], from, after, batch],
+        const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
+          `SELECT id, seq, topic, payload, created_at FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+          [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED], from, after, batch],
         );
         for (const event of events) {
-          if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
-          else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+          // One event that cannot be planned (a bug, bad data) must not hold back every other: it
+          // is rolled back alone, said, and tried again next pass (the cursor waits for it).
+          await client.query('SAVEPOINT event');
+          try {
+            if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
+            else if (event.topic === MAINTENANCE_ENDED) created += await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
+            else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+            await client.query('RELEASE SAVEPOINT event');
+          } catch (error) {
+            await client.query('ROLLBACK TO SAVEPOINT event');
+            this.options.log.error({ err: error, eventId: event.id, topic: event.topic }, 'Could not plan the notifications of an event; it is tried again next pass');
+            stuckSince ??= event.created_at;
+          }
         }
         if (events.length < batch) break;
         after = Number(events.at(-1)!.seq);
       }
       if (now.getTime() - this.lastReminderPass >= REMINDER_EVERY_MS) {
-        created += await pass.reminders();
+        await client.query('SAVEPOINT reminders');
+        try {
+          created += await pass.reminders();
+          await client.query('RELEASE SAVEPOINT reminders');
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT reminders');
+          this.options.log.error({ err: error }, 'Could not plan reminders; they are tried again in half a minute');
+        }
         this.lastReminderPass = now.getTime();
       }
-      const until = new Date(Math.max(cursor[0]!.until.getTime(), now.getTime() - OVERLAP_MS));
-      await client.query(`UPDATE notification_cursor SET until = greatest(until, $2) WHERE name = $1`, [CURSOR, until]);
+      // The real clock, never `now` (tests plan reminders for a later time): the cursor is about commits.
+      const until = stuckSince ? new Date(Math.min(Math.max(cursor[0]!.until.getTime(), from.getTime()), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
+      await client.query(`UPDATE notification_cursor SET until = ${stuckSince ? '$2' : 'greatest(until, $2)'} WHERE name = $1`, [CURSOR, until]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -156,7 +178,7 @@ class Pass {
     const todo = await this.unplanned(eventId, await this.wanting(change.systemId, environmentId, status));
     if (todo.length) {
       const failing = status === 'healthy' ? [] : await failingChecks(this.pool, change.systemId, environmentId);
-      const policy = policyForChange(await notificationPolicies(this.pool, change.systemId, failing.map((check) => check.configurationId)), this.options.platformPolicy);
+      const policy = await this.policy(change.systemId, failing);
       const decision = await this.decision(change.systemId, transitionOf(change.previousStatus, status), policy, new Date(change.timestamp));
       const message = await this.changeMessage(change.systemId, environmentId, change.previousStatus, status, change.timestamp, change.systemName, failing);
       created += await this.insert(
@@ -176,33 +198,40 @@ class Pass {
         })),
       );
     }
-    if (status === 'healthy' && environmentId === null) created += await this.releaseChildren(eventId, change.systemId);
+    if (status === 'healthy' && environmentId === null) {
+      const { rows: children } = await this.client.query<{ id: string }>(`SELECT id FROM ${childrenSql('$1')} c`, [change.systemId]);
+      created += await this.releaseHeld(eventId, children.map((child) => child.id));
+    }
     return created;
   }
 
   /**
-   * A parent's rollup recovered (SPEC §3.7): each child whose alerts it held and that is still not
-   * healthy, with no other parent unhealthy, is told now, once (the released rows are marked).
+   * Something that held alerts back is over — a parent's rollup recovered (SPEC §3.7), a
+   * maintenance window ended, an incident was resolved: each of `systemIds` whose alert was held
+   * and that is still not healthy, with nothing else holding it now, is told, once (the held rows
+   * are marked released). One still held by something else waits for that to end.
    */
-  private async releaseChildren(eventId: string, parentId: string): Promise<number> {
-    const { rows: held } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null }>(
-      `SELECT DISTINCT ON (d.subscription_id, d.system_id, d.environment_id) d.id, d.subscription_id, d.channel_id, d.user_id, d.system_id, d.environment_id
-         FROM notification_deliveries d
-        WHERE d.system_id IN (SELECT id FROM ${childrenSql('$1')} c) AND d.state = 'suppressed' AND d.reason LIKE 'parent % is unhealthy'
-          AND d.released_at IS NULL AND d.subscription_id IS NOT NULL
-          AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)
+  async releaseHeld(eventId: string, systemIds: readonly string[]): Promise<number> {
+    if (!systemIds.length) return 0;
+    const { rows: held } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null; on: string[] }>(
+      `SELECT DISTINCT ON (d.subscription_id, d.system_id, d.environment_id) d.id, d.subscription_id, d.channel_id, d.user_id, d.system_id, d.environment_id, s."on"
+         FROM notification_deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+        WHERE d.system_id = ANY($1::uuid[]) AND d.state = 'suppressed' AND d.released_at IS NULL AND (${HELD_REASONS_SQL})
         ORDER BY d.subscription_id, d.system_id, d.environment_id, d.created_at DESC`,
-      [parentId],
+      [systemIds],
     );
     let created = 0;
     for (const row of held) {
       const state = await viewState(this.client, row.system_id, row.environment_id);
-      const decision = state && state.status !== 'healthy' ? await this.decision(row.system_id, 'escalation', policyForChange([], this.options.platformPolicy), this.now) : undefined;
-      // Still held by another parent: that parent's recovery releases it.
-      if (decision && !decision.send && decision.parent) continue;
-      await this.client.query(`UPDATE notification_deliveries SET released_at = $4 WHERE system_id = $1 AND subscription_id = $2 AND environment_id IS NOT DISTINCT FROM $3
-                                 AND state = 'suppressed' AND reason LIKE 'parent % is unhealthy' AND released_at IS NULL`, [row.system_id, row.subscription_id, row.environment_id, this.now]);
-      if (!state || !decision) continue; // recovered meanwhile: its recovery was sent
+      const decision = state && state.status !== 'healthy' ? await this.decision(row.system_id, 'escalation', await this.policy(row.system_id, []), this.now) : undefined;
+      if (decision && !decision.send) continue;
+      await this.client.query(
+        `UPDATE notification_deliveries d SET released_at = $4 WHERE system_id = $1 AND subscription_id = $2 AND environment_id IS NOT DISTINCT FROM $3
+            AND state = 'suppressed' AND released_at IS NULL AND (${HELD_REASONS_SQL})`,
+        [row.system_id, row.subscription_id, row.environment_id, this.now],
+      );
+      // Recovered meanwhile (its recovery was sent), or now in a status the subscriber does not ask for.
+      if (!state || !decision || !wants({ on: row.on, environmentIds: null }, { environmentId: null, status: state.status })) continue;
       const failing = await failingChecks(this.pool, row.system_id, row.environment_id);
       const message = await this.changeMessage(row.system_id, row.environment_id, 'healthy', state.status, state.since.toISOString(), '', failing);
       created += await this.insert([
@@ -233,11 +262,13 @@ class Pass {
         if (subscription.environment_ids === null && !bySubscription.has(subscription.id)) bySubscription.set(subscription.id, { ...subscription, systemId });
       }
     }
+    // A resolved incident no longer holds its systems' alerts: those still failing are told after it.
+    const release = () => (incident.status === 'resolved' ? this.releaseHeld(eventId, incident.systemIds) : Promise.resolve(0));
     const todo = await this.unplanned(eventId, [...bySubscription.values()]);
-    if (!todo.length) return 0;
-    const { rows: names } = await this.client.query<{ id: string; name: string | null }>(`SELECT id, ${systemNameSql('id')} AS name FROM unnest($1::uuid[]) AS id`, [incident.systemIds]);
+    if (!todo.length) return release();
+    const { rows: names } = await this.client.query<{ id: string; name: string | null }>(`SELECT u.id, ${systemNameSql('u.id')} AS name FROM unnest($1::uuid[]) AS u(id)`, [incident.systemIds]);
     const systems = names.map((row) => ({ id: row.id, name: row.name ?? row.id }));
-    return this.insert(
+    const told = await this.insert(
       todo.map((subscription) => ({
         eventId,
         subscriptionId: subscription.id,
@@ -262,6 +293,7 @@ class Pass {
         groupable: false,
       })),
     );
+    return told + (await release());
   }
 
   /**
@@ -272,7 +304,7 @@ class Pass {
   async reminders(): Promise<number> {
     const { rows: last } = await this.client.query<{ id: string; subscription_id: string; channel_id: string | null; user_id: string | null; system_id: string; environment_id: string | null; kind: string; state: string; created_at: Date; on: string[] }>(
       `SELECT l.*, s."on" FROM (
-         SELECT DISTINCT ON (subscription_id, system_id, environment_id) id, subscription_id, channel_id, user_id, system_id, environment_id, kind, state, created_at
+         SELECT DISTINCT ON (subscription_id, system_id, environment_id) id, subscription_id, channel_id, user_id, system_id, environment_id, kind, state, greatest(created_at, planned_for) AS created_at
            FROM notification_deliveries
           WHERE subscription_id IS NOT NULL AND kind IN ('alert', 'recovery', 'reminder') AND created_at > now() - interval '${REMINDER_HORIZON}'
           ORDER BY subscription_id, system_id, environment_id, created_at DESC) l
@@ -284,7 +316,7 @@ class Pass {
       const state = await viewState(this.client, row.system_id, row.environment_id);
       if (!state || state.status === 'healthy' || !wants({ on: row.on, environmentIds: row.environment_id === null ? null : [row.environment_id] }, { environmentId: row.environment_id, status: state.status })) continue;
       const failing = await failingChecks(this.pool, row.system_id, row.environment_id);
-      const policy = policyForChange(await notificationPolicies(this.pool, row.system_id, failing.map((check) => check.configurationId)), this.options.platformPolicy);
+      const policy = await this.policy(row.system_id, failing);
       if (!reminderDue({ status: state.status, renotifyMinutes: policy.renotifyMinutes, lastToldAt: row.created_at.getTime(), now: this.now.getTime() })) continue;
       const decision = await this.decision(row.system_id, 'escalation', policy, this.now);
       const base = await this.changeMessage(row.system_id, row.environment_id, 'healthy', state.status, state.since.toISOString(), '', failing, { now: this.now.toISOString() });
@@ -306,6 +338,15 @@ class Pass {
       ]);
     }
     return created;
+  }
+
+  /**
+   * The policy for a change: that of the checks whose newest run fails, or — when none does (a
+   * window-mode check turns degraded with a healthy newest run) — of all the system's checks.
+   */
+  private async policy(systemId: string, failing: { configurationId: string }[]) {
+    const policies = await notificationPolicies(this.pool, systemId, failing.length ? failing.map((check) => check.configurationId) : null);
+    return policyForChange(policies, this.options.platformPolicy);
   }
 
   private subscriptionsOf(systemId: string): Promise<SubscriptionRow[]> {
@@ -400,8 +441,8 @@ class Pass {
       const at = sent ? await this.plannedFor(delivery) : this.now;
       const { rowCount } = await this.client.query(
         `INSERT INTO notification_deliveries (id, event_id, subscription_id, channel_id, user_id, system_id, environment_id, kind, status, topic, message,
-                                              state, reason, finished_at, next_attempt_at, planned_for)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) ON CONFLICT ON CONSTRAINT notification_deliveries_once_key DO NOTHING`,
+                                              state, reason, finished_at, next_attempt_at, planned_for, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, clock_timestamp()) ON CONFLICT ON CONSTRAINT notification_deliveries_once_key DO NOTHING`,
         [
           id, delivery.eventId, delivery.subscriptionId, delivery.channelId, delivery.userId, delivery.systemId, delivery.environmentId, delivery.kind,
           delivery.status, delivery.topic, message, sent ? 'pending' : 'suppressed', sent ? null : (delivery.decision as { reason: string }).reason,

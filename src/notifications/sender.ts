@@ -34,6 +34,7 @@ interface Claimed {
   message: NotificationMessage;
   attempts: number;
   batch_id: string | null;
+  created_at: Date;
 }
 
 /** Where a delivery goes: a channel, or a user's own address through the platform's mail server. */
@@ -77,10 +78,12 @@ export class NotificationSender {
         WHERE d.id IN (SELECT id FROM notification_deliveries
                         WHERE ((state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND lease_until < now()))
                           AND (batch_id IS NULL OR batch_id = id)
-                        ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING d.id, d.channel_id, d.user_id, d.kind, d.message, d.attempts, d.batch_id`,
+                        ORDER BY next_attempt_at, created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING d.id, d.channel_id, d.user_id, d.kind, d.message, d.attempts, d.batch_id, d.created_at`,
       [limit, LEASE_MS],
     );
+    // RETURNING keeps no order: oldest first, so one recipient's messages go out in the order they happened.
+    rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
     // One message per recipient among the fresh changes claimed together; the rest alone.
     const byRecipient = new Map<string, { lead: Claimed; also: Claimed[] }>();
     const sends: Promise<void>[] = [];
@@ -100,22 +103,30 @@ export class NotificationSender {
   private async deliver(row: Claimed, claimedWith: Claimed[] = []): Promise<void> {
     const at = new Date();
     let outcome: SendOutcome;
+    let alone: Claimed[] = [];
     try {
       const recipient = await this.recipient(row);
       if ('cancelled' in recipient) return await this.finish([row, ...claimedWith], recipient.cancelled.state, recipient.cancelled.reason);
-      if (recipient.windowMs <= 0 && claimedWith.length) {
-        // Not grouped: each claimed delivery is a message of its own.
-        await Promise.all(claimedWith.map((other) => this.deliver(other)));
-        claimedWith = [];
-      }
+      if (recipient.windowMs <= 0) [alone, claimedWith] = [claimedWith, []];
       const message = await this.message(row, claimedWith, recipient);
       outcome = await recipient.type.send(recipient.config, message, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS), timeoutMs: SEND_TIMEOUT_MS });
+      // Not grouped: each claimed delivery is a message of its own, after this one and in order
+      // (an alert and its recovery must not overtake each other).
+      if (alone.length) {
+        await this.deliverOutcome(row, at, outcome);
+        for (const other of alone) await this.deliver(other);
+        return;
+      }
     } catch (error) {
       // A channel that cannot even be opened (key changed) or a bug in one: said, and retried like a refusal.
       outcome = { ok: false, retryable: true, error: (error as Error).message };
       // Claimed with it but not joined to a batch: each goes on its own.
-      if (claimedWith.length) await this.release(claimedWith);
+      if (claimedWith.length || alone.length) await this.release([...claimedWith, ...alone]);
     }
+    await this.deliverOutcome(row, at, outcome);
+  }
+
+  private async deliverOutcome(row: Claimed, at: Date, outcome: SendOutcome): Promise<void> {
     const attempts = row.attempts + 1;
     const entry = { at: at.toISOString(), ok: outcome.ok, ...(outcome.status === undefined ? {} : { status: outcome.status }), ...(outcome.ok ? {} : { error: outcome.error }), ...(outcome.response ? { response: outcome.response.slice(0, 500) } : {}) };
     if (outcome.ok) {
@@ -168,7 +179,8 @@ export class NotificationSender {
     const email = (await userEmails(this.db, [row.user_id])).get(row.user_id);
     if (!email) return { cancelled: { state: 'cancelled', reason: 'the user was deleted or disabled' } };
     if (!this.options.userMail) return { cancelled: { state: 'failed', reason: 'VIGIL_SMTP_URL is not set: Vigil has no mail server to email users through' } };
-    return { type: channelType('email')!, config: mailConfig(this.options.userMail, email), windowMs: fallbackMs };
+    const type = channelType('email')!;
+    return { type, config: type.config.parse(mailConfig(this.options.userMail, email)) as Record<string, unknown>, windowMs: fallbackMs };
   }
 
   /** Claimed together but sent apart: back to pending, due at once. */
