@@ -16,6 +16,9 @@ import { SloService } from './history/slo-service.ts';
 import { suppressingIncidents } from './incidents/read.ts';
 import { incidentRoutesFor } from './incidents/routes.ts';
 import { IncidentsService } from './incidents/service.ts';
+import { systemsInMaintenance } from './maintenance/read.ts';
+import { maintenanceRoutes } from './maintenance/routes.ts';
+import { MaintenanceService } from './maintenance/service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
 import { NotificationPlanner } from './notifications/planner.ts';
 import type { PolicyFields } from './notifications/policy.ts';
@@ -91,6 +94,7 @@ export interface Services {
   relay: OutboxRelay;
   notifications: NotificationsService;
   incidents: IncidentsService;
+  maintenance: MaintenanceService;
   /** Plans deliveries from status changes and sends them; started on worker processes. */
   notificationLoop: NotificationLoop;
   bus: EventBus;
@@ -213,6 +217,19 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
         clearInterval(purgeEvery);
         await Promise.all([retaining, evaluating, purging]);
       });
+      // Maintenance windows (SPEC §3.5): every scheduler moves their status each 5 s; the conditional update announces each start and end once.
+      let advancing: Promise<unknown> | undefined;
+      const maintenanceClock = setInterval(() => {
+        advancing ??= services.maintenance
+          .advance(new Date())
+          .catch((error: unknown) => log.error({ err: error }, 'Could not advance maintenance windows; it runs again in 5 seconds'))
+          .finally(() => (advancing = undefined));
+      }, 5_000);
+      maintenanceClock.unref();
+      stops.set('Maintenance windows', async () => {
+        clearInterval(maintenanceClock);
+        await advancing;
+      });
     }
 
     let url: string | undefined;
@@ -319,6 +336,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       sloRoutesFor(services.slos),
       notificationRoutes(services.notifications),
       incidentRoutesFor(services.incidents),
+      maintenanceRoutes(services.maintenance),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -399,7 +417,10 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       log,
       ...notifying,
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-      lookups: { incidents: (systemIds) => suppressingIncidents(database.pool, systemIds) },
+      lookups: {
+        incidents: (systemIds) => suppressingIncidents(database.pool, systemIds),
+        maintenance: (systemIds, at) => systemsInMaintenance(database.pool, systemIds, at),
+      },
     }),
     new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,
@@ -416,6 +437,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     history,
     slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
     incidents: new IncidentsService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids) }),
+    maintenance: new MaintenanceService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
     recorder,
     executor,
     runNow: new RunNow(queue, bus),
@@ -461,7 +483,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
-import { environmentsOutsideSystem, membershipIdsSql, membershipSql, missingEnvironments, missingSystems, systemExistsSql, systemNameSql } from './read.ts';
+import { environmentsOutsideSystem, membershipIdsSql, membershipSql, missingEnvironments, missingSystems, systemExistsSql, systemIdsOfGroupsSql, systemNameSql } from './read.ts';
 
 // Each read runs against the migrated schema: renaming a column the SQL names fails here.
 let api: TestApi;
@@ -42,6 +42,14 @@ describe('catalog reads for other domains', () => {
     const elsewhere = (await api.call('POST', '/api/v1/environments', { name: 'elsewhere' })).body.id;
     expect(await environmentsOutsideSystem(api.database.db, systemId, [prod, elsewhere, unknown])).toEqual(new Map([[elsewhere, 'elsewhere']]));
     expect(await environmentsOutsideSystem(api.database.db, systemId, [])).toEqual(new Map());
+  });
+
+  it('the systems of the groups a subquery names', async () => {
+    const other = (await api.call('POST', '/api/v1/systems', { name: 'ledger' })).body.id;
+    const group = (await api.call('POST', '/api/v1/groups', { name: 'money', systemIds: [systemId, other] })).body.id;
+    const { rows } = await api.database.pool.query(`SELECT id FROM ${systemIdsOfGroupsSql('(SELECT $1::uuid)')} AS s(id) ORDER BY id`, [group]);
+    expect(rows.map((row) => row.id)).toEqual([systemId, other].sort());
+    expect((await api.database.pool.query(`SELECT * FROM ${systemIdsOfGroupsSql('(SELECT $1::uuid)')} AS s`, [unknown])).rows).toEqual([]);
   });
 
   it('names the ids that do not exist', async () => {

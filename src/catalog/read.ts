@@ -102,3 +102,8 @@ export function parentsSql(systemId: string): string {
 export function childrenSql(systemId: string): string {
   return `(SELECT s.id, s.name FROM system_dependencies d JOIN systems s ON s.id = d.system_id WHERE d.depends_on_id = ${systemId})`;
 }
+
+/** The ids of the systems in the groups an SQL subquery names (e.g. `(SELECT group_id FROM … WHERE …)`), as an SQL subquery. */
+export function systemIdsOfGroupsSql(groupIds: string): string {
+  return `(SELECT system_id FROM group_systems WHERE group_id IN ${groupIds})`;
+}

@@ -56,7 +56,7 @@ const SystemHealth = z
     p95LatencyMs: z.number().nullable(),
     successRate: z.number().nullable(),
     lastRunAt: Timestamp.nullable(),
-    inMaintenance: z.boolean().openapi({ description: 'Not yet active: maintenance windows arrive with their own issue (#19); always false until then' }),
+    inMaintenance: z.boolean().openapi({ description: 'Whether an occurrence of a maintenance window naming the system, or one of its groups, covers evaluatedAt' }),
     evaluatedAt: Timestamp,
   })
   .openapi('SystemHealth');

@@ -3,6 +3,7 @@ import { membershipSql, systemExistsSql } from '../catalog/read.ts';
 import { enabledChecksSql } from '../checks/read.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError } from '../kernel/errors.ts';
+import { systemsInMaintenance } from '../maintenance/read.ts';
 import { worst, type Status } from './evaluate.ts';
 import { checkStates, type RunRecord } from './recorder.ts';
 import { mergeSketches, sketchQuantile, type Sketch } from './sketch.ts';
@@ -136,7 +137,7 @@ export class HealthService {
   /** The health of many systems with a fixed number of queries, whatever their number. */
   async systemsHealth(systemIds: string[], now = new Date()): Promise<SystemHealth[]> {
     if (!systemIds.length) return [];
-    const { rows } = await this.pool.query<HealthRow>(
+    const health = this.pool.query<HealthRow>(
       `SELECT s.id,
          ${enabledChecksSql('s.id', { names: true })} AS checks,
          (SELECT coalesce(json_agg(json_build_object('configurationId', configuration_id, 'environmentId', environment_id,
@@ -157,7 +158,8 @@ export class HealthService {
        FROM unnest($1::uuid[]) AS s(id) WHERE ${systemExistsSql('s.id')}`,
       [systemIds, now, TRANSITION_WINDOW_MINUTES],
     );
-    const byId = new Map(rows.map((row) => [row.id, toSystemHealth(row, now)]));
+    const [{ rows }, maintenance] = await Promise.all([health, systemsInMaintenance(this.pool, systemIds, now)]);
+    const byId = new Map(rows.map((row) => [row.id, toSystemHealth(row, now, maintenance.has(row.id))]));
     return systemIds.flatMap((id) => byId.get(id) ?? []);
   }
 }
@@ -173,7 +175,7 @@ interface HealthRow {
   last_run: { latencyMs: number | null; at: string } | null;
 }
 
-function toSystemHealth(row: HealthRow, now: Date): SystemHealth {
+function toSystemHealth(row: HealthRow, now: Date, inMaintenance: boolean): SystemHealth {
   const states = checkStates({ checks: row.checks, streams: row.streams, membership: row.membership.map((m) => m.id) });
   const rollup = row.views.find((v) => v.environmentId === null);
   const names = new Map(row.membership.map((m) => [m.id, m.name]));
@@ -209,8 +211,7 @@ function toSystemHealth(row: HealthRow, now: Date): SystemHealth {
     p95LatencyMs: sketchQuantile(mergeSketches(...(row.day?.sketches ?? []).filter((s): s is Sketch => s !== null)), 0.95),
     successRate: dayRuns ? Number(row.day.healthy) / dayRuns : null,
     lastRunAt,
-    // Maintenance windows do not exist yet (a later issue); until they do no system is in one.
-    inMaintenance: false,
+    inMaintenance,
     evaluatedAt: now.toISOString(),
   };
 }
