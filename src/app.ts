@@ -160,7 +160,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       // Notifications are planned and sent by workers: every second, and at once on a status change.
       services.notificationLoop.start();
       const unsubscribeNotifications = bus.subscribe((event) => {
-        if (event.topic === 'healthcheck.system_health_changed' || event.topic.startsWith('incident.')) void services.notificationLoop.kick();
+        if (event.topic === 'healthcheck.system_health_changed' || event.topic.startsWith('incident.') || event.topic === 'maintenance.ended') void services.notificationLoop.kick();
       });
       stops.set('Notifications', async () => {
         unsubscribeNotifications();

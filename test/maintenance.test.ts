@@ -30,6 +30,10 @@ afterAll(async () => {
 
 /** A watched system, subscribed to, in a window covering the last two hours and the next one. */
 async function systemInMaintenance(name: string, suppressNotifications: boolean): Promise<string> {
+  return (await inMaintenance(name, suppressNotifications)).systemId;
+}
+
+async function inMaintenance(name: string, suppressNotifications: boolean): Promise<{ systemId: string; windowId: string }> {
   const systemId = (await api.call('POST', '/api/v1/systems', { name })).body.id;
   await api.call('POST', '/api/v1/assignments', { systemId, configurationId });
   await api.call('POST', '/api/v1/subscriptions', { systemId, channelId, on: ['unhealthy'] });
@@ -41,7 +45,7 @@ async function systemInMaintenance(name: string, suppressNotifications: boolean)
     suppressNotifications,
   });
   expect(window.status, JSON.stringify(window.body)).toBe(201);
-  return systemId;
+  return { systemId, windowId: window.body.id };
 }
 
 async function run(systemId: string, status: Status) {
@@ -70,5 +74,18 @@ describe('maintenance and notifications', () => {
     const systemId = await systemInMaintenance('search', false);
     await breakDown(systemId);
     await expect.poll(() => deliveries(systemId)).toEqual([['delivered', null]]);
+  });
+
+  it('sends the held alert when the window ends with the system still unhealthy', async () => {
+    const { systemId, windowId } = await inMaintenance('ledger', true);
+    await breakDown(systemId);
+    expect(await deliveries(systemId)).toEqual([['suppressed', 'maintenance "ledger upgrade" is active']]);
+    // The window ends: its end is announced once (maintenance.ended) and the held alert goes.
+    await api.services.maintenance.advance();
+    expect((await api.call('PATCH', `/api/v1/maintenance/${windowId}`, { endsAt: iso(Date.now() - 1_000) })).status).toBe(200);
+    expect(await api.services.maintenance.advance()).toBeGreaterThan(0);
+    await api.services.notificationLoop.kick();
+    await expect.poll(() => deliveries(systemId)).toEqual([['delivered', null], ['suppressed', 'maintenance "ledger upgrade" is active']]);
+    expect(receiver.received.filter((r) => r.path === '/hook').map((r) => (r.json as { title: string }).title)).toContain('ledger is unhealthy');
   });
 });
