@@ -20,6 +20,11 @@ import { systemsInMaintenance } from './maintenance/read.ts';
 import { maintenanceRoutes } from './maintenance/routes.ts';
 import { MaintenanceService } from './maintenance/service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
+import type { ActionDoors } from './automation/actions/types.ts';
+import { runSummaries } from './health/read.ts';
+import { AutomationRunner } from './automation/runner.ts';
+import { isTrigger } from './automation/triggers.ts';
+import { PassLoop } from './kernel/pass-loop.ts';
 import { NotificationPlanner } from './notifications/planner.ts';
 import type { PolicyFields } from './notifications/policy.ts';
 import { notificationRoutes } from './notifications/routes.ts';
@@ -97,6 +102,8 @@ export interface Services {
   maintenance: MaintenanceService;
   /** Plans deliveries from status changes and sends them; started on worker processes. */
   notificationLoop: NotificationLoop;
+  /** Evaluates automation rules against events and runs their actions; started on worker processes. */
+  automationLoop: PassLoop;
   bus: EventBus;
   secrets: SecretsService;
   strategies: StrategyRegistry;
@@ -165,6 +172,15 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       stops.set('Notifications', async () => {
         unsubscribeNotifications();
         await services.notificationLoop.stop();
+      });
+      // Automation rules too: every second, and at once when an event they may trigger on is heard.
+      services.automationLoop.start();
+      const unsubscribeAutomations = bus.subscribe((event) => {
+        if (isTrigger(event.topic)) void services.automationLoop.kick();
+      });
+      stops.set('Automations', async () => {
+        unsubscribeAutomations();
+        await services.automationLoop.stop();
       });
       const confined = await confinementStatus(confinement);
       if (!confined.active && confinement.mode === 'required') log.warn(confined.line);
@@ -425,22 +441,34 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,
   );
+  const checks = new ChecksService(database.db, validateDefinition, (systemIds) => {
+    bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+    recomputeHealth(systemIds);
+  });
+  const incidents = new IncidentsService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids) });
+  const maintenance = new MaintenanceService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log });
+  const runNow = new RunNow(queue, bus);
+  const automationRunner = new AutomationRunner(database.pool, {
+    log,
+    doors: automationDoors({ pool: database.pool, notifications, checks, incidents, maintenance, runNow }),
+  });
   return {
     notifications,
     notificationLoop,
+    automationLoop: new PassLoop(
+      () => automationRunner.pass(),
+      (error) => log.error({ err: error }, 'Automation pass failed; it runs again in a second'),
+    ),
     catalog: new CatalogService(database.db, (systemId) => recomputeHealth([systemId])),
-    checks: new ChecksService(database.db, validateDefinition, (systemIds) => {
-      bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
-      recomputeHealth(systemIds);
-    }),
+    checks,
     health: new HealthService(database.pool),
     history,
     slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
-    incidents: new IncidentsService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids) }),
-    maintenance: new MaintenanceService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
+    incidents,
+    maintenance,
     recorder,
     executor,
-    runNow: new RunNow(queue, bus),
+    runNow,
     testRuns: new TestRuns(queue, bus, cipher),
     testRunner: new TestRunner({ strategies, secrets, cipher, bus, log }),
     relay,
@@ -483,7 +511,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {
@@ -499,4 +527,59 @@ async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database
   }
   await database.close().catch((error: unknown) => log.error({ err: error }, 'The database failed to close cleanly'));
   log.info('Database connections closed');
+}
+
+/**
+ * What automation actions may do, each through the service that owns it (SPEC §6.1): the only
+ * place that knows both sides. Changes they make are audited as the automation's.
+ */
+function automationDoors(parts: {
+  pool: Database['pool'];
+  notifications: NotificationsService;
+  checks: ChecksService;
+  incidents: IncidentsService;
+  maintenance: MaintenanceService;
+  runNow: RunNow;
+}): Omit<ActionDoors, 'linkedIncident' | 'linkIncident'> {
+  const { notifications, checks, incidents, maintenance, runNow, pool } = parts;
+  const assignmentOf = async (systemId: string, configurationId: string) => {
+    const page = await checks.listAssignments({ limit: 1 }, { systemId, configurationId }).catch(() => undefined);
+    const assignment = page?.items[0];
+    // SPEC §6.1's words; permanent: trying again will not make it exist.
+    if (!assignment) throw Object.assign(new Error(`Assignment not found: ${systemId} ↔ ${configurationId}`), { permanent: true });
+    return assignment;
+  };
+  return {
+    sendToChannel: (channelId, message) => notifications.sendNow(channelId, message),
+    subscriberChannels: (systemId) => notifications.channelsSubscribedTo(systemId),
+    openIncident: async (input) => ({ id: (await incidents.create({ ...input, status: 'investigating' })).id }),
+    updateIncident: async (incidentId, update) => {
+      await incidents.postUpdate(incidentId, update);
+    },
+    runNow: async (systemId, configurationId) => {
+      await assignmentOf(systemId, configurationId);
+      const runIds = await runNow.run({ systemId, configurationId }, 60_000);
+      if (!runIds) throw new Error('no worker ran the check within 60 s');
+      return { runs: await runSummaries(pool, runIds) };
+    },
+    setAssignmentEnabled: async (systemId, configurationId, enabled) => {
+      const assignment = await assignmentOf(systemId, configurationId);
+      await checks.updateAssignment(assignment.id, { enabled });
+    },
+    startMaintenance: async ({ title, systemIds, minutes }) => {
+      const now = Date.now();
+      const window = await maintenance.create({
+        title,
+        description: 'Started by an automation rule',
+        systemIds,
+        groupIds: [],
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + minutes * 60_000).toISOString(),
+        rrule: null,
+        timeZone: 'UTC',
+        suppressNotifications: true,
+      } as Parameters<MaintenanceService['create']>[0]);
+      return { id: window.id };
+    },
+  };
 }

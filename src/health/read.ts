@@ -53,3 +53,11 @@ export async function viewState(pool: Pick<pg.Pool, 'query'>, systemId: string, 
   const { rows } = await pool.query(`SELECT status, since FROM health_states WHERE entity_id = $1`, [entityId]);
   return rows[0];
 }
+
+/** What some runs found (for an automation's run_now output), in the order asked. */
+export async function runSummaries(pool: Pick<pg.Pool, 'query'>, runIds: readonly string[]): Promise<{ id: string; status: string; message: string; latencyMs: number | null; environmentId: string | null }[]> {
+  if (!runIds.length) return [];
+  const { rows } = await pool.query(`SELECT id, status, message, latency_ms, environment_id FROM runs WHERE id = ANY($1::uuid[])`, [runIds]);
+  const byId = new Map(rows.map((row) => [row.id, { id: row.id, status: row.status, message: row.message, latencyMs: row.latency_ms, environmentId: row.environment_id }]));
+  return runIds.flatMap((id) => byId.get(id) ?? []);
+}

@@ -42,3 +42,8 @@ export async function openIncidentsOf(
   }
   return open;
 }
+
+/** Whether an incident exists and is not resolved (an SQL expression; the id an SQL expression too). */
+export function incidentOpenSql(incidentId: string): string {
+  return `EXISTS (SELECT 1 FROM incidents WHERE id = ${incidentId} AND status <> 'resolved')`;
+}

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
 import { missingUsers } from '../access/read.ts';
 import { MASK, maskSecrets, secretValuesAt } from '../definitions/mask.ts';
-import { missingEnvironments, missingSystems } from '../catalog/read.ts';
+import { groupIdsOfSystemSql, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
@@ -126,6 +126,38 @@ export class NotificationsService {
     return outcome.ok
       ? { ok: true, ...(outcome.status === undefined ? {} : { status: outcome.status }), ...(outcome.response ? { response: mask(outcome.response) } : {}) }
       : { ok: false, ...(outcome.status === undefined ? {} : { status: outcome.status }), error: mask(outcome.error), ...(outcome.response ? { response: mask(outcome.response) } : {}) };
+  }
+
+  /**
+   * Sends one message to a channel now, outside any subscription (automations' notify action):
+   * `key` is its idempotency key. The receiver's answer comes back with secrets masked.
+   */
+  async sendNow(channelId: string, message: { key: string; title: string; text: string; severity: NotificationMessage['severity'] }): Promise<{ ok: true } | { ok: false; retryable: boolean; error: string }> {
+    const { type, config, enabled, name } = await this.openChannel(channelId);
+    if (!enabled) return { ok: false, retryable: false, error: `channel ${name} is disabled` };
+    const outcome = await type.send(
+      config,
+      { id: message.key, kind: 'alert', severity: message.severity, title: message.title, text: message.text, systems: [], dedupKey: `vigil:automation:${message.key}`, timestamp: new Date().toISOString() },
+      { signal: AbortSignal.timeout(TEST_TIMEOUT_MS), timeoutMs: TEST_TIMEOUT_MS },
+    );
+    return outcome.ok ? { ok: true } : { ok: false, retryable: outcome.retryable, error: masker(type, config)(outcome.error) };
+  }
+
+  /** The channels subscribed to a system's rollup, directly or through its groups. */
+  async channelsSubscribedTo(systemId: string): Promise<string[]> {
+    // Only a UUID reaches the SQL text below (an automation's templated input may be anything).
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(systemId)) return [];
+    const rows = await this.db
+      .selectDistinct({ channelId: subscriptions.channelId })
+      .from(subscriptions)
+      .where(
+        and(
+          or(eq(subscriptions.systemId, systemId), sql`${subscriptions.groupId} IN ${sql.raw(groupIdsOfSystemSql(`'${systemId}'::uuid`))}`),
+          sql`${subscriptions.channelId} IS NOT NULL`,
+          sql`${subscriptions.environmentIds} IS NULL`,
+        ),
+      );
+    return rows.map((row) => row.channelId!);
   }
 
   /** The channel's type and its whole config, secrets included: for sending only. */
