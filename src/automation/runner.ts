@@ -184,8 +184,8 @@ export class AutomationRunner {
 
     const executionState = verdict.state === 'fire' ? 'running' : verdict.state;
     const { rows: inserted } = await client.query<{ id: string }>(
-      `INSERT INTO automation_executions (rule_id, event_id, topic, payload, partition, gates, state, reason, due_at, fired_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $7 = 'running' THEN now() END, CASE WHEN $7 = 'skipped' THEN now() END)
+      `INSERT INTO automation_executions (rule_id, event_id, topic, payload, partition, gates, state, reason, due_at, created_at, fired_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp(), CASE WHEN $7 = 'running' THEN clock_timestamp() END, CASE WHEN $7 = 'skipped' THEN clock_timestamp() END)
        ON CONFLICT ON CONSTRAINT automation_executions_once_key DO NOTHING RETURNING id`,
       [rule.id, event.id, event.topic, event.payload, verdict.partition, verdict.gates, executionState, verdict.state === 'skipped' ? verdict.reason : null, verdict.state === 'waiting' ? verdict.dueAt : null],
     );
@@ -313,18 +313,22 @@ export class AutomationRunner {
     }
   }
 
-  private async linkedIncident(ruleId: string, partition: string): Promise<string | undefined> {
-    // One resolved by a person (or deleted) is no longer the rule's open incident.
+  private async linkedIncident(ruleId: string | null, partition: string): Promise<string | undefined> {
+    // One resolved by a person (or deleted) is no longer open: a new one may be opened.
     const { rows } = await this.pool.query<{ incident_id: string }>(
-      `SELECT incident_id FROM automation_incidents WHERE rule_id = $1 AND partition = $2 AND ${incidentOpenSql('incident_id')}`,
+      `SELECT incident_id FROM automation_incidents WHERE ($1::uuid IS NULL OR rule_id = $1) AND partition = $2 AND ${incidentOpenSql('incident_id')}
+        ORDER BY opened_at DESC LIMIT 1`,
       [ruleId, partition],
     );
     return rows[0]?.incident_id;
   }
 
-  private async linkIncident(ruleId: string, partition: string, incidentId: string | null): Promise<void> {
-    if (incidentId === null) await this.pool.query(`DELETE FROM automation_incidents WHERE rule_id = $1 AND partition = $2`, [ruleId, partition]);
-    else await this.pool.query(`INSERT INTO automation_incidents (rule_id, partition, incident_id) VALUES ($1, $2, $3) ON CONFLICT (rule_id, partition) DO UPDATE SET incident_id = excluded.incident_id, opened_at = now()`, [ruleId, partition, incidentId]);
+  private async linkIncident(ruleId: string, partition: string, incidentId: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO automation_incidents (rule_id, partition, incident_id) VALUES ($1, $2, $3)
+       ON CONFLICT (rule_id, partition) DO UPDATE SET incident_id = excluded.incident_id, opened_at = now()`,
+      [ruleId, partition, incidentId],
+    );
   }
 
   /** Old finished executions and old window matches go; waiting and running ones stay. */

@@ -32,34 +32,34 @@ export const incidentOpenAction: ActionType<typeof openInput> = {
   },
 };
 
-const updateInput = z.object({ status: Status.default('identified'), message: z.string().min(1, 'expected a message').max(10_000) }).strict();
+const openedBy = z.uuid({ message: 'expected the id of the rule that opened the incident' }).optional().meta({ description: "The rule that opened the incident; default: any rule's open incident for the trigger's system" });
 
-/** Posts an update to the incident this rule opened for the partition (nothing when none is open). */
+const updateInput = z.object({ status: Status.default('identified'), message: z.string().min(1, 'expected a message').max(10_000), openedBy }).strict();
+
+/** Posts an update to the open incident an automation opened for the partition (`openedBy`: that rule's only); nothing when none is. */
 export const incidentUpdateAction: ActionType<typeof updateInput> = {
   type: 'incident.update',
   title: "Post an update to the rule's incident",
   input: updateInput,
   async run(value, context) {
-    const open = await context.doors.linkedIncident(context.rule.id, context.execution.partition);
-    if (!open) return { ok: true, output: { note: 'no incident of this rule is open' } };
+    const open = await context.doors.linkedIncident(value.openedBy ?? null, context.execution.partition);
+    if (!open) return { ok: true, output: { note: 'no incident opened by an automation is open for this system' } };
     await context.doors.updateIncident(open, { status: value.status, message: value.message });
-    if (value.status === 'resolved') await context.doors.linkIncident(context.rule.id, context.execution.partition, null);
     return { ok: true, output: { incidentId: open } };
   },
 };
 
-const resolveInput = z.object({ message: z.string().min(1, 'expected a message').max(10_000).default('Resolved automatically.') }).strict();
+const resolveInput = z.object({ message: z.string().min(1, 'expected a message').max(10_000).default('Resolved automatically.'), openedBy }).strict();
 
-/** Resolves the incident this rule opened for the partition. */
+/** Resolves the open incident an automation opened for the partition (the auto-incident's other half, SPEC §6.1). */
 export const incidentResolveAction: ActionType<typeof resolveInput> = {
   type: 'incident.resolve',
   title: "Resolve the rule's incident",
   input: resolveInput,
   async run(value, context) {
-    const open = await context.doors.linkedIncident(context.rule.id, context.execution.partition);
-    if (!open) return { ok: true, output: { note: 'no incident of this rule is open' } };
+    const open = await context.doors.linkedIncident(value.openedBy ?? null, context.execution.partition);
+    if (!open) return { ok: true, output: { note: 'no incident opened by an automation is open for this system' } };
     await context.doors.updateIncident(open, { status: 'resolved', message: value.message });
-    await context.doors.linkIncident(context.rule.id, context.execution.partition, null);
     return { ok: true, output: { incidentId: open } };
   },
 };

@@ -29,9 +29,10 @@ export interface ActionDoors {
   subscriberChannels(systemId: string): Promise<string[]>;
   openIncident(input: { title: string; description: string; severity: 'minor' | 'major' | 'critical'; systemIds: string[]; suppressNotifications: boolean }): Promise<{ id: string }>;
   updateIncident(incidentId: string, update: { status: 'investigating' | 'identified' | 'monitoring' | 'resolved'; message: string }): Promise<void>;
-  /** The open incident this rule opened for this partition, if any. */
-  linkedIncident(ruleId: string, partition: string): Promise<string | undefined>;
-  linkIncident(ruleId: string, partition: string, incidentId: string | null): Promise<void>;
+  /** The open incident `ruleId` (null: any rule) opened for this partition, if any (a resolved one no longer counts). */
+  linkedIncident(ruleId: string | null, partition: string): Promise<string | undefined>;
+  /** Remembers the incident a rule opened for a partition (replacing a resolved one). */
+  linkIncident(ruleId: string, partition: string, incidentId: string): Promise<void>;
   runNow(systemId: string, configurationId: string): Promise<{ runs: { status: string; message: string; latencyMs: number | null }[] }>;
   setAssignmentEnabled(systemId: string, configurationId: string, enabled: boolean): Promise<void>;
   startMaintenance(input: { title: string; systemIds: string[]; minutes: number }): Promise<{ id: string }>;

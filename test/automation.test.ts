@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Status } from '../src/kernel/status.ts';
+import { createTestApi, type TestApi } from './support/api.ts';
+import { startReceiver, type Receiver } from './targets/receiver.ts';
+
+/**
+ * Automation rules end to end (SPEC §6.1; issue 20) through the real write path: status changes
+ * recorded by the recorder reach the outbox, the runner evaluates them against the rules (filter →
+ * window → for) and runs the actions, each recorded in the rule's executions.
+ */
+
+let api: TestApi;
+let receiver: Receiver;
+let configurationId: string;
+let at = Date.now() - 3 * 3_600_000;
+
+// One failure is unhealthy, one success healthy: every run below is a status change.
+const sharp = { mode: 'consecutive', healthy: { minSuccessCount: 1 }, degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 1 } };
+
+async function system(name: string): Promise<string> {
+  const id = (await api.call('POST', '/api/v1/systems', { name })).body.id;
+  expect((await api.call('POST', '/api/v1/assignments', { systemId: id, configurationId, stateThresholds: sharp })).status).toBe(201);
+  return id;
+}
+async function run(systemId: string, status: Status) {
+  at += 1_000;
+  await api.services.recorder.recordRun({ systemId, configurationId, environmentId: null, source: 'Local', status, latencyMs: 3, message: status === 'healthy' ? '' : 'connection refused', result: {}, scheduledFor: new Date(at), at: new Date(at) });
+}
+/** A rule as the API stores it (the API doors of automations are tested in src/automation). */
+async function rule(fields: { name: string; trigger: string; filter?: string; window?: unknown; forMs?: number; actions: unknown[] }): Promise<string> {
+  const { rows } = await api.database.pool.query(
+    `INSERT INTO automation_rules (name, trigger, filter, "window", for_text, for_ms, actions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [fields.name, fields.trigger, fields.filter ?? null, fields.window ?? null, fields.forMs ? `${fields.forMs / 1000}s` : null, fields.forMs ?? null, JSON.stringify(fields.actions)],
+  );
+  return rows[0].id;
+}
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await api.services.automationLoop.kick();
+};
+const executions = async (ruleId: string) =>
+  (await api.database.pool.query(`SELECT state, reason, partition FROM automation_executions WHERE rule_id = $1 ORDER BY created_at`, [ruleId])).rows;
+const hooks = (path: string) => receiver.received.filter((r) => r.path === path);
+
+beforeAll(async () => {
+  api = await createTestApi({ notifications: { groupWindowSeconds: 0 } });
+  receiver = await startReceiver();
+  configurationId = (await api.call('POST', '/api/v1/configurations', { name: 'tcp', strategy: 'tcp', config: { host: '127.0.0.1', port: 9 }, intervalSeconds: 60 })).body.id;
+});
+afterAll(async () => {
+  await api.close();
+  await receiver.close();
+});
+
+describe('flapping (SPEC §6.1, exactly as written there)', () => {
+  it('fires once when a system turns bad three times within the hour, with the rendered input and an idempotency key', async () => {
+    const payments = await system('payments');
+    await run(payments, 'healthy');
+    const ruleId = await rule({
+      name: 'flapping',
+      trigger: 'healthcheck.system_health_changed',
+      filter: 'trigger.payload.newStatus != "healthy"',
+      window: { count: 3, minutes: 60, refire: 'once' },
+      actions: [{ type: 'webhook', input: { url: `${receiver.url}/flapping`, body: { text: '{{ trigger.payload.systemName }} is flapping' } } }],
+    });
+    for (const status of ['unhealthy', 'healthy', 'unhealthy', 'healthy', 'unhealthy', 'healthy', 'unhealthy'] as Status[]) await run(payments, status);
+    await settle();
+    expect(hooks('/flapping').map((r) => r.json)).toEqual([{ text: 'payments is flapping' }]);
+    const key = hooks('/flapping')[0]!.headers['x-vigil-key'];
+    const { rows: actions } = await api.database.pool.query(`SELECT id, state, attempts FROM automation_action_runs WHERE execution_id IN (SELECT id FROM automation_executions WHERE rule_id = $1)`, [ruleId]);
+    expect(actions).toEqual([{ id: key, state: 'succeeded', attempts: 1 }]);
+    // Seven changes: three back to healthy (filtered out), then 1 and 2 of 3, the third fires, the fourth is in the episode.
+    expect((await executions(ruleId)).map((x) => [x.state, x.reason])).toEqual([
+      ['skipped', '1 of 3 events in 60 min'],
+      ['skipped', 'the filter did not match'],
+      ['skipped', '2 of 3 events in 60 min'],
+      ['skipped', 'the filter did not match'],
+      ['succeeded', null],
+      ['skipped', 'the filter did not match'],
+      ['skipped', 'already fired in this episode (refire once)'],
+    ]);
+  });
+});
+
+describe('sustained outages and auto-incidents', () => {
+  it('open an incident when a system stays degraded for the duration, once, and resolve it on recovery', async () => {
+    const orders = await system('orders');
+    await run(orders, 'healthy');
+    const open = await rule({
+      name: 'sustained outage',
+      trigger: 'healthcheck.system_degraded',
+      forMs: 1_500,
+      actions: [{ type: 'incident.open', input: { title: '{{ trigger.payload.systemName }} is down', severity: 'major' } }],
+    });
+    const resolve = await rule({ name: 'recovered', trigger: 'healthcheck.system_healthy', actions: [{ type: 'incident.resolve', input: { message: 'Back to healthy.' } }] });
+    await run(orders, 'unhealthy');
+    await settle();
+    expect((await executions(open)).map((x) => x.state)).toEqual(['waiting']);
+    await new Promise((resolve) => setTimeout(resolve, 1_700));
+    // Two passes at once, as on two workers: the for fires once.
+    await Promise.all([api.services.automationLoop.kick(), api.services.automationLoop.kick()]);
+    await settle();
+    expect((await executions(open)).map((x) => x.state)).toEqual(['succeeded']);
+    const incidents = (await api.call('GET', `/api/v1/incidents?systemId=${orders}`)).body.items;
+    expect(incidents).toMatchObject([{ title: 'orders is down', severity: 'major', status: 'investigating' }]);
+
+    await run(orders, 'healthy');
+    await settle();
+    expect((await executions(resolve)).map((x) => x.state)).toEqual(['succeeded']);
+    expect((await api.call('GET', `/api/v1/incidents/${incidents[0].id}`)).body).toMatchObject({ status: 'resolved' });
+  });
+
+  it('cancel a waiting for when the system recovers first', async () => {
+    const search = await system('search');
+    await run(search, 'healthy');
+    const ruleId = await rule({ name: 'search down', trigger: 'healthcheck.system_degraded', forMs: 60_000, actions: [{ type: 'webhook', input: { url: `${receiver.url}/never` } }] });
+    await run(search, 'unhealthy');
+    await settle();
+    await run(search, 'healthy');
+    await settle();
+    expect(await executions(ruleId)).toEqual([{ state: 'cancelled', reason: 'healthcheck.system_healthy arrived before the for ended', partition: search }]);
+    expect(hooks('/never')).toEqual([]);
+  });
+});
+
+describe('actions', () => {
+  it('fail visibly, naming the assignment, when it does not exist', async () => {
+    const cart = await system('cart');
+    await run(cart, 'healthy');
+    const ruleId = await rule({ name: 'disable it', trigger: 'healthcheck.system_degraded', actions: [{ type: 'disable_assignment', input: { systemId: '{{ trigger.payload.systemId }}', configurationId: '00000000-0000-4000-8000-000000000000' } }, { type: 'webhook', input: { url: `${receiver.url}/after` } }] });
+    await run(cart, 'unhealthy');
+    await settle();
+    const [execution] = await executions(ruleId);
+    expect(execution).toMatchObject({ state: 'failed', reason: `action 1 (disable_assignment) failed: Assignment not found: ${cart} ↔ 00000000-0000-4000-8000-000000000000` });
+    const { rows } = await api.database.pool.query(`SELECT position, state, attempts FROM automation_action_runs WHERE execution_id IN (SELECT id FROM automation_executions WHERE rule_id = $1) ORDER BY position`, [ruleId]);
+    expect(rows).toEqual([{ position: 0, state: 'failed', attempts: 1 }, { position: 1, state: 'skipped', attempts: 0 }]);
+  });
+
+  it('retry a receiver that fails with the same key, and disable a real assignment', async () => {
+    const images = await system('images');
+    await run(images, 'healthy');
+    receiver.answer('/retry', { status: 503, body: 'busy' });
+    const ruleId = await rule({
+      name: 'self-heal',
+      trigger: 'healthcheck.system_degraded',
+      actions: [{ type: 'webhook', input: { url: `${receiver.url}/retry` } }, { type: 'disable_assignment', input: { systemId: '{{ trigger.payload.systemId }}', configurationId } }],
+    });
+    await run(images, 'unhealthy');
+    await settle();
+    expect(hooks('/retry')).toHaveLength(1);
+    await api.database.pool.query(`UPDATE automation_action_runs SET next_attempt_at = now() WHERE state = 'pending'`);
+    await settle();
+    const keys = hooks('/retry').map((r) => r.headers['x-vigil-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBe(keys[1]);
+    expect((await executions(ruleId)).map((x) => x.state)).toEqual(['succeeded']);
+    expect((await api.call('GET', `/api/v1/assignments?systemId=${images}`)).body.items[0]).toMatchObject({ enabled: false });
+    const audit = (await api.call('GET', '/api/v1/audit?resourceType=assignment')).body.items[0];
+    expect(audit).toMatchObject({ action: 'update', actor: { label: 'automation self-heal' } });
+  });
+});
+
+describe('a rule never fires on the past', () => {
+  it('ignores events from before it was created', async () => {
+    const ledger = await system('ledger');
+    await run(ledger, 'healthy');
+    await run(ledger, 'unhealthy');
+    const ruleId = await rule({ name: 'late', trigger: 'healthcheck.system_degraded', actions: [{ type: 'webhook', input: { url: `${receiver.url}/late` } }] });
+    await settle();
+    expect(await executions(ruleId)).toEqual([]);
+  });
+});
