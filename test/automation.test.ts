@@ -159,6 +159,34 @@ describe('actions', () => {
   });
 });
 
+describe('more actions', () => {
+  it("notify a system's subscribers, run a check now and start maintenance", async () => {
+    const billing = await system('billing');
+    const channelId = (await api.call('POST', '/api/v1/notification-channels', { name: 'auto', type: 'webhook', config: { url: `${receiver.url}/notify` } })).body.id;
+    await api.call('POST', '/api/v1/subscriptions', { systemId: billing, channelId, on: ['recovered'] });
+    await run(billing, 'healthy');
+    const ruleId = await rule({
+      name: 'diagnose',
+      trigger: 'healthcheck.system_degraded',
+      actions: [
+        { type: 'run_now', input: { systemId: '{{ trigger.payload.systemId }}', configurationId } },
+        { type: 'notify', input: { systemId: '{{ trigger.payload.systemId }}', title: '{{ trigger.payload.systemName }} needs a look', text: 'was {{ trigger.payload.previousStatus }}', severity: 'critical' } },
+        { type: 'maintenance.start', input: { minutes: 30 } },
+      ],
+    });
+    await run(billing, 'unhealthy');
+    await settle();
+    await expect.poll(async () => (await executions(ruleId)).map((x) => x.state), { timeout: 20_000 }).toEqual(['succeeded']);
+    const { rows } = await api.database.pool.query(`SELECT type, output FROM automation_action_runs WHERE execution_id IN (SELECT id FROM automation_executions WHERE rule_id = $1) ORDER BY position`, [ruleId]);
+    // The check ran for real (nothing listens on port 9): its run is in the output.
+    expect(rows[0].output.runs).toEqual([expect.objectContaining({ status: 'unhealthy' })]);
+    expect(hooks('/notify').map((r) => r.json)).toContainEqual(expect.objectContaining({ title: 'billing needs a look', text: 'was healthy', severity: 'critical' }));
+    const health = (await api.call('GET', `/api/v1/systems/${billing}/health`)).body;
+    expect(health.inMaintenance).toBe(true);
+    expect(rows[2].output.windowId).toEqual(expect.any(String));
+  });
+});
+
 describe('a rule never fires on the past', () => {
   it('ignores events from before it was created', async () => {
     const ledger = await system('ledger');
