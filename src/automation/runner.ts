@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { runAs } from '../access/audit.ts';
 import { incidentOpenSql } from '../incidents/read.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { DomainError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { actionType } from './actions/registry.ts';
@@ -89,16 +90,11 @@ export class AutomationRunner {
   // ── evaluating events ────────────────────────────────────────────────────
 
   async evaluateEvents(): Promise<number> {
-    const client = await this.pool.connect();
-    let evaluated = 0;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
+      let evaluated = 0;
       await client.query(`INSERT INTO automation_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
       const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM automation_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) {
-        await client.query('ROLLBACK');
-        return 0;
-      }
+      if (!cursor.length) return 0;
       const { rows: ruleRows } = await client.query<RuleRow>(`SELECT id, name, trigger, filter, "window", for_ms, actions, enabled_at FROM automation_rules WHERE enabled`);
       const rules = ruleRows.flatMap((row) => {
         try {
@@ -139,14 +135,8 @@ export class AutomationRunner {
       }
       const until = stuckSince ? new Date(Math.min(cursor[0]!.until.getTime(), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
       await client.query(`UPDATE automation_cursor SET until = $2 WHERE name = $1`, [CURSOR, until]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    return evaluated;
+      return evaluated;
+    });
   }
 
   private async evaluate(client: pg.PoolClient, rule: CompiledRule, event: TriggerEvent, seq: number): Promise<number> {
@@ -209,9 +199,7 @@ export class AutomationRunner {
 
   /** Waiting executions whose time has come: each fired once (the conditional update), with its actions queued in the same transaction. */
   async fireDue(): Promise<number> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: string; rule_id: string; topic: string; payload: Record<string, unknown>; name: string; actions: CompiledRule['actions'] }>(
         `UPDATE automation_executions x SET state = 'running', fired_at = now()
            FROM automation_rules r
@@ -219,14 +207,8 @@ export class AutomationRunner {
           RETURNING x.id, x.rule_id, x.topic, x.payload, r.name, r.actions`,
       );
       for (const row of rows) await this.queueActions(client, { id: row.rule_id, name: row.name, actions: row.actions }, row.id, row);
-      await client.query('COMMIT');
       return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   // ── actions ──────────────────────────────────────────────────────────────
@@ -287,30 +269,21 @@ export class AutomationRunner {
 
   /** Records an action's end and moves its execution on: the next action, or the execution's own end. */
   private async finishAction(row: ActionRunRow, state: 'succeeded' | 'failed', attempts: number, entry: Record<string, unknown>, output: Record<string, unknown> | null): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       const { rowCount } = await client.query(
         `UPDATE automation_action_runs SET state = $2, attempts = $3, attempt_log = attempt_log || $4::jsonb, output = $5, lease_until = NULL, finished_at = now()
           WHERE id = $1 AND state = 'running'`,
         [row.id, state, attempts, JSON.stringify([entry]), output],
       );
-      if (rowCount) {
-        if (state === 'succeeded') {
-          const { rowCount: next } = await client.query(`UPDATE automation_action_runs SET state = 'pending', next_attempt_at = now() WHERE execution_id = $1 AND position = $2 AND state = 'blocked'`, [row.execution_id, row.position + 1]);
-          if (!next) await client.query(`UPDATE automation_executions SET state = 'succeeded', finished_at = now() WHERE id = $1 AND state = 'running'`, [row.execution_id]);
-        } else {
-          await client.query(`UPDATE automation_action_runs SET state = 'skipped', finished_at = now() WHERE execution_id = $1 AND state = 'blocked'`, [row.execution_id]);
-          await client.query(`UPDATE automation_executions SET state = 'failed', reason = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [row.execution_id, `action ${row.position + 1} (${row.type}) failed: ${String(entry.error ?? '')}`]);
-        }
+      if (!rowCount) return;
+      if (state === 'succeeded') {
+        const { rowCount: next } = await client.query(`UPDATE automation_action_runs SET state = 'pending', next_attempt_at = now() WHERE execution_id = $1 AND position = $2 AND state = 'blocked'`, [row.execution_id, row.position + 1]);
+        if (!next) await client.query(`UPDATE automation_executions SET state = 'succeeded', finished_at = now() WHERE id = $1 AND state = 'running'`, [row.execution_id]);
+      } else {
+        await client.query(`UPDATE automation_action_runs SET state = 'skipped', finished_at = now() WHERE execution_id = $1 AND state = 'blocked'`, [row.execution_id]);
+        await client.query(`UPDATE automation_executions SET state = 'failed', reason = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [row.execution_id, `action ${row.position + 1} (${row.type}) failed: ${String(entry.error ?? '')}`]);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async linkedIncident(ruleId: string | null, partition: string): Promise<string | undefined> {

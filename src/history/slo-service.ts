@@ -6,6 +6,7 @@ import { missingConfigurations } from '../checks/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { writeOutbox } from '../events/outbox.ts';
 import type { BusEvent } from '../events/topics.ts';
 import { countRecentRuns, readBuckets, type StreamFilter } from '../health/tiers.ts';
@@ -154,10 +155,7 @@ export class SloService {
 
   /** Writes the alert's state; when it changed (or starts out burning), the event goes to the outbox in the same transaction. */
   private async settle(status: SloStatus, now: Date): Promise<boolean> {
-    const client = await this.pool.connect();
-    let ids: string[] = [];
-    try {
-      await client.query('BEGIN');
+    const { announce, ids } = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ inserted: boolean }>(
         `INSERT INTO slo_states AS s (slo_id, burning, changed_at) VALUES ($1, $2, $3)
          ON CONFLICT (slo_id) DO UPDATE SET burning = excluded.burning, changed_at = excluded.changed_at
@@ -168,16 +166,10 @@ export class SloService {
       const row = rows[0];
       // A new SLO that is fine starts quietly; one that starts out burning says so.
       const announce = row !== undefined && (!row.inserted || status.burning);
-      if (announce) ids = await writeOutbox(client, [burnEvent(status, now)]);
-      await client.query('COMMIT');
-      if (ids.length) await this.options.deliver(ids);
-      return announce;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { announce, ids: announce ? await writeOutbox(client, [burnEvent(status, now)]) : [] };
+    });
+    if (ids.length) await this.options.deliver(ids);
+    return announce;
   }
 }
 

@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, inArray, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { recordChange } from '../access/audit.ts';
 import { groupsOfSystems, missingGroups, missingSystems, systemIdsOfGroupsSql } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { writeOutbox } from '../events/outbox.ts';
 import type { BusEvent, Payload } from '../events/topics.ts';
@@ -223,24 +223,11 @@ export class MaintenanceService {
     return row;
   }
 
-  /**
-   * Runs `work` in one transaction on one connection, so typed queries, the audit entry and the
-   * outbox rows commit (or roll back) together.
-   */
-  private async transaction<T>(work: (tx: Db, client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(drizzle(client), client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      return translateDbError(error);
-    } finally {
-      client.release();
-    }
+  /** One transaction for the change, its audit entry and its outbox rows (db/transaction.ts); database errors translated. */
+  private transaction<T>(work: (tx: Db, client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, (client, tx) => work(tx, client)).catch(translateDbError);
   }
+
 }
 
 /** Unknown systems or groups, named by their place in the list (`groupIds.1`). */

@@ -4,6 +4,7 @@ import { childrenSql, groupIdsOfSystemSql, membershipSql, parentsSql, systemName
 import { notificationPolicies } from '../checks/read.ts';
 import { INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
 import { failingChecks, lastLeftHealthySql, rollupStatusSql, viewState } from '../health/read.ts';
+import { inTransaction } from '../db/transaction.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { NotificationMessage, Status } from './channels/types.ts';
 import { channelType } from './channels/registry.ts';
@@ -93,17 +94,12 @@ export class NotificationPlanner {
 
   /** Plans every event since the cursor (and reminders now and then); answers the deliveries created. */
   async plan(now = new Date()): Promise<number> {
-    const client = await this.pool.connect();
-    let created = 0;
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
+      let created = 0;
       await client.query(`INSERT INTO notification_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
       // Non-blocking: a second planner skips the pass rather than queueing behind the first.
       const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM notification_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) {
-        await client.query('ROLLBACK');
-        return 0;
-      }
+      if (!cursor.length) return 0;
       const from = new Date(cursor[0]!.until.getTime() - OVERLAP_MS);
       const batch = this.options.batch ?? BATCH;
       const pass = new Pass(client, this.pool, this.options, now);
@@ -148,14 +144,8 @@ export class NotificationPlanner {
       // The real clock, never `now` (tests plan reminders for a later time): the cursor is about commits.
       const until = stuckSince ? new Date(Math.min(Math.max(cursor[0]!.until.getTime(), from.getTime()), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
       await client.query(`UPDATE notification_cursor SET until = ${stuckSince ? '$2' : 'greatest(until, $2)'} WHERE name = $1`, [CURSOR, until]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    return created;
+      return created;
+    });
   }
 }
 
