@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { onConnection } from './transaction.ts';
 
 /** A stable signed 64-bit key for `pg_advisory_*lock(bigint)`, the same on every process. */
 export function advisoryKey(key: string): bigint {
@@ -12,18 +13,7 @@ export function advisoryKey(key: string): bigint {
  * Takes its client from `lockPool`, a pool of its own, so that waiting for a lock never starves
  * ordinary queries of connections.
  */
-export async function withXactLock<T>(lockPool: pg.Pool, key: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await lockPool.connect();
-  try {
-    // One round trip for both; the key is a number we computed, safe to write into the text.
-    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(key)})`);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+export function withXactLock<T>(lockPool: pg.Pool, key: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  // One round trip for both; the key is a number we computed, safe to write into the text.
+  return onConnection(lockPool, `BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(key)})`, fn);
 }
