@@ -40,6 +40,8 @@ import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
+import { automationRoutes } from './automation/routes.ts';
+import { AutomationService } from './automation/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { CatalogService } from './catalog/service.ts';
 import { catalogueRoutes } from './checks/catalogue-routes.ts';
@@ -100,6 +102,7 @@ export interface Services {
   notifications: NotificationsService;
   incidents: IncidentsService;
   maintenance: MaintenanceService;
+  automations: AutomationService;
   /** Plans deliveries from status changes and sends them; started on worker processes. */
   notificationLoop: NotificationLoop;
   /** Evaluates automation rules against events and runs their actions; started on worker processes. */
@@ -353,6 +356,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       notificationRoutes(services.notifications),
       incidentRoutesFor(services.incidents),
       maintenanceRoutes(services.maintenance),
+      automationRoutes(services.automations),
       engineRoutes(services.checks, services.health, services.runNow),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -466,6 +470,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
     incidents,
     maintenance,
+    automations: new AutomationService(database.db),
     recorder,
     executor,
     runNow,
