@@ -26,13 +26,11 @@ async function run(systemId: string, status: Status) {
   at += 1_000;
   await api.services.recorder.recordRun({ systemId, configurationId, environmentId: null, source: 'Local', status, latencyMs: 3, message: status === 'healthy' ? '' : 'connection refused', result: {}, scheduledFor: new Date(at), at: new Date(at) });
 }
-/** A rule as the API stores it (the API doors of automations are tested in src/automation). */
-async function rule(fields: { name: string; trigger: string; filter?: string; window?: unknown; forMs?: number; actions: unknown[] }): Promise<string> {
-  const { rows } = await api.database.pool.query(
-    `INSERT INTO automation_rules (name, trigger, filter, "window", for_text, for_ms, actions) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [fields.name, fields.trigger, fields.filter ?? null, fields.window ?? null, fields.forMs ? `${fields.forMs / 1000}s` : null, fields.forMs ?? null, JSON.stringify(fields.actions)],
-  );
-  return rows[0].id;
+/** A rule, through the API. */
+async function rule(fields: { name: string; trigger: string; filter?: string; window?: unknown; for?: string; actions: unknown[] }): Promise<string> {
+  const created = await api.call('POST', '/api/v1/automations', fields);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id;
 }
 const settle = async () => {
   for (let i = 0; i < 3; i++) await api.services.automationLoop.kick();
@@ -88,14 +86,14 @@ describe('sustained outages and auto-incidents', () => {
     const open = await rule({
       name: 'sustained outage',
       trigger: 'healthcheck.system_degraded',
-      forMs: 1_500,
+      for: '2s',
       actions: [{ type: 'incident.open', input: { title: '{{ trigger.payload.systemName }} is down', severity: 'major' } }],
     });
     const resolve = await rule({ name: 'recovered', trigger: 'healthcheck.system_healthy', actions: [{ type: 'incident.resolve', input: { message: 'Back to healthy.' } }] });
     await run(orders, 'unhealthy');
     await settle();
     expect((await executions(open)).map((x) => x.state)).toEqual(['waiting']);
-    await new Promise((resolve) => setTimeout(resolve, 1_700));
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
     // Two passes at once, as on two workers: the for fires once.
     await Promise.all([api.services.automationLoop.kick(), api.services.automationLoop.kick()]);
     await settle();
@@ -112,7 +110,7 @@ describe('sustained outages and auto-incidents', () => {
   it('cancel a waiting for when the system recovers first', async () => {
     const search = await system('search');
     await run(search, 'healthy');
-    const ruleId = await rule({ name: 'search down', trigger: 'healthcheck.system_degraded', forMs: 60_000, actions: [{ type: 'webhook', input: { url: `${receiver.url}/never` } }] });
+    const ruleId = await rule({ name: 'search down', trigger: 'healthcheck.system_degraded', for: '1m', actions: [{ type: 'webhook', input: { url: `${receiver.url}/never` } }] });
     await run(search, 'unhealthy');
     await settle();
     await run(search, 'healthy');
@@ -195,5 +193,7 @@ describe('a rule never fires on the past', () => {
     const ruleId = await rule({ name: 'late', trigger: 'healthcheck.system_degraded', actions: [{ type: 'webhook', input: { url: `${receiver.url}/late` } }] });
     await settle();
     expect(await executions(ruleId)).toEqual([]);
+    // Its executions through the API: none.
+    expect((await api.call('GET', `/api/v1/automations/${ruleId}/executions`)).body.items).toEqual([]);
   });
 });

@@ -99,6 +99,11 @@ export class AutomationService {
             .set({ state: 'cancelled', reason, finishedAt: sql`now()` })
             .where(and(eq(automationExecutions.ruleId, id), eq(automationExecutions.state, 'waiting')));
         }
+        // What the window counted under the old trigger, filter or partition no longer counts.
+        if (decidesDifferently(current, trigger, resolved)) {
+          await tx.delete(automationMatches).where(eq(automationMatches.ruleId, id));
+          await tx.delete(automationEpisodes).where(eq(automationEpisodes.ruleId, id));
+        }
         const rule = toRule(row!);
         await recordChange(tx, { resourceType: 'automation_rule', resourceId: id, action: 'update', before, after: rule });
         return rule;
