@@ -109,26 +109,37 @@ export class AutomationRunner {
       let stuckSince: Date | undefined;
       if (rules.length) {
         for (;;) {
+          // Events evaluated already (the overlap re-reads them) are left out in the query itself.
           const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: Record<string, unknown>; created_at: Date }>(
-            `SELECT id, seq, topic, payload, created_at FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+            `SELECT id, seq, topic, payload, created_at FROM outbox o
+              WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND NOT EXISTS (SELECT 1 FROM automation_seen s WHERE s.event_id = o.id)
+              ORDER BY seq LIMIT $4`,
             [TRIGGERS, from, after, BATCH],
           );
+          const seen: string[] = [];
           for (const row of events) {
             const event: TriggerEvent = { id: row.id, topic: row.topic, payload: row.payload, at: row.created_at };
+            let stuck = false;
             for (const { rule, enabledAt } of rules) {
               // A rule never fires on what happened before it was created or enabled.
               if (row.created_at < enabledAt) continue;
+              // Most rules have nothing to do with most events: decided purely, no round trip.
+              const work = this.work(rule, event);
+              if (!work) continue;
               await client.query('SAVEPOINT rule');
               try {
-                evaluated += await this.evaluate(client, rule, event, Number(row.seq));
+                evaluated += await this.evaluate(client, rule, event, Number(row.seq), work);
                 await client.query('RELEASE SAVEPOINT rule');
               } catch (error) {
                 await client.query('ROLLBACK TO SAVEPOINT rule');
                 this.options.log.error({ err: error, ruleId: rule.id, eventId: row.id }, 'Could not evaluate an automation rule; it is tried again next pass');
                 stuckSince ??= row.created_at;
+                stuck = true;
               }
             }
+            if (!stuck) seen.push(row.id);
           }
+          if (seen.length) await client.query(`INSERT INTO automation_seen (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, [seen]);
           if (events.length < BATCH) break;
           after = Number(events.at(-1)!.seq);
         }
@@ -139,9 +150,21 @@ export class AutomationRunner {
     });
   }
 
-  private async evaluate(client: pg.PoolClient, rule: CompiledRule, event: TriggerEvent, seq: number): Promise<number> {
+  /**
+   * What an event asks of a rule, decided without the database: ending a waiting `for`, and/or
+   * an evaluation (its trigger, passing the filter). An event that fails the filter is not
+   * recorded: a hundred rules would write a hundred rows per event; the dry run shows why.
+   */
+  private work(rule: CompiledRule, event: TriggerEvent): { cancel?: { partition: string }; evaluate?: { partition: string } } | undefined {
+    const cancel = cancels(rule, event);
+    const gate = event.topic === rule.trigger ? firstGate(rule, event) : undefined;
+    const evaluate = gate?.passed ? { partition: gate.partition } : undefined;
+    return cancel || evaluate ? { ...(cancel ? { cancel } : {}), ...(evaluate ? { evaluate } : {}) } : undefined;
+  }
+
+  private async evaluate(client: pg.PoolClient, rule: CompiledRule, event: TriggerEvent, seq: number, work: NonNullable<ReturnType<AutomationRunner['work']>>): Promise<number> {
     // An opposite event ends a waiting `for` of its partition — only one that began before it.
-    const cancelled = cancels(rule, event);
+    const cancelled = work.cancel;
     if (cancelled) {
       await client.query(
         `UPDATE automation_executions x SET state = 'cancelled', reason = $4, finished_at = now()
@@ -149,13 +172,10 @@ export class AutomationRunner {
         [rule.id, cancelled.partition, seq, `${event.topic} arrived before the for ended`],
       );
     }
-    if (event.topic !== rule.trigger) return 0;
-    const { rows: seen } = await client.query(`SELECT 1 FROM automation_executions WHERE rule_id = $1 AND event_id = $2`, [rule.id, event.id]);
-    if (seen.length) return 0;
-
-    const { partition, passed } = firstGate(rule, event);
+    if (!work.evaluate) return 0;
+    const { partition } = work.evaluate;
     let count = 0;
-    if (rule.window && passed) {
+    if (rule.window) {
       await client.query(`INSERT INTO automation_matches (rule_id, partition, event_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [rule.id, partition, event.id, event.at]);
       const { rows } = await client.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM automation_matches WHERE rule_id = $1 AND partition = $2 AND at > $3::timestamptz - make_interval(mins => $4) AND at <= $3`,
@@ -306,6 +326,7 @@ export class AutomationRunner {
 
   /** Old finished executions and old window matches go; waiting and running ones stay. */
   private async prune(): Promise<void> {
+    await this.pool.query(`DELETE FROM automation_seen WHERE at < now() - interval '1 day'`);
     await this.pool.query(`DELETE FROM automation_executions WHERE state IN ('skipped', 'cancelled', 'succeeded', 'failed') AND created_at < now() - interval '${KEEP}'`);
     await this.pool.query(`DELETE FROM automation_matches WHERE at < now() - interval '${KEEP}'`);
   }
