@@ -19,6 +19,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'evaluation', args: ['bench/evaluation.ts', '7'] },
   { name: 'history', args: ['bench/history.ts'] },
   { name: 'retention', args: ['bench/retention.ts'] },
+  { name: 'notifications', args: ['bench/notifications.ts'] },
   { name: 'engine-embedded', args: ['bench/engine.ts', 'embedded'] },
   { name: 'engine-redis-1', args: ['bench/engine.ts', 'redis', '1'] },
   { name: 'engine-redis-2', args: ['bench/engine.ts', 'redis', '2'] },
