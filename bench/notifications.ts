@@ -26,6 +26,7 @@ import { NotificationPlanner } from '../src/notifications/planner.ts';
 import { NotificationSender } from '../src/notifications/sender.ts';
 import { createMemoryQueue } from '../src/queue/memory.ts';
 import { createBenchDatabase } from './database.ts';
+import { cpuSeconds } from './processes.ts';
 
 const SAMPLES = Number(process.argv[2] ?? 200);
 const LOAD_STREAMS = 10_000;
@@ -41,7 +42,7 @@ const sleep = (time: number) => new Promise((resolve) => setTimeout(resolve, tim
 
 interface Arrival {
   at: number;
-  id: string;
+  /** The systems the message is about (a grouped one: several). */
   systems: string[];
 }
 
@@ -55,7 +56,7 @@ async function startReceiver(): Promise<{ url: string; arrivals: Arrival[]; next
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { systems: { id: string }[] };
-      const arrival = { at, id: String(request.headers['x-vigil-delivery']), systems: body.systems.map((s) => s.id) };
+      const arrival = { at, systems: body.systems.map((s) => s.id) };
       arrivals.push(arrival);
       const resolve = waiting;
       waiting = undefined;
@@ -139,6 +140,25 @@ async function inParallel(count: number, concurrency: number, work: (i: number) 
   }));
 }
 
+/**
+ * CPU used from now until the returned function is called, in ms: this process, and the PostgreSQL
+ * backends serving this database (those connected at either end; one that came and went between is missed).
+ */
+async function cpuOf(database: Database): Promise<() => Promise<{ node: number; postgres: number }>> {
+  const backends = async () => (await database.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((row) => row.pid);
+  const before = await backends();
+  const ticks = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuSeconds([pid])]));
+  const start = ticks(before);
+  const node = process.cpuUsage();
+  return async () => {
+    const used = process.cpuUsage(node);
+    const end = ticks([...new Set([...before, ...(await backends())])]);
+    let postgres = 0;
+    for (const [pid, seconds] of end) postgres += Math.max(0, seconds - (start.get(pid) ?? 0)); // an exited backend reads 0
+    return { node: (used.user + used.system) / 1000, postgres: postgres * 1000 };
+  };
+}
+
 async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -210,7 +230,7 @@ function startLoad(p: Part, streams: { systemId: string; configurationId: string
 
 async function main() {
   const rows: string[] = [];
-  // The first 20 apart: every planning pass reads back over the changes of the last minutes, so later ones wait longer.
+  // The first 20 also on their own: every planning pass reads back over the last two minutes' changes, so later ones wait longer.
   const latencyRow = (name: string, measured: number[], extra = '') => {
     const sorted = [...measured].sort((a, b) => a - b);
     const first = measured.slice(0, 20).sort((a, b) => a - b);
@@ -263,28 +283,33 @@ async function main() {
     const planner = new NotificationPlanner(p.database.pool, { log, groupWindowSeconds: 0 });
     const sender = new NotificationSender(p.database.pool, p.database.db, p.services.notifications, { log, groupWindowSeconds: 0 });
     const planning = performance.now();
+    const planCpu = await cpuOf(p.database);
     const planned = await planner.plan();
     const planMs = performance.now() - planning;
+    const planCpuMs = await planCpu();
     const sending = performance.now();
+    const sendCpu = await cpuOf(p.database);
     for (let round = 0; round < 2 * RATE_DELIVERIES && (await sender.sendDue()) > 0; round++);
     const sendMs = performance.now() - sending;
+    const sendCpuMs = await sendCpu();
     if (p.receiver.arrivals.length !== RATE_DELIVERIES) throw new Error(`sent ${p.receiver.arrivals.length} of ${RATE_DELIVERIES}`);
     // One more pass over the same events, as the next second's pass does: nothing new, but it reads them all again.
     const again = performance.now();
     await planner.plan();
-    return { planned, planMs, sendMs, replanMs: performance.now() - again };
+    return { planned, planMs, planCpuMs, sendMs, sendCpuMs, replanMs: performance.now() - again };
   });
   console.log('### One worker, grouping off\n');
-  console.log('| step | deliveries | time | per second |');
-  console.log('| --- | --- | --- | --- |');
-  console.log(`| plan (one pass over ${RATE_DELIVERIES} new outbox events) | ${rate.planned} | ${ms(rate.planMs)} | ${((rate.planned * 1000) / rate.planMs).toFixed(0)} |`);
-  console.log(`| send (\`sendDue()\` back to back, 20 a call, all to one webhook) | ${RATE_DELIVERIES} | ${ms(rate.sendMs)} | ${((RATE_DELIVERIES * 1000) / rate.sendMs).toFixed(0)} |`);
-  console.log(`| the next pass over the same events (nothing to plan) | 0 | ${ms(rate.replanMs)} | |`);
+  const perDelivery = (cpu: { node: number; postgres: number }, count: number) => `${(cpu.node / count).toFixed(2)} + ${(cpu.postgres / count).toFixed(2)} ms`;
+  console.log('| step | deliveries | time | per second | CPU per delivery: Node (receiver included) + PostgreSQL |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| plan (one pass over ${RATE_DELIVERIES} new outbox events) | ${rate.planned} | ${ms(rate.planMs)} | ${((rate.planned * 1000) / rate.planMs).toFixed(0)} | ${perDelivery(rate.planCpuMs, rate.planned)} |`);
+  console.log(`| send (\`sendDue()\` back to back, 20 a call, all to one webhook) | ${RATE_DELIVERIES} | ${ms(rate.sendMs)} | ${((RATE_DELIVERIES * 1000) / rate.sendMs).toFixed(0)} | ${perDelivery(rate.sendCpuMs, RATE_DELIVERIES)} |`);
+  console.log(`| the next pass over the same events (nothing to plan) | 0 | ${ms(rate.replanMs)} | | |`);
   console.log('');
 
   console.log(`### ${BURST} systems failing at once, one channel\n`);
-  console.log('| grouping | write of the burst | messages | changes carried | first message | last message (drained) |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| grouping | write of the burst | messages | changes per message | changes carried | first message | last message (drained) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const window of [10, 0]) {
     const burst = await part(`notify_burst_${window}`, async (p) => {
       const channelId = await addChannel(p, window);
@@ -298,12 +323,13 @@ async function main() {
         const deadline = performance.now() + 60_000;
         while (carried() < BURST && performance.now() < deadline) await sleep(20);
         const { arrivals } = p.receiver;
-        return { written, messages: arrivals.length, carried: carried(), first: arrivals[0]!.at - started, last: arrivals.at(-1)!.at - started };
+        const sizes = arrivals.length <= 5 ? arrivals.map((a) => a.systems.length).join(' + ') : `${arrivals.length} × ${new Set(arrivals.map((a) => a.systems.length)).size === 1 ? arrivals[0]!.systems.length : 'mixed'}`;
+        return { written, messages: arrivals.length, sizes, carried: carried(), first: arrivals[0]!.at - started, last: arrivals.at(-1)!.at - started };
       } finally {
         await stopWorker();
       }
     });
-    console.log(`| ${window ? `${window} s` : 'off'} | ${ms(burst.written)} | ${burst.messages} | ${burst.carried} of ${BURST} | ${ms(burst.first)} | ${ms(burst.last)} |`);
+    console.log(`| ${window ? `${window} s` : 'off'} | ${ms(burst.written)} | ${burst.messages} | ${burst.sizes} | ${burst.carried} of ${BURST} | ${ms(burst.first)} | ${ms(burst.last)} |`);
   }
 }
 
