@@ -2,16 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { OidcService } from '../../src/access/oidc.ts';
 import { createHttpApp, createServices, type ServiceOptions, type Services } from '../../src/app.ts';
 import { jobHandler } from '../../src/engine/run-now.ts';
-import { createMemoryBus } from '../../src/events/bus.ts';
+import { createMemoryBus, type EventBus } from '../../src/events/bus.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
-import type { Database } from '../../src/db/database.ts';
 import { silentLogger } from '../../src/kernel/log.ts';
-import { createTestDatabase } from './database.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
 import { TEST_ADMIN } from './vigil-process.ts';
 
 export interface TestApi {
   app: ReturnType<typeof createHttpApp>;
-  database: Database;
+  database: TestDatabase;
   services: Services;
   /** An admin's API token; `call` sends it unless the headers carry their own `authorization` ('' = none). */
   token: string;
@@ -22,13 +21,18 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function createTestApi(options: ServiceOptions = {}): Promise<TestApi> {
+/**
+ * `wiring`: what a test shares with Vigil processes it starts on the same database — the secret
+ * key (so they can open the channels it creates) and the event bus. By default a fresh key and an
+ * in-memory bus.
+ */
+export async function createTestApi(options: ServiceOptions = {}, wiring: { secretKey?: Buffer; bus?: EventBus } = {}): Promise<TestApi> {
   const database = await createTestDatabase();
-  const bus = createMemoryBus();
+  const bus = wiring.bus ?? createMemoryBus();
   // Run-now goes through a queue and a worker, as in production (never executed by the API itself).
   const queue = createMemoryQueue();
   // A fresh key per file: nothing a test stores is readable under another file's key.
-  const services = createServices(database, bus, silentLogger(), randomBytes(32), queue, options);
+  const services = createServices(database, bus, silentLogger(), wiring.secretKey ?? randomBytes(32), queue, options);
   queue.work(jobHandler(services.executor, bus, services.testRunner), 50);
   const app = createHttpApp(database, services, silentLogger());
   await services.access.ensureAdmin(TEST_ADMIN.email, TEST_ADMIN.password);
