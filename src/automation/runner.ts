@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { runAs } from '../access/audit.ts';
+import { markConsumed, notConsumedSql, pruneConsumed } from '../events/read.ts';
 import { incidentOpenSql } from '../incidents/read.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { DomainError } from '../kernel/errors.ts';
@@ -11,9 +12,13 @@ import { renderInput } from './template.ts';
 import { TRIGGERS } from './triggers.ts';
 
 const CURSOR = 'rules';
+/** Its name in outbox_consumed. */
+const CONSUMER = 'automations';
 /** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
 const OVERLAP_MS = 60_000;
-const BATCH = 500;
+const BATCH = 200;
+/** Pages one pass reads at most. */
+const MAX_PAGES = 50;
 /** Tries per action before it is marked failed. */
 export const MAX_ACTION_ATTEMPTS = 6;
 const ACTION_TIMEOUT_MS = 60_000;
@@ -25,6 +30,12 @@ const KEEP = '14 days';
 /** The wait before attempt `attempt + 1`: 5 s doubling to 10 min, ±50 % jitter. */
 export function actionBackoffMs(attempt: number, random = Math.random): number {
   return Math.round(Math.min(5_000 * 2 ** (attempt - 1), 600_000) * (0.5 + random()));
+}
+
+/** Where a pass is: past which outbox seq, and the oldest event it could not evaluate. */
+export interface EvaluationState {
+  after: number;
+  stuckSince?: Date;
 }
 
 interface RuleRow {
@@ -71,15 +82,17 @@ export class AutomationRunner {
     private readonly options: { log: Logger; doors: Omit<ActionDoors, 'linkedIncident' | 'linkIncident'> },
   ) {}
 
-  /** One pass: new events, due `for`s, due actions. Answers how much it did. */
+  /** One pass: new events a page at a time (actions run between pages), due `for`s, due actions. Answers how much it did. */
   async pass(): Promise<number> {
-    let done = await this.evaluateEvents();
-    done += await this.fireDue();
-    for (let round = 0; round < 10; round++) {
-      const ran = await this.runDueActions();
-      done += ran;
-      if (!ran) break;
+    let done = 0;
+    const state: EvaluationState = { after: 0 };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const evaluated = await this.evaluatePage(state);
+      done += (evaluated?.evaluated ?? 0) + (await this.drainActions());
+      if (!evaluated?.more) break;
     }
+    done += await this.fireDue();
+    done += await this.drainActions();
     if (Date.now() - this.lastPrune > 3_600_000) {
       this.lastPrune = Date.now();
       await this.prune().catch((error: unknown) => this.options.log.warn({ err: error }, 'Could not prune old automation executions'));
@@ -87,66 +100,92 @@ export class AutomationRunner {
     return done;
   }
 
+  private async drainActions(): Promise<number> {
+    let ran = 0;
+    for (let round = 0, n = 1; round < 10 && n > 0; round++) ran += n = await this.runDueActions();
+    return ran;
+  }
+
   // ── evaluating events ────────────────────────────────────────────────────
 
+  /** Every new event, page after page; answers the evaluations recorded. */
   async evaluateEvents(): Promise<number> {
+    let evaluated = 0;
+    const state: EvaluationState = { after: 0 };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await this.evaluatePage(state);
+      evaluated += result?.evaluated ?? 0;
+      if (!result?.more) break;
+    }
+    return evaluated;
+  }
+
+  /**
+   * One page of trigger events against every enabled rule, in one transaction holding the cursor
+   * (one process at a time; undefined when another holds it). Each rule's evaluation is a
+   * savepoint: one that fails is said and tried again next pass, the cursor waiting for it.
+   */
+  async evaluatePage(state: EvaluationState): Promise<{ evaluated: number; more: boolean } | undefined> {
+    const started = Date.now();
     return inTransaction(this.pool, async (client) => {
       let evaluated = 0;
       await client.query(`INSERT INTO automation_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
       const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM automation_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) return 0;
-      const { rows: ruleRows } = await client.query<RuleRow>(`SELECT id, name, trigger, filter, "window", for_ms, actions, enabled_at FROM automation_rules WHERE enabled`);
-      const rules = ruleRows.flatMap((row) => {
-        try {
-          return [{ rule: compileRule({ id: row.id, name: row.name, trigger: row.trigger, filter: row.filter, window: row.window, forMs: row.for_ms, actions: row.actions }), enabledAt: row.enabled_at }];
-        } catch (error) {
-          this.options.log.error({ err: error, ruleId: row.id }, 'An automation rule cannot be read; it is skipped');
-          return [];
-        }
-      });
-      const from = new Date(cursor[0]!.until.getTime() - OVERLAP_MS);
-      let after = 0;
-      let stuckSince: Date | undefined;
+      if (!cursor.length) return undefined;
+      const until = cursor[0]!.until;
+      const rules = await this.enabledRules(client);
+      let events: { id: string; seq: string; topic: string; payload: Record<string, unknown>; created_at: Date }[] = [];
       if (rules.length) {
-        for (;;) {
-          // Events evaluated already (the overlap re-reads them) are left out in the query itself.
-          const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: Record<string, unknown>; created_at: Date }>(
-            `SELECT id, seq, topic, payload, created_at FROM outbox o
-              WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND NOT EXISTS (SELECT 1 FROM automation_seen s WHERE s.event_id = o.id)
-              ORDER BY seq LIMIT $4`,
-            [TRIGGERS, from, after, BATCH],
-          );
-          const seen: string[] = [];
-          for (const row of events) {
-            const event: TriggerEvent = { id: row.id, topic: row.topic, payload: row.payload, at: row.created_at };
-            let stuck = false;
-            for (const { rule, enabledAt } of rules) {
-              // A rule never fires on what happened before it was created or enabled.
-              if (row.created_at < enabledAt) continue;
-              // Most rules have nothing to do with most events: decided purely, no round trip.
-              const work = this.work(rule, event);
-              if (!work) continue;
-              await client.query('SAVEPOINT rule');
-              try {
-                evaluated += await this.evaluate(client, rule, event, Number(row.seq), work);
-                await client.query('RELEASE SAVEPOINT rule');
-              } catch (error) {
-                await client.query('ROLLBACK TO SAVEPOINT rule');
-                this.options.log.error({ err: error, ruleId: rule.id, eventId: row.id }, 'Could not evaluate an automation rule; it is tried again next pass');
-                stuckSince ??= row.created_at;
-                stuck = true;
-              }
-            }
-            if (!stuck) seen.push(row.id);
-          }
-          if (seen.length) await client.query(`INSERT INTO automation_seen (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING`, [seen]);
-          if (events.length < BATCH) break;
-          after = Number(events.at(-1)!.seq);
-        }
+        // A minute back from the cursor, so a late commit is seen; what was evaluated is left out in the query.
+        ({ rows: events } = await client.query(
+          `SELECT id, seq, topic, payload, created_at FROM outbox o
+            WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND ${notConsumedSql(CONSUMER, 'o.id')}
+            ORDER BY seq LIMIT $4`,
+          [TRIGGERS, new Date(until.getTime() - OVERLAP_MS), state.after, BATCH],
+        ));
       }
-      const until = stuckSince ? new Date(Math.min(cursor[0]!.until.getTime(), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
-      await client.query(`UPDATE automation_cursor SET until = $2 WHERE name = $1`, [CURSOR, until]);
-      return evaluated;
+      const consumed: string[] = [];
+      for (const row of events) {
+        const event: TriggerEvent = { id: row.id, topic: row.topic, payload: row.payload, at: row.created_at };
+        let stuck = false;
+        for (const { rule, enabledAt } of rules) {
+          // A rule never fires on what happened before it was created or enabled.
+          if (row.created_at < enabledAt) continue;
+          // Most rules have nothing to do with most events: decided purely, no round trip.
+          const work = this.work(rule, event);
+          if (!work) continue;
+          await client.query('SAVEPOINT rule');
+          try {
+            evaluated += await this.evaluate(client, rule, event, Number(row.seq), work);
+            await client.query('RELEASE SAVEPOINT rule');
+          } catch (error) {
+            await client.query('ROLLBACK TO SAVEPOINT rule');
+            this.options.log.error({ err: error, ruleId: rule.id, eventId: row.id }, 'Could not evaluate an automation rule; it is tried again next pass');
+            state.stuckSince ??= row.created_at;
+            stuck = true;
+          }
+        }
+        if (!stuck) consumed.push(row.id);
+      }
+      await markConsumed(client, CONSUMER, consumed);
+      if (events.length) state.after = Number(events.at(-1)!.seq);
+      const more = events.length === BATCH;
+      // To when this pass began once the backlog is read; behind an event that could not be evaluated.
+      const next = state.stuckSince ? Math.min(until.getTime(), state.stuckSince.getTime()) : more ? until.getTime() : Math.max(until.getTime(), started);
+      await client.query(`UPDATE automation_cursor SET until = $2 WHERE name = $1`, [CURSOR, new Date(next)]);
+      return { evaluated, more };
+    });
+  }
+
+  private async enabledRules(client: Pick<pg.PoolClient, 'query'>): Promise<{ rule: CompiledRule; enabledAt: Date }[]> {
+    const { rows } = await client.query<RuleRow>(`SELECT id, name, trigger, filter, "window", for_ms, actions, enabled_at FROM automation_rules WHERE enabled`);
+    return rows.flatMap((row) => {
+      try {
+        return [{ rule: compileRule({ id: row.id, name: row.name, trigger: row.trigger, filter: row.filter, window: row.window, forMs: row.for_ms, actions: row.actions }), enabledAt: row.enabled_at }];
+      } catch (error) {
+        this.options.log.error({ err: error, ruleId: row.id }, 'An automation rule cannot be read; it is skipped');
+        return [];
+      }
     });
   }
 
@@ -326,7 +365,7 @@ export class AutomationRunner {
 
   /** Old finished executions and old window matches go; waiting and running ones stay. */
   private async prune(): Promise<void> {
-    await this.pool.query(`DELETE FROM automation_seen WHERE at < now() - interval '1 day'`);
+    await pruneConsumed(this.pool);
     await this.pool.query(`DELETE FROM automation_executions WHERE state IN ('skipped', 'cancelled', 'succeeded', 'failed') AND created_at < now() - interval '${KEEP}'`);
     await this.pool.query(`DELETE FROM automation_matches WHERE at < now() - interval '${KEEP}'`);
   }

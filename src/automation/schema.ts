@@ -108,12 +108,6 @@ export const automationActionRuns = pgTable(
   (t) => [unique('automation_action_runs_position_key').on(t.executionId, t.position), index('automation_action_runs_due_idx').on(t.nextAttemptAt).where(sql`state IN ('pending', 'running')`)],
 );
 
-/** Events the runner has evaluated: the cursor's overlap re-reads a minute of events, and these are left out. */
-export const automationSeen = pgTable('automation_seen', {
-  eventId: uuid('event_id').primaryKey(),
-  at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-});
-
 /** How far the runner has read the outbox (as the notification planner's cursor). */
 export const automationCursor = pgTable('automation_cursor', {
   name: text('name').primaryKey(),

@@ -176,11 +176,10 @@ export class CatalogService {
 
   private async systemLinks(db: Executor, systemIds: string[]): Promise<SystemLinks> {
     if (!systemIds.length) return { groups: new Map(), environments: new Map(), dependsOn: new Map() };
-    const [groupRows, environmentRows, dependencyRows] = await Promise.all([
-      db.select().from(groupSystems).where(inArray(groupSystems.systemId, systemIds)).orderBy(asc(groupSystems.groupId)),
-      db.select().from(systemEnvironments).where(inArray(systemEnvironments.systemId, systemIds)).orderBy(asc(systemEnvironments.position)),
-      db.select().from(systemDependencies).where(inArray(systemDependencies.systemId, systemIds)).orderBy(asc(systemDependencies.dependsOnId)),
-    ]);
+    // One after another: `db` may be a transaction's single connection, which runs one query at a time.
+    const groupRows = await db.select().from(groupSystems).where(inArray(groupSystems.systemId, systemIds)).orderBy(asc(groupSystems.groupId));
+    const environmentRows = await db.select().from(systemEnvironments).where(inArray(systemEnvironments.systemId, systemIds)).orderBy(asc(systemEnvironments.position));
+    const dependencyRows = await db.select().from(systemDependencies).where(inArray(systemDependencies.systemId, systemIds)).orderBy(asc(systemDependencies.dependsOnId));
     return {
       groups: groupBy(groupRows, (r) => r.systemId, (r) => r.groupId),
       environments: groupBy(environmentRows, (r) => r.systemId, (r) => r.environmentId),

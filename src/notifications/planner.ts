@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { childrenSql, groupIdsOfSystemSql, membershipSql, parentsSql, systemNameSql } from '../catalog/read.ts';
 import { notificationPolicies } from '../checks/read.ts';
+import { markConsumed, notConsumedSql } from '../events/read.ts';
 import { INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
 import { failingChecks, lastLeftHealthySql, rollupStatusSql, viewState } from '../health/read.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -12,11 +13,15 @@ import { buildIncidentMessage, buildMessage, wants } from './message.ts';
 import { decide, plannedSend, policyForChange, reminderDue, transitionOf, type Decision, type PolicyFields } from './policy.ts';
 
 const CURSOR = 'deliveries';
+/** Its name in outbox_consumed. */
+const CONSUMER = 'notifications';
+/** Pages one plan() reads at most (a page is BATCH events). */
+const MAX_PAGES = 50;
 /** Suppressions that hold an alert until they end (policy.ts `decide`); a muted de-escalation is not held. */
 const HELD_REASONS_SQL = `d.reason LIKE 'parent % is unhealthy' OR d.reason LIKE 'maintenance % is active' OR d.reason LIKE 'incident % is open'`;
 /** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
 const OVERLAP_MS = 60_000;
-const BATCH = 500;
+const BATCH = 200;
 /** Re-notification is looked for at most this often (each pass may run every second). */
 const REMINDER_EVERY_MS = 30_000;
 /** Reminders look back this far for the last message about a view. */
@@ -92,61 +97,92 @@ export class NotificationPlanner {
     private readonly options: PlannerOptions,
   ) {}
 
-  /** Plans every event since the cursor (and reminders now and then); answers the deliveries created. */
+  /**
+   * Plans every event since the cursor, one page per transaction (what a page planned can be sent
+   * while the next is planned), then reminders when due; answers the deliveries created.
+   */
   async plan(now = new Date()): Promise<number> {
+    let created = 0;
+    const state: PlanState = { after: 0 };
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await this.planPage(now, state);
+      if (!result) return created; // another planner holds the cursor
+      created += result.created;
+      if (!result.more) break;
+    }
+    return created + (await this.remindIfDue(now));
+  }
+
+  /**
+   * One page of events: each planned in a savepoint (one that fails is said and tried again next
+   * pass, the cursor waiting for it, never holding back the others), marked consumed with its
+   * deliveries. Undefined when another planner holds the cursor. `state` carries the page position
+   * and any stuck event from page to page.
+   */
+  async planPage(now: Date, state: PlanState): Promise<{ created: number; more: boolean } | undefined> {
+    const started = Date.now();
     return inTransaction(this.pool, async (client) => {
-      let created = 0;
       await client.query(`INSERT INTO notification_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
       // Non-blocking: a second planner skips the pass rather than queueing behind the first.
       const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM notification_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) return 0;
-      const from = new Date(cursor[0]!.until.getTime() - OVERLAP_MS);
+      if (!cursor.length) return undefined;
+      const until = cursor[0]!.until;
       const batch = this.options.batch ?? BATCH;
       const pass = new Pass(client, this.pool, this.options, now);
-      // Pages by seq, so a burst larger than a page still moves on (a row committed meanwhile
-      // behind the page is read by the next pass: it starts a minute back).
-      let after = 0;
-      let stuckSince: Date | undefined;
-      for (;;) {
-        const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
-          `SELECT id, seq, topic, payload, created_at FROM outbox WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 ORDER BY seq LIMIT $4`,
-          [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED], from, after, batch],
-        );
-        for (const event of events) {
-          // One event that cannot be planned (a bug, bad data) must not hold back every other: it
-          // is rolled back alone, said, and tried again next pass (the cursor waits for it).
-          await client.query('SAVEPOINT event');
-          try {
-            if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
-            else if (event.topic === MAINTENANCE_ENDED) created += await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
-            else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
-            await client.query('RELEASE SAVEPOINT event');
-          } catch (error) {
-            await client.query('ROLLBACK TO SAVEPOINT event');
-            this.options.log.error({ err: error, eventId: event.id, topic: event.topic }, 'Could not plan the notifications of an event; it is tried again next pass');
-            stuckSince ??= event.created_at;
-          }
-        }
-        if (events.length < batch) break;
-        after = Number(events.at(-1)!.seq);
-      }
-      if (now.getTime() - this.lastReminderPass >= REMINDER_EVERY_MS) {
-        await client.query('SAVEPOINT reminders');
+      // A minute back from the cursor, so a late commit is seen; what was planned is left out in the query.
+      const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
+        `SELECT id, seq, topic, payload, created_at FROM outbox o
+          WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND ${notConsumedSql(CONSUMER, 'o.id')} ORDER BY seq LIMIT $4`,
+        [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED], new Date(until.getTime() - OVERLAP_MS), state.after, batch],
+      );
+      let created = 0;
+      const consumed: string[] = [];
+      for (const event of events) {
+        await client.query('SAVEPOINT event');
         try {
-          created += await pass.reminders();
-          await client.query('RELEASE SAVEPOINT reminders');
+          if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
+          else if (event.topic === MAINTENANCE_ENDED) created += await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
+          else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+          await client.query('RELEASE SAVEPOINT event');
+          consumed.push(event.id);
         } catch (error) {
-          await client.query('ROLLBACK TO SAVEPOINT reminders');
-          this.options.log.error({ err: error }, 'Could not plan reminders; they are tried again in half a minute');
+          await client.query('ROLLBACK TO SAVEPOINT event');
+          this.options.log.error({ err: error, eventId: event.id, topic: event.topic }, 'Could not plan the notifications of an event; it is tried again next pass');
+          state.stuckSince ??= event.created_at;
         }
-        this.lastReminderPass = now.getTime();
       }
-      // The real clock, never `now` (tests plan reminders for a later time): the cursor is about commits.
-      const until = stuckSince ? new Date(Math.min(Math.max(cursor[0]!.until.getTime(), from.getTime()), stuckSince.getTime())) : new Date(Math.max(cursor[0]!.until.getTime(), Date.now() - OVERLAP_MS));
-      await client.query(`UPDATE notification_cursor SET until = ${stuckSince ? '$2' : 'greatest(until, $2)'} WHERE name = $1`, [CURSOR, until]);
-      return created;
+      await markConsumed(client, CONSUMER, consumed);
+      if (events.length) state.after = Number(events.at(-1)!.seq);
+      const more = events.length === batch;
+      // The cursor moves to when this pass began once the backlog is read (never to a simulated
+      // `now`); it stays behind an event that could not be planned.
+      const next = state.stuckSince ? Math.min(until.getTime(), state.stuckSince.getTime()) : more ? until.getTime() : Math.max(until.getTime(), started);
+      await client.query(`UPDATE notification_cursor SET until = $2 WHERE name = $1`, [CURSOR, new Date(next)]);
+      return { created, more };
     });
   }
+
+  /** Reminders (re-notify), at most every half minute per process; answers the deliveries created. */
+  async remindIfDue(now = new Date()): Promise<number> {
+    if (now.getTime() - this.lastReminderPass < REMINDER_EVERY_MS) return 0;
+    this.lastReminderPass = now.getTime();
+    try {
+      return await inTransaction(this.pool, async (client) => {
+        // Under the cursor's lock, so two planners never remind at once.
+        const { rows } = await client.query(`SELECT 1 FROM notification_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
+        return rows.length ? new Pass(client, this.pool, this.options, now).reminders() : 0;
+      });
+    } catch (error) {
+      this.options.log.error({ err: error }, 'Could not plan reminders; they are tried again in half a minute');
+      return 0;
+    }
+  }
+}
+
+/** Where a pass is: past which outbox seq, and the oldest event it could not plan. */
+export interface PlanState {
+  after: number;
+  stuckSince?: Date;
 }
 
 /** One planning pass, inside the cursor's transaction: caches what several events share. */

@@ -157,7 +157,7 @@ export class NotificationSender {
                         WHERE ${row.channel_id ? 'channel_id = $2' : 'user_id = $2'} AND state = 'pending' AND attempts = 0 AND batch_id IS NULL
                           AND kind <> 'incident' AND next_attempt_at <= now()
                         ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-      [row.id, row.channel_id ?? row.user_id, BATCH_LIMIT, LEASE_MS],
+      [row.id, row.channel_id ?? row.user_id, Math.max(0, BATCH_LIMIT - 1 - claimedWith.length), LEASE_MS],
     );
     return this.batchMessage(row.id);
   }
