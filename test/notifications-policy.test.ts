@@ -178,6 +178,27 @@ describe('incidents', () => {
   });
 });
 
+describe('failing open', () => {
+  it('sends when the maintenance or incident lookup fails, and says so in the log', async () => {
+    const id = await system('fail-open');
+    await subscribe({ systemId: id, channelId: await channel('/fail-open') });
+    await run(id, 'healthy');
+    await run(id, 'unhealthy');
+    const warnings: string[] = [];
+    const log = { ...silentLogger(), warn: (_: unknown, message: string) => warnings.push(message) } as ReturnType<typeof silentLogger>;
+    const broken = () => Promise.reject(new Error('relation "maintenance_windows" is locked'));
+    const planner = new NotificationPlanner(api.database.pool, { log, groupWindowSeconds: 0, lookups: { maintenance: broken, incidents: broken } });
+    expect(await planner.plan()).toBe(1);
+    expect(await deliveries(id)).toEqual([['fail-open is unhealthy', 'pending', null]]);
+    expect(warnings).toEqual([
+      'Could not read the maintenance of a system; its notification is sent (fail open)',
+      'Could not read the incident of a system; its notification is sent (fail open)',
+    ]);
+    await api.services.notificationLoop.kick();
+    expect(titles('/fail-open')).toEqual(['fail-open is unhealthy']);
+  });
+});
+
 describe('grouping (SPEC §6.2)', () => {
   it('sends a burst to one channel as one message after the first, and never holds one longer than the window', async () => {
     const hook = await channel('/grouped', 2);
