@@ -165,7 +165,7 @@ describe('more actions', () => {
       trigger: 'healthcheck.system_degraded',
       actions: [
         { type: 'run_now', input: { systemId: '{{ trigger.payload.systemId }}', configurationId } },
-        { type: 'notify', input: { systemId: '{{ trigger.payload.systemId }}', title: '{{ trigger.payload.systemName }} needs a look', text: 'was {{ trigger.payload.previousStatus }}', severity: 'critical' } },
+        { type: 'notify', input: { systemId: '{{ trigger.payload.systemId }}', title: '{{ trigger.payload.systemName }} needs a look', text: 'was {{ trigger.payload.previousStatus }}; the check says {{ actions.0.output.runs.0.status }}', severity: 'critical' } },
         { type: 'maintenance.start', input: { minutes: 30 } },
       ],
     });
@@ -175,7 +175,7 @@ describe('more actions', () => {
     const { rows } = await api.database.pool.query(`SELECT type, output FROM automation_action_runs WHERE execution_id IN (SELECT id FROM automation_executions WHERE rule_id = $1) ORDER BY position`, [ruleId]);
     // The check ran for real (nothing listens on port 9): its run is in the output.
     expect(rows[0].output.runs).toEqual([expect.objectContaining({ status: 'unhealthy' })]);
-    expect(hooks('/notify').map((r) => r.json)).toContainEqual(expect.objectContaining({ title: 'billing needs a look', text: 'was healthy', severity: 'critical' }));
+    expect(hooks('/notify').map((r) => r.json)).toContainEqual(expect.objectContaining({ title: 'billing needs a look', text: 'was healthy; the check says unhealthy', severity: 'critical' }));
     const health = (await api.call('GET', `/api/v1/systems/${billing}/health`)).body;
     expect(health.inMaintenance).toBe(true);
     expect(rows[2].output.windowId).toEqual(expect.any(String));

@@ -185,7 +185,8 @@ describe('failing open', () => {
     await run(id, 'healthy');
     await run(id, 'unhealthy');
     const warnings: string[] = [];
-    const log = { ...silentLogger(), warn: (_: unknown, message: string) => warnings.push(message) } as ReturnType<typeof silentLogger>;
+    const log = silentLogger();
+    log.warn = ((_: unknown, message: string) => void warnings.push(message)) as typeof log.warn;
     const broken = () => Promise.reject(new Error('relation "maintenance_windows" is locked'));
     const planner = new NotificationPlanner(api.database.pool, { log, groupWindowSeconds: 0, lookups: { maintenance: broken, incidents: broken } });
     expect(await planner.plan()).toBe(1);

@@ -61,7 +61,7 @@ export function resolveRule(rule: RuleSource): { ok: true; rule: ResolvedRule } 
       return action;
     }
     const at = (path: PropertyKey[]) => ['actions', index, 'input', ...path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
-    for (const problem of templateProblems(action.input, fields)) problems.push({ path: at(problem.path), message: problem.message });
+    for (const problem of templateProblems(action.input, fields, index)) problems.push({ path: at(problem.path), message: problem.message });
     const parsed = type.input.safeParse(action.input, { error: plainMessage });
     if (!parsed.success) {
       for (const detail of issueDetails(parsed.error.issues)) problems.push({ path: at(detail.path), message: detail.message });

@@ -294,7 +294,13 @@ export class AutomationRunner {
     const action = actionType(row.type);
     try {
       if (!action) throw Object.assign(new Error(`unknown action type ${row.type}`), { permanent: true });
-      const input = action.input.parse(row.input);
+      // Outputs of the actions before it, for `{{ actions.<n>.output… }}` (rendered now, not when queued).
+      const { rows: earlier } = await this.pool.query<{ output: Record<string, unknown> | null }>(
+        `SELECT output FROM automation_action_runs WHERE execution_id = $1 AND position < $2 ORDER BY position`,
+        [row.execution_id, row.position],
+      );
+      const scope = { trigger: { type: row.topic, payload: row.payload }, rule: { id: row.rule_id, name: row.rule_name } };
+      const input = action.input.parse(row.position > 0 ? renderInput(row.input, scope, earlier.map((r) => r.output)) : row.input);
       // What it changes is audited as this rule's doing.
       const actor = { kind: 'system' as const, id: `automation:${row.rule_id}`, label: `automation ${row.rule_name}` };
       outcome = await runAs(actor, () => action.run(input, {

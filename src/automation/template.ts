@@ -16,8 +16,14 @@ function strings(value: unknown, path: (string | number)[] = []): { path: (strin
   return [];
 }
 
-/** Problems with the templates of an action input: unknown variables, unterminated `{{`. */
-export function templateProblems(input: unknown, fields: FieldSet): { path: (string | number)[]; message: string }[] {
+/** `actions.<n>.output.<path>`: what an earlier action of the same execution answered, rendered when this one runs. */
+const ACTION_OUTPUT = /^actions\.(\d+)\.output(\.[\w.-]+)?$/;
+
+/**
+ * Problems with the templates of an action input: unknown variables, unterminated `{{`, an
+ * `actions.<n>.output` of an action that does not come before this one (`position`).
+ */
+export function templateProblems(input: unknown, fields: FieldSet, position = 0): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = [];
   for (const { path, text } of strings(input)) {
     const stripped = text.replace(TEMPLATE, '');
@@ -25,31 +31,53 @@ export function templateProblems(input: unknown, fields: FieldSet): { path: (str
     for (const [, variable] of text.matchAll(TEMPLATE)) {
       const name = variable!;
       if (name === 'trigger.type' || name === 'rule.name' || name === 'rule.id') continue;
+      const output = ACTION_OUTPUT.exec(name);
+      if (output) {
+        if (Number(output[1]) >= position) problems.push({ path, message: `{{ ${name} }} names action ${output[1]}, which does not run before this one (action ${position})` });
+        continue;
+      }
       const field = name.startsWith('trigger.payload.') ? name.slice('trigger.payload.'.length) : undefined;
       if (field === undefined || !fields.has(field)) {
-        problems.push({ path, message: `unknown variable {{ ${name} }}; expected trigger.payload.<field> (${[...fields].filter((f) => !f.includes('.')).join(', ')}), trigger.type or rule.name` });
+        problems.push({ path, message: `unknown variable {{ ${name} }}; expected trigger.payload.<field> (${[...fields].filter((f) => !f.includes('.')).join(', ')}), trigger.type, rule.name or actions.<n>.output.<field>` });
       }
     }
   }
   return problems;
 }
 
-/** The input with every template replaced by its value (objects as JSON, missing values as ""). */
-export function renderInput<T>(input: T, scope: { trigger: { type: string; payload: Record<string, unknown> }; rule: { id: string; name: string } }): T {
-  const value = (name: string): string => {
+/**
+ * The input with every template replaced by its value (objects as JSON, missing values as "").
+ * Outputs of earlier actions (`actions.<n>.output…`) are rendered when `outputs` is given — when
+ * the action runs — and left as written before.
+ */
+export function renderInput<T>(input: T, scope: { trigger: { type: string; payload: Record<string, unknown> }; rule: { id: string; name: string } }, outputs?: readonly (Record<string, unknown> | null)[]): T {
+  const value = (name: string, written: string): string => {
+    const output = ACTION_OUTPUT.exec(name);
+    if (output) {
+      if (!outputs) return written;
+      return text(dig(outputs[Number(output[1])], (output[2] ?? '').slice(1)));
+    }
     if (name === 'trigger.type') return scope.trigger.type;
     if (name === 'rule.name') return scope.rule.name;
     if (name === 'rule.id') return scope.rule.id;
-    let current: unknown = scope.trigger.payload;
-    for (const part of name.replace(/^trigger\.payload\./, '').split('.')) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
-    if (current === undefined || current === null) return '';
-    return typeof current === 'object' ? JSON.stringify(current) : String(current);
+    return text(dig(scope.trigger.payload, name.replace(/^trigger\.payload\./, '')));
   };
   const walk = (item: unknown): unknown => {
-    if (typeof item === 'string') return item.replace(TEMPLATE, (_, name: string) => value(name));
+    if (typeof item === 'string') return item.replace(TEMPLATE, (written, name: string) => value(name, written));
     if (Array.isArray(item)) return item.map(walk);
     if (item && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, walk(child)]));
     return item;
   };
   return walk(input) as T;
+}
+
+function dig(value: unknown, path: string): unknown {
+  let current = value;
+  for (const part of path ? path.split('.') : []) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[part] : undefined;
+  return current;
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
