@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '../src/events/bus.ts';
 import { createRedisBus } from '../src/events/redis-bus.ts';
@@ -7,6 +6,7 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { connectionUrl } from './support/postgres.ts';
+import { deleteRedisKeys } from './support/redis.ts';
 import { runVigil } from './support/vigil-process.ts';
 import { serviceMissing } from './targets/services.ts';
 
@@ -42,10 +42,7 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
     await bus?.close();
     await target?.close();
     await database?.close();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('records exactly one transition and one change event per real change, and never a tick twice', async () => {

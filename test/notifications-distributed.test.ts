@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '../src/events/bus.ts';
 import { createRedisBus } from '../src/events/redis-bus.ts';
@@ -9,7 +8,9 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { connectionUrl } from './support/postgres.ts';
 import { processOfConnection } from './support/socket-owner.ts';
-import { runVigil } from './support/vigil-process.ts';
+import { deleteRedisKeys } from './support/redis.ts';
+import { runVigil, stopProcess } from './support/vigil-process.ts';
+import { waitFor, within } from './support/wait.ts';
 import { serviceMissing } from './targets/services.ts';
 
 /**
@@ -44,14 +45,11 @@ describe.skipIf(redisMissing)('notifications on several worker processes', () =>
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(workers.map(stopProcess));
     await bus?.close();
     await receiver?.close();
     await api?.close();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('delivers every change once per channel, resends only what a killed worker was sending, and leaves nothing pending', async () => {
@@ -241,31 +239,4 @@ async function startHoldingReceiver(holdMs: number): Promise<HoldingReceiver> {
       }),
   };
   return receiver;
-}
-
-/** SIGTERM, and SIGKILL when it has not stopped within 10 s: no worker outlives the file. */
-async function stopWorker(worker: ReturnType<typeof runVigil>): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
-  worker.child.kill('SIGTERM');
-  const timer = setTimeout(() => worker.child.kill('SIGKILL'), 10_000);
-  await worker.exited;
-  clearTimeout(timer);
-}
-
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs} ms`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, createServices } from '../src/app.ts';
 import { jobHandler } from '../src/engine/run-now.ts';
@@ -9,6 +8,7 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createBullmqQueue } from '../src/queue/bullmq.ts';
 import type { CheckQueue } from '../src/queue/types.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { deleteRedisKeys } from './support/redis.ts';
 import { TEST_ADMIN } from './support/vigil-process.ts';
 import { startHttpTarget, type HttpTarget } from './targets/http.ts';
 import { serviceMissing } from './targets/services.ts';
@@ -63,10 +63,7 @@ describe.skipIf(redisMissing)('a test run across processes', () => {
     await Promise.all(buses.map((bus) => bus.close()));
     await target?.close();
     await database?.close();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('runs a draft check on the worker and answers it on the API process', async () => {

@@ -79,3 +79,12 @@ export async function startVigil(
     },
   };
 }
+
+/** SIGTERM, and SIGKILL when it has not stopped within 10 s: no process a test started outlives its file. */
+export async function stopProcess(run: ReturnType<typeof runVigil>): Promise<void> {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+  run.child.kill('SIGTERM');
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 10_000);
+  await run.exited;
+  clearTimeout(timer);
+}
