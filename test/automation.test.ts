@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutomationRunner } from '../src/automation/runner.ts';
+import { silentLogger } from '../src/kernel/log.ts';
 import type { Status } from '../src/kernel/status.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { startReceiver, type Receiver } from './targets/receiver.ts';
@@ -114,6 +116,33 @@ describe('sustained outages and auto-incidents', () => {
     await settle();
     expect(await executions(ruleId)).toEqual([{ state: 'cancelled', reason: 'healthcheck.system_healthy arrived before the for ended', partition: search }]);
     expect(hooks('/never')).toEqual([]);
+  });
+});
+
+describe('a for and another worker', () => {
+  it('is not fired while the recovery that cancels it waits to be evaluated elsewhere', async () => {
+    const queue = await system('queue');
+    await run(queue, 'healthy');
+    const ruleId = await rule({ name: 'queue down', trigger: 'healthcheck.system_degraded', for: '1s', actions: [{ type: 'webhook', input: { url: `${receiver.url}/raced` } }] });
+    await run(queue, 'unhealthy');
+    await settle();
+    await run(queue, 'healthy'); // in the outbox, not evaluated yet
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // the for is due
+    // Another worker is evaluating (it holds the cursor): this one's pass must not fire the for.
+    const other = await api.database.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM automation_cursor WHERE name = 'rules' FOR UPDATE`);
+      const elsewhere = new AutomationRunner(api.database.pool, { log: silentLogger(), doors: {} as never });
+      expect(await elsewhere.fireDue()).toBe(0);
+      expect((await executions(ruleId)).map((x) => x.state)).toEqual(['waiting']);
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+    await settle();
+    expect((await executions(ruleId)).map((x) => x.state)).toEqual(['cancelled']);
+    expect(hooks('/raced')).toEqual([]);
   });
 });
 

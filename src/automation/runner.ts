@@ -259,11 +259,17 @@ export class AutomationRunner {
   /** Waiting executions whose time has come: each fired once (the conditional update), with its actions queued in the same transaction. */
   async fireDue(): Promise<number> {
     return inTransaction(this.pool, async (client) => {
+      // Under the evaluation cursor, and only up to where the evaluation has read: a recovery that
+      // came before the due time cancels the `for` first, even when another worker is evaluating.
+      const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM automation_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
+      if (!cursor.length) return 0;
       const { rows } = await client.query<{ id: string; rule_id: string; topic: string; payload: Record<string, unknown>; name: string; actions: CompiledRule['actions'] }>(
         `UPDATE automation_executions x SET state = 'running', fired_at = now()
            FROM automation_rules r
-          WHERE x.rule_id = r.id AND r.enabled AND x.id IN (SELECT id FROM automation_executions WHERE state = 'waiting' AND due_at <= now() ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED)
+          WHERE x.rule_id = r.id AND r.enabled
+            AND x.id IN (SELECT id FROM automation_executions WHERE state = 'waiting' AND due_at <= least(now(), $1) ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED)
           RETURNING x.id, x.rule_id, x.topic, x.payload, r.name, r.actions`,
+        [cursor[0]!.until],
       );
       for (const row of rows) await this.queueActions(client, { id: row.rule_id, name: row.name, actions: row.actions }, row.id, row);
       return rows.length;
@@ -275,7 +281,12 @@ export class AutomationRunner {
   async runDueActions(limit = 20): Promise<number> {
     const { rows } = await this.pool.query<ActionRunRow>(
       `WITH claimed AS (
-         UPDATE automation_action_runs a SET state = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000)
+         UPDATE automation_action_runs a SET state = 'running', lease_until = now() + make_interval(secs => $2::float8 / 1000),
+                -- An attempt counts when it starts: one whose worker died is in the record too, and counts toward the limit.
+                attempts = a.attempts + 1,
+                attempt_log = CASE WHEN a.state = 'running'
+                                   THEN a.attempt_log || jsonb_build_array(jsonb_build_object('at', a.lease_until, 'ok', false, 'error', 'the worker running it stopped before it finished (its lease ran out)'))
+                                   ELSE a.attempt_log END
           WHERE a.id IN (SELECT id FROM automation_action_runs
                           WHERE (state = 'pending' AND next_attempt_at <= now()) OR (state = 'running' AND lease_until < now())
                           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -294,6 +305,8 @@ export class AutomationRunner {
     const action = actionType(row.type);
     try {
       if (!action) throw Object.assign(new Error(`unknown action type ${row.type}`), { permanent: true });
+      // Attempts whose worker died count too: an action that brings its worker down is not tried for ever.
+      if (row.attempts > MAX_ACTION_ATTEMPTS) throw Object.assign(new Error(`gave up after ${row.attempts - 1} attempts`), { permanent: true });
       // Outputs of the actions before it, for `{{ actions.<n>.output… }}` (rendered now, not when queued).
       const { rows: earlier } = await this.pool.query<{ output: Record<string, unknown> | null }>(
         `SELECT output FROM automation_action_runs WHERE execution_id = $1 AND position < $2 ORDER BY position`,
@@ -316,7 +329,7 @@ export class AutomationRunner {
       const permanent = (error as { permanent?: boolean }).permanent === true || error instanceof DomainError;
       outcome = { ok: false, retryable: !permanent, error: (error as Error).message };
     }
-    const attempts = row.attempts + 1;
+    const attempts = row.attempts;
     const entry = { at: started.toISOString(), ms: Date.now() - started.getTime(), ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
     if (outcome.ok) {
       await this.finishAction(row, 'succeeded', attempts, entry, outcome.output ?? null);

@@ -74,7 +74,12 @@ export class NotificationSender {
   async sendDue(limit = 20): Promise<number> {
     // Members of a batch are never claimed themselves: their batch is.
     const { rows } = await this.pool.query<Claimed>(
-      `UPDATE notification_deliveries d SET state = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000)
+      `UPDATE notification_deliveries d SET state = 'sending', lease_until = now() + make_interval(secs => $2::float8 / 1000),
+              -- An attempt counts when it starts: one whose worker died is in the log too, and counts toward the limit.
+              attempts = d.attempts + 1,
+              attempt_log = CASE WHEN d.state = 'sending'
+                                 THEN d.attempt_log || jsonb_build_array(jsonb_build_object('at', d.lease_until, 'ok', false, 'error', 'the worker sending it stopped before it finished (its lease ran out)'))
+                                 ELSE d.attempt_log END
         WHERE d.id IN (SELECT id FROM notification_deliveries
                         WHERE ((state = 'pending' AND next_attempt_at <= now()) OR (state = 'sending' AND lease_until < now()))
                           AND (batch_id IS NULL OR batch_id = id)
@@ -105,6 +110,11 @@ export class NotificationSender {
     let outcome: SendOutcome;
     let alone: Claimed[] = [];
     try {
+      // Attempts whose worker died count too: a message that brings its worker down is not tried for ever.
+      if (row.attempts > MAX_ATTEMPTS) {
+        if (claimedWith.length) await this.release(claimedWith);
+        return await this.finish([row], 'failed', `gave up after ${row.attempts - 1} attempts`);
+      }
       const recipient = await this.recipient(row);
       if ('cancelled' in recipient) return await this.finish([row, ...claimedWith], recipient.cancelled.state, recipient.cancelled.reason);
       if (recipient.windowMs <= 0) [alone, claimedWith] = [claimedWith, []];
@@ -127,7 +137,7 @@ export class NotificationSender {
   }
 
   private async deliverOutcome(row: Claimed, at: Date, outcome: SendOutcome): Promise<void> {
-    const attempts = row.attempts + 1;
+    const attempts = row.attempts;
     const entry = { at: at.toISOString(), ok: outcome.ok, ...(outcome.status === undefined ? {} : { status: outcome.status }), ...(outcome.ok ? {} : { error: outcome.error }), ...(outcome.response ? { response: outcome.response.slice(0, 500) } : {}) };
     if (outcome.ok) {
       await this.record(row.id, attempts, entry, { state: 'delivered' });
@@ -212,9 +222,9 @@ export class NotificationSender {
   }
 }
 
-/** Never tried and in no batch: may be joined with others. Incidents always go alone. */
+/** On its first attempt (this one) and in no batch: may be joined with others. Incidents always go alone. */
 function isFresh(row: Claimed): boolean {
-  return row.attempts === 0 && row.batch_id === null && row.kind !== 'incident';
+  return row.attempts === 1 && row.batch_id === null && row.kind !== 'incident';
 }
 
 /** The email channel's config for one user, from the platform's smtp:// URL. */
