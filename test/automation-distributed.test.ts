@@ -8,11 +8,10 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { connectionUrl } from './support/postgres.ts';
-import { deleteRedisKeys } from './support/redis.ts';
+import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
 import { processOfConnection } from './support/socket-owner.ts';
 import { runVigil, stopProcess } from './support/vigil-process.ts';
 import { waitFor, within } from './support/wait.ts';
-import { serviceMissing } from './targets/services.ts';
 
 /**
  * Automation rules across processes (SPEC §6.1; issue 20): two `vigil start --role worker`
@@ -29,11 +28,9 @@ import { serviceMissing } from './targets/services.ts';
  * resolves the incident on recovery; the fourth down is inside the flapping episode and recovers
  * before its `for`. Nothing fires twice, nothing is left pending.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisMissing = await serviceMissing('distributed automation', '127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
-if (redisMissing) console.warn('Start Redis with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+const noRedis = await redisMissing('distributed automation');
 
-describe.skipIf(redisMissing)('automation rules on two worker processes', () => {
+describe.skipIf(noRedis)('automation rules on two worker processes', () => {
   const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(32);
   let bus: EventBus;

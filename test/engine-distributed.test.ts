@@ -6,9 +6,9 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { connectionUrl } from './support/postgres.ts';
-import { deleteRedisKeys } from './support/redis.ts';
+import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
+import { waitFor } from './support/wait.ts';
 import { runVigil } from './support/vigil-process.ts';
-import { serviceMissing } from './targets/services.ts';
 
 /**
  * SPEC §4.1 across processes: two schedulers and three workers on one PostgreSQL and Redis, one
@@ -16,10 +16,9 @@ import { serviceMissing } from './targets/services.ts';
  * with SIGKILL halfway. Every real change is one transition and one health.changed event; no tick
  * runs twice.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisMissing = await serviceMissing('distributed engine (Redis)', '127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
+const noRedis = await redisMissing('distributed engine (Redis)');
 
-describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
+describe.skipIf(noRedis)('several scheduler and worker processes', () => {
   const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
   let database: TestDatabase;
   let target: FlipTarget;
@@ -61,14 +60,14 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
       processes.push(runVigil(['start', '--role', role], env));
     }
     const runsSoFar = async () => Number((await database.pool.query('SELECT count(*) FROM runs')).rows[0].count);
-    await waitFor(async () => (await runsSoFar()) >= 4, 40_000);
+    await waitFor(async () => (await runsSoFar()) >= 4, 40_000, 'the first runs');
 
     for (const [flip, status] of [500, 200, 500, 200].entries()) {
       // Halfway, one worker dies without warning: the schedule carries on with the other two.
       if (flip === 2) processes[2]!.child.kill('SIGKILL');
       target.setStatus(status);
       const before = await runsSoFar();
-      await waitFor(async () => (await runsSoFar()) >= before + 6, 20_000); // ≥ 3 ticks of both checks
+      await waitFor(async () => (await runsSoFar()) >= before + 6, 20_000, 'three ticks of both checks');
     }
     for (const p of processes) p.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.exited));
@@ -98,11 +97,3 @@ describe.skipIf(redisMissing)('several scheduler and worker processes', () => {
     expect(pending.rows[0].n).toBe(0);
   }, 150_000);
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

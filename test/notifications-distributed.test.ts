@@ -8,10 +8,9 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { connectionUrl } from './support/postgres.ts';
 import { processOfConnection } from './support/socket-owner.ts';
-import { deleteRedisKeys } from './support/redis.ts';
+import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
 import { runVigil, stopProcess } from './support/vigil-process.ts';
 import { waitFor, within } from './support/wait.ts';
-import { serviceMissing } from './targets/services.ts';
 
 /**
  * Notifications across processes (issue 19): three `vigil start --role worker` processes on one
@@ -21,15 +20,13 @@ import { serviceMissing } from './targets/services.ts';
  * both receivers under its one delivery id; only what the dead worker was sending is sent again,
  * with the same id, once its lease is over; nothing is left pending.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisMissing = await serviceMissing('distributed notification', '127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
-if (redisMissing) console.warn('Start Redis with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no');
+const noRedis = await redisMissing('distributed notification');
 
 const SYSTEMS = 20;
 /** Each answer is held this long, so a kill lands while requests are in flight. */
 const HOLD_MS = 400;
 
-describe.skipIf(redisMissing)('notifications on several worker processes', () => {
+describe.skipIf(noRedis)('notifications on several worker processes', () => {
   const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(32);
   let bus: EventBus;

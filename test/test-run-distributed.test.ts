@@ -8,20 +8,18 @@ import { silentLogger } from '../src/kernel/log.ts';
 import { createBullmqQueue } from '../src/queue/bullmq.ts';
 import type { CheckQueue } from '../src/queue/types.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { deleteRedisKeys } from './support/redis.ts';
+import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
 import { TEST_ADMIN } from './support/vigil-process.ts';
 import { startHttpTarget, type HttpTarget } from './targets/http.ts';
-import { serviceMissing } from './targets/services.ts';
 
 /**
  * A test run between an API process and a worker process that share only PostgreSQL and Redis:
  * the draft crosses BullMQ, the answer crosses Redis pub/sub and is read against its topic's
  * schema there, and an inline secret is opened by the worker with the key both processes hold.
  */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisMissing = await serviceMissing('distributed test runs (Redis)', '127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
+const noRedis = await redisMissing('distributed test runs (Redis)');
 
-describe.skipIf(redisMissing)('a test run across processes', () => {
+describe.skipIf(noRedis)('a test run across processes', () => {
   const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
   const log = silentLogger();
   const secretKey = randomBytes(32);

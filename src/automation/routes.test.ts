@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, type TestApi } from '../../test/support/api.ts';
+import { createTestApi, created, refused as refusedBy, type TestApi } from '../../test/support/api.ts';
 import { writeOutbox } from '../events/outbox.ts';
 import { ACTION_TYPES } from './actions/registry.ts';
 import { TRIGGERS } from './triggers.ts';
@@ -38,17 +38,8 @@ const change = (systemId = randomUUID()) => ({
   timestamp: new Date().toISOString(),
 });
 
-async function create(body: Record<string, unknown>) {
-  const response = await api.call('POST', '/api/v1/automations', body);
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body;
-}
-
-async function refused(method: string, path: string, body: Record<string, unknown>) {
-  const response = await api.call(method, path, body);
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  return response.body.error.details as { path: string; message: string }[];
-}
+const create = (body: Record<string, unknown>) => created(api, '/api/v1/automations', body);
+const refused = (method: string, path: string, body: Record<string, unknown>) => refusedBy(api, method, path, body);
 
 async function dryRun(body: Record<string, unknown>) {
   const response = await api.call('POST', '/api/v1/automations/dry-run', body);

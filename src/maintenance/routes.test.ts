@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApi, type TestApi } from '../../test/support/api.ts';
+import { createTestApi, created, refused as refusedBy, type TestApi } from '../../test/support/api.ts';
 
 /**
  * Maintenance windows over HTTP with the real database: the resource, its validation naming each
@@ -27,17 +27,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function create(body: Record<string, unknown>) {
-  const response = await api.call('POST', '/api/v1/maintenance', body);
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body;
-}
-
-async function refused(method: string, path: string, body: Record<string, unknown>) {
-  const response = await api.call(method, path, body);
-  expect(response.status, JSON.stringify(response.body)).toBe(400);
-  return response.body.error.details as { path: string; message: string }[];
-}
+const create = (body: Record<string, unknown>) => created(api, '/api/v1/maintenance', body);
+const refused = (method: string, path: string, body: Record<string, unknown>) => refusedBy(api, method, path, body);
 
 const health = async (systemId: string) => (await api.call('GET', `/api/v1/systems/${systemId}/health`)).body;
 

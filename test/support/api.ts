@@ -81,3 +81,17 @@ export function appWithSingleSignOn(api: TestApi): TestApi['app'] {
   );
   return createHttpApp(api.database, api.services, silentLogger(), { oidc });
 }
+
+/** POSTs `body` to `path` expecting 201; answers what was created (the failure shows the answer). */
+export async function created(api: TestApi, path: string, body: unknown): Promise<any> {
+  const response = await api.call('POST', path, body);
+  if (response.status !== 201) throw new Error(`POST ${path}: expected 201, got ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/** Sends a request expecting 400; answers its error details ({path, message}). */
+export async function refused(api: TestApi, method: string, path: string, body: unknown): Promise<{ path: string; message: string }[]> {
+  const response = await api.call(method, path, body);
+  if (response.status !== 400) throw new Error(`${method} ${path}: expected 400, got ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.error.details;
+}
