@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventBus } from '../src/events/bus.ts';
-import { createRedisBus } from '../src/events/redis-bus.ts';
-import { silentLogger } from '../src/kernel/log.ts';
-import { createTestApi, type TestApi } from './support/api.ts';
+import type { TestApi } from './support/api.ts';
+import { startCluster, type Cluster } from './support/cluster.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
-import { connectionUrl } from './support/postgres.ts';
-import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
+import { redisMissing } from './support/redis.ts';
 import { processOfConnection } from './support/socket-owner.ts';
-import { runVigil, stopProcess } from './support/vigil-process.ts';
 import { waitFor, within } from './support/wait.ts';
 
 /**
@@ -31,29 +26,22 @@ import { waitFor, within } from './support/wait.ts';
 const noRedis = await redisMissing('distributed automation');
 
 describe.skipIf(noRedis)('automation rules on two worker processes', () => {
-  const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
-  const secretKey = randomBytes(32);
-  let bus: EventBus;
+  let cluster: Cluster;
   let api: TestApi;
   let target: FlipTarget;
   let receiver: HoldingReceiver;
-  const processes: ReturnType<typeof runVigil>[] = [];
 
   beforeAll(async () => {
-    bus = await createRedisBus(REDIS_URL, silentLogger(), `${prefix}:events`);
-    // The API in-process on the processes' database, key and bus: what it creates, they schedule and run.
-    api = await createTestApi({}, { secretKey, bus });
+    cluster = await startCluster();
+    api = cluster.api;
     target = await startFlipTarget(200);
     receiver = await startHoldingReceiver();
   });
 
   afterAll(async () => {
-    await Promise.all(processes.map(stopProcess));
-    await bus?.close();
+    await cluster?.close();
     await receiver?.close();
     await target?.close();
-    await api?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('fires the flapping rule once, opens one incident for a sustained outage despite a killed worker, resolves it, and leaves nothing pending', async () => {
@@ -83,10 +71,8 @@ describe.skipIf(noRedis)('automation rules on two worker processes', () => {
     });
     const recovery = await call('/api/v1/automations', { name: 'recovered', trigger: 'healthcheck.system_healthy', actions: [{ type: 'incident.resolve', input: { message: 'Back to healthy.' } }] });
 
-    const env = { DATABASE_URL: connectionUrl(api.database.connection), REDIS_URL, VIGIL_REDIS_PREFIX: prefix, VIGIL_SECRET_KEY: secretKey.toString('base64'), LOG_LEVEL: 'info' };
-    const scheduler = runVigil(['start', '--role', 'scheduler'], env);
-    const workers = [runVigil(['start', '--role', 'worker'], env), runVigil(['start', '--role', 'worker'], env)];
-    processes.push(scheduler, ...workers);
+    const scheduler = cluster.start('scheduler');
+    const workers = [cluster.start('worker'), cluster.start('worker')];
     await waitFor(() => scheduler.output().includes('Scheduler started') && workers.every((w) => w.output().includes('Worker started')), 30_000, 'a scheduler and two workers started');
 
     const status = async () => (await api.call('GET', `/api/v1/systems/${systemId}/health`)).body.status as string | null;

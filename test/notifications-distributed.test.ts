@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventBus } from '../src/events/bus.ts';
-import { createRedisBus } from '../src/events/redis-bus.ts';
-import { silentLogger } from '../src/kernel/log.ts';
-import { createTestApi, type TestApi } from './support/api.ts';
-import { connectionUrl } from './support/postgres.ts';
+import type { TestApi } from './support/api.ts';
+import { startCluster, type Cluster } from './support/cluster.ts';
 import { processOfConnection } from './support/socket-owner.ts';
-import { REDIS_URL, deleteRedisKeys, redisMissing } from './support/redis.ts';
-import { runVigil, stopProcess } from './support/vigil-process.ts';
+import { redisMissing } from './support/redis.ts';
 import { waitFor, within } from './support/wait.ts';
 
 /**
@@ -27,26 +22,20 @@ const SYSTEMS = 20;
 const HOLD_MS = 400;
 
 describe.skipIf(noRedis)('notifications on several worker processes', () => {
-  const prefix = `vigil-test-${randomBytes(4).toString('hex')}`;
-  const secretKey = randomBytes(32);
-  let bus: EventBus;
+  let cluster: Cluster;
   let api: TestApi;
   let receiver: HoldingReceiver;
-  const workers: ReturnType<typeof runVigil>[] = [];
+  const workers: ReturnType<Cluster['start']>[] = [];
 
   beforeAll(async () => {
-    bus = await createRedisBus(REDIS_URL, silentLogger(), `${prefix}:events`);
-    // The API in-process on the workers' database, key and bus: what it creates, they can send.
-    api = await createTestApi({}, { secretKey, bus });
+    cluster = await startCluster();
+    api = cluster.api;
     receiver = await startHoldingReceiver(HOLD_MS);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map(stopProcess));
-    await bus?.close();
+    await cluster?.close();
     await receiver?.close();
-    await api?.close();
-    await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('delivers every change once per channel, resends only what a killed worker was sending, and leaves nothing pending', async () => {
@@ -73,15 +62,7 @@ describe.skipIf(noRedis)('notifications on several worker processes', () => {
     const before = new Date(Date.now() - 60_000);
     for (const systemId of systemIds) await record(systemId, 'healthy', before); // a new view: nothing to tell
 
-    const env = {
-      DATABASE_URL: connectionUrl(api.database.connection),
-      REDIS_URL,
-      VIGIL_REDIS_PREFIX: prefix,
-      VIGIL_SECRET_KEY: secretKey.toString('base64'),
-      VIGIL_NOTIFICATION_GROUP_SECONDS: '0',
-      LOG_LEVEL: 'info',
-    };
-    for (let i = 0; i < 3; i++) workers.push(runVigil(['start', '--role', 'worker'], env));
+    for (let i = 0; i < 3; i++) workers.push(cluster.start('worker', { VIGIL_NOTIFICATION_GROUP_SECONDS: '0' }));
     await waitFor(() => workers.every((w) => w.output().includes('Worker started')), 30_000, 'three workers started');
     // A worker has planned once: the outbox cursor exists before the changes are written.
     await waitFor(async () => (await api.database.pool.query('SELECT 1 FROM notification_cursor')).rowCount === 1, 10_000, 'a first planning pass');
