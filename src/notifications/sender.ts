@@ -89,19 +89,29 @@ export class NotificationSender {
     );
     // RETURNING keeps no order: oldest first, so one recipient's messages go out in the order they happened.
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
-    // One message per recipient among the fresh changes claimed together; the rest alone.
-    const byRecipient = new Map<string, { lead: Claimed; also: Claimed[] }>();
-    const sends: Promise<void>[] = [];
+    // Recipients in parallel; one recipient's messages one after another, in the order they happened.
+    const byRecipient = new Map<string, Claimed[]>();
     for (const row of rows) {
-      const key = row.channel_id ?? `user:${row.user_id}`;
-      const group = byRecipient.get(key);
-      if (!isFresh(row) || !(row.channel_id || row.user_id)) sends.push(this.deliver(row));
-      else if (group) group.also.push(row);
-      else byRecipient.set(key, { lead: row, also: [] });
+      const key = row.channel_id ?? (row.user_id ? `user:${row.user_id}` : `none:${row.id}`);
+      byRecipient.set(key, [...(byRecipient.get(key) ?? []), row]);
     }
-    for (const { lead, also } of byRecipient.values()) sends.push(this.deliver(lead, also));
-    await Promise.all(sends);
+    await Promise.all([...byRecipient.values()].map((list) => this.deliverInOrder(list)));
     return rows.length;
+  }
+
+  /** A run of fresh changes goes as one batch (when the recipient groups); anything else alone, in turn. */
+  private async deliverInOrder(list: Claimed[]): Promise<void> {
+    for (let i = 0; i < list.length; i++) {
+      const row = list[i]!;
+      if (!isFresh(row)) {
+        await this.deliver(row);
+        continue;
+      }
+      let end = i + 1;
+      while (end < list.length && isFresh(list[end]!)) end++;
+      await this.deliver(row, list.slice(i + 1, end));
+      i = end - 1;
+    }
   }
 
   /** Sends one delivery (with the others claimed for its recipient, as one message when it groups) and records how it went. */
