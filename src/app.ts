@@ -454,7 +454,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   const runNow = new RunNow(queue, bus);
   const automationRunner = new AutomationRunner(database.pool, {
     log,
-    doors: automationDoors({ pool: database.pool, notifications, checks, incidents, maintenance, runNow }),
+    doors: automationDoors({ pool: database.pool, notifications, checks, incidents, maintenance, runNow, secrets }),
   });
   return {
     notifications,
@@ -545,8 +545,9 @@ function automationDoors(parts: {
   incidents: IncidentsService;
   maintenance: MaintenanceService;
   runNow: RunNow;
+  secrets: SecretsService;
 }): Omit<ActionDoors, 'linkedIncident' | 'linkIncident'> {
-  const { notifications, checks, incidents, maintenance, runNow, pool } = parts;
+  const { notifications, checks, incidents, maintenance, runNow, pool, secrets } = parts;
   const assignmentOf = async (systemId: string, configurationId: string) => {
     const page = await checks.listAssignments({ limit: 1 }, { systemId, configurationId }).catch(() => undefined);
     const assignment = page?.items[0];
@@ -555,6 +556,7 @@ function automationDoors(parts: {
     return assignment;
   };
   return {
+    secrets: (names) => secrets.resolve(names),
     sendToChannel: (channelId, message) => notifications.sendNow(channelId, message),
     subscriberChannels: (systemId) => notifications.channelsSubscribedTo(systemId),
     openIncident: async (input) => ({ id: (await incidents.create({ ...input, status: 'investigating' })).id }),

@@ -211,6 +211,34 @@ describe('more actions', () => {
   });
 });
 
+describe('secrets in actions', () => {
+  it('are references resolved only when the action runs: never stored, never answered, masked in what the receiver echoes', async () => {
+    const token = 'hook-token-7d1f29c4a0';
+    expect((await api.call('POST', '/api/v1/secrets', { name: 'HOOK_TOKEN', value: token })).status).toBe(201);
+    const literal = await api.call('POST', '/api/v1/automations', { name: 'leaky', trigger: 'healthcheck.system_degraded', actions: [{ type: 'webhook', input: { url: `${receiver.url}/x`, headers: { Authorization: `Bearer ${token}` } } }] });
+    expect(literal.status).toBe(400);
+    expect(literal.body.error.details[0]).toMatchObject({ path: 'actions.0.input.headers.Authorization', message: expect.stringMatching(/^expected a secret reference such as "Bearer \{\{ secrets.HOOK_TOKEN \}\}"/) });
+
+    const vault = await system('vault');
+    await run(vault, 'healthy');
+    receiver.answer('/secret', { status: 500, body: `denied for ${token}` });
+    const ruleId = await rule({ name: 'with a token', trigger: 'healthcheck.system_degraded', actions: [{ type: 'webhook', input: { url: `${receiver.url}/secret`, headers: { Authorization: 'Bearer {{ secrets.HOOK_TOKEN }}' } } }] });
+    await run(vault, 'unhealthy');
+    await settle();
+    await api.database.pool.query(`UPDATE automation_action_runs SET next_attempt_at = now() WHERE state = 'pending'`);
+    await settle();
+    expect(hooks('/secret').map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
+    const stored = JSON.stringify([
+      (await api.database.pool.query(`SELECT input, attempt_log, output FROM automation_action_runs WHERE execution_id IN (SELECT id FROM automation_executions WHERE rule_id = $1)`, [ruleId])).rows,
+      (await api.call('GET', `/api/v1/automations/${ruleId}`)).body,
+      (await api.call('GET', `/api/v1/automations/${ruleId}/executions`)).body,
+    ]);
+    expect(stored).not.toContain(token);
+    expect(stored).toContain('denied for ****');
+    expect(stored).toContain('{{ secrets.HOOK_TOKEN }}');
+  });
+});
+
 describe('a rule never fires on the past', () => {
   it('ignores events from before it was created', async () => {
     const ledger = await system('ledger');

@@ -1,14 +1,16 @@
 import type pg from 'pg';
+import { z } from 'zod';
 import { runAs } from '../access/audit.ts';
 import { markConsumed, notConsumedSql, pruneConsumed } from '../events/read.ts';
 import { incidentOpenSql } from '../incidents/read.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { maskSecrets } from '../definitions/mask.ts';
 import { DomainError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { actionType } from './actions/registry.ts';
 import type { ActionDoors, ActionOutcome } from './actions/types.ts';
 import { cancels, compileRule, decide, firstGate, type CompiledRule, type TriggerEvent } from './evaluate.ts';
-import { renderInput } from './template.ts';
+import { renderInput, secretsIn } from './template.ts';
 import { TRIGGERS } from './triggers.ts';
 
 const CURSOR = 'rules';
@@ -302,6 +304,7 @@ export class AutomationRunner {
   private async runAction(row: ActionRunRow): Promise<void> {
     const started = new Date();
     let outcome: ActionOutcome;
+    let secretValues = new Map<string, string>();
     const action = actionType(row.type);
     try {
       if (!action) throw Object.assign(new Error(`unknown action type ${row.type}`), { permanent: true });
@@ -313,7 +316,12 @@ export class AutomationRunner {
         [row.execution_id, row.position],
       );
       const scope = { trigger: { type: row.topic, payload: row.payload }, rule: { id: row.rule_id, name: row.rule_name } };
-      const input = action.input.parse(row.position > 0 ? renderInput(row.input, scope, earlier.map((r) => r.output)) : row.input);
+      // Secrets are read now, used in memory, and masked out of whatever the action answers.
+      const secretNames = secretsIn(row.input);
+      secretValues = secretNames.length ? await this.options.doors.secrets(secretNames) : new Map();
+      // Checked as stored (a secret stays a reference for the check), then the secrets put in.
+      const parsed = action.input.parse(renderInput(row.input, scope, earlier.map((r) => r.output)));
+      const input = secretValues.size ? renderInput(parsed, scope, undefined, secretValues) : parsed;
       // What it changes is audited as this rule's doing.
       const actor = { kind: 'system' as const, id: `automation:${row.rule_id}`, label: `automation ${row.rule_name}` };
       outcome = await runAs(actor, () => action.run(input, {
@@ -326,9 +334,10 @@ export class AutomationRunner {
       }));
     } catch (error) {
       // A door that refused (an assignment not found, a validation error) will refuse again: not retried.
-      const permanent = (error as { permanent?: boolean }).permanent === true || error instanceof DomainError;
+      const permanent = (error as { permanent?: boolean }).permanent === true || error instanceof DomainError || error instanceof z.ZodError;
       outcome = { ok: false, retryable: !permanent, error: (error as Error).message };
     }
+    if (secretValues.size) outcome = maskSecrets(outcome, [...secretValues.values()]);
     const attempts = row.attempts;
     const entry = { at: started.toISOString(), ms: Date.now() - started.getTime(), ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error }) };
     if (outcome.ok) {

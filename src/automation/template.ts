@@ -18,6 +18,13 @@ function strings(value: unknown, path: (string | number)[] = []): { path: (strin
 
 /** `actions.<n>.output.<path>`: what an earlier action of the same execution answered, rendered when this one runs. */
 const ACTION_OUTPUT = /^actions\.(\d+)\.output(\.[\w.-]+)?$/;
+/** `secrets.<NAME>`: a stored secret, rendered only in memory when the action runs — never stored rendered. */
+const SECRET = /^secrets\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** The secret names an input refers to (`{{ secrets.NAME }}`). */
+export function secretsIn(input: unknown): string[] {
+  return [...new Set(strings(input).flatMap(({ text }) => [...text.matchAll(TEMPLATE)].flatMap(([, name]) => SECRET.exec(name!)?.[1] ?? [])))];
+}
 
 /**
  * Problems with the templates of an action input: unknown variables, unterminated `{{`, an
@@ -31,6 +38,7 @@ export function templateProblems(input: unknown, fields: FieldSet, position = 0)
     for (const [, variable] of text.matchAll(TEMPLATE)) {
       const name = variable!;
       if (name === 'trigger.type' || name === 'rule.name' || name === 'rule.id') continue;
+      if (SECRET.test(name)) continue;
       const output = ACTION_OUTPUT.exec(name);
       if (output) {
         if (Number(output[1]) >= position) problems.push({ path, message: `{{ ${name} }} names action ${output[1]}, which does not run before this one (action ${position})` });
@@ -38,7 +46,7 @@ export function templateProblems(input: unknown, fields: FieldSet, position = 0)
       }
       const field = name.startsWith('trigger.payload.') ? name.slice('trigger.payload.'.length) : undefined;
       if (field === undefined || !fields.has(field)) {
-        problems.push({ path, message: `unknown variable {{ ${name} }}; expected trigger.payload.<field> (${[...fields].filter((f) => !f.includes('.')).join(', ')}), trigger.type, rule.name or actions.<n>.output.<field>` });
+        problems.push({ path, message: `unknown variable {{ ${name} }}; expected trigger.payload.<field> (${[...fields].filter((f) => !f.includes('.')).join(', ')}), trigger.type, rule.name, actions.<n>.output.<field> or secrets.<NAME>` });
       }
     }
   }
@@ -47,11 +55,23 @@ export function templateProblems(input: unknown, fields: FieldSet, position = 0)
 
 /**
  * The input with every template replaced by its value (objects as JSON, missing values as "").
- * Outputs of earlier actions (`actions.<n>.output…`) are rendered when `outputs` is given — when
- * the action runs — and left as written before.
+ * Outputs of earlier actions (`actions.<n>.output…`) and secrets (`secrets.NAME`) are rendered
+ * when `outputs` / `secrets` are given — when the action runs — and left as written before.
  */
-export function renderInput<T>(input: T, scope: { trigger: { type: string; payload: Record<string, unknown> }; rule: { id: string; name: string } }, outputs?: readonly (Record<string, unknown> | null)[]): T {
+export function renderInput<T>(
+  input: T,
+  scope: { trigger: { type: string; payload: Record<string, unknown> }; rule: { id: string; name: string } },
+  outputs?: readonly (Record<string, unknown> | null)[],
+  secrets?: ReadonlyMap<string, string>,
+): T {
   const value = (name: string, written: string): string => {
+    const secret = SECRET.exec(name);
+    if (secret) {
+      if (!secrets) return written;
+      const found = secrets.get(secret[1]!.toLowerCase());
+      if (found === undefined) throw Object.assign(new Error(`secret ${secret[1]} does not exist`), { permanent: true });
+      return found;
+    }
     const output = ACTION_OUTPUT.exec(name);
     if (output) {
       if (!outputs) return written;

@@ -36,6 +36,8 @@ export interface ActionDoors {
   runNow(systemId: string, configurationId: string): Promise<{ runs: { status: string; message: string; latencyMs: number | null }[] }>;
   setAssignmentEnabled(systemId: string, configurationId: string, enabled: boolean): Promise<void>;
   startMaintenance(input: { title: string; systemIds: string[]; minutes: number }): Promise<{ id: string }>;
+  /** The values of the named secrets, by lower-cased name (`{{ secrets.NAME }}` in inputs), for one run. */
+  secrets(names: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface ActionType<Input extends z.ZodType = z.ZodType> {
