@@ -66,6 +66,7 @@ import { systemOfRun } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { StartError } from './kernel/errors.ts';
+import { ambientDb, ambientPool } from './db/ambient.ts';
 import type { Logger } from './kernel/log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
@@ -393,7 +394,11 @@ export interface ServiceOptions {
 export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue, options: ServiceOptions = {}): Services {
   const { access = { sessionIdleMs: 7 * 24 * 3_600_000 }, loginLimiter = new LoginLimiter(), strategies = { getStrategy, listStrategies, getCollector } } = options;
   const cipher = new SecretCipher(secretKey);
-  const secrets = new SecretsService(database.db, cipher);
+  // The resources configuration documents declare join an ambient transaction when there is one
+  // (db/ambient.ts: an apply is all or nothing across them); elsewhere these are the plain handles.
+  const resourceDb = ambientDb(database.db);
+  const resourcePool = ambientPool(database.pool);
+  const secrets = new SecretsService(resourceDb, cipher);
   const validateDefinition = createDefinitionValidator(strategies, () => secrets.names());
   const metrics = createMetrics();
   const relay = new OutboxRelay(database.pool, bus, log);
@@ -428,7 +433,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       recorder.recomputeSystem(systemId).catch((error: unknown) => log.error({ err: error, systemId }, 'Could not re-evaluate the health of a changed system'));
     }
   };
-  const notifications = new NotificationsService(database.db, cipher, async (tx, ids, field) =>
+  const notifications = new NotificationsService(resourceDb, cipher, async (tx, ids, field) =>
     (await missingGroups(tx, ids)).map((id) => ({ path: field, message: `no group with id ${id}` })),
   );
   const notifying = options.notifications ?? {};
@@ -445,12 +450,12 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,
   );
-  const checks = new ChecksService(database.db, validateDefinition, (systemIds) => {
+  const checks = new ChecksService(resourceDb, validateDefinition, (systemIds) => {
     bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
     recomputeHealth(systemIds);
   });
-  const incidents = new IncidentsService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids) });
-  const maintenance = new MaintenanceService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log });
+  const incidents = new IncidentsService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids) });
+  const maintenance = new MaintenanceService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids), log });
   const runNow = new RunNow(queue, bus);
   const automationRunner = new AutomationRunner(database.pool, {
     log,
@@ -463,14 +468,14 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       () => automationRunner.pass(),
       (error) => log.error({ err: error }, 'Automation pass failed; it runs again in a second'),
     ),
-    catalog: new CatalogService(database.db, (systemId) => recomputeHealth([systemId])),
+    catalog: new CatalogService(resourceDb, (systemId) => recomputeHealth([systemId])),
     checks,
     health: new HealthService(database.pool),
     history,
-    slos: new SloService(database.db, database.pool, { deliver: (ids) => relay.deliver(ids), log }),
+    slos: new SloService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids), log }),
     incidents,
     maintenance,
-    automations: new AutomationService(database.db),
+    automations: new AutomationService(resourceDb),
     recorder,
     executor,
     runNow,
