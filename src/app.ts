@@ -415,6 +415,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   });
   const accessService = new AccessService(database.db, {
     ...access,
+    log,
     missingGroups: (ids) => missingGroups(database.db, ids),
     announce: (userId) => {
       bus.publish({ id: randomUUID(), topic: 'access.changed', payload: { userId } }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a change of credentials'));

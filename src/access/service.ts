@@ -4,6 +4,7 @@ import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import { listAudit, recordChange, type AuditEntry, type AuditFilter } from './audit.ts';
 import type { Caller } from './authorize.ts';
 import type { ApiToken, CreatedToken, TokenInput, User, UserInput, UserPatch } from './model.ts';
@@ -32,6 +33,8 @@ export interface AccessOptions {
   announce?: (userId: string) => void;
   /** Which of these group ids name no group (grants must name real groups); unchecked when absent. */
   missingGroups?: (groupIds: string[]) => Promise<string[]>;
+  /** For what is worth a warning (single sign-on trying to demote the last admin). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 /** How long a resolved credential is believed without asking the database again. */
@@ -377,8 +380,13 @@ export class AccessService {
   async startSession(userId: string, role?: User['role']): Promise<string> {
     const sessionId = randomSecret();
     const roleChanged = await this.db.transaction(async (tx) => {
+      // The provider's role map never demotes the last admin who can sign in: Vigil would be left
+      // with nobody to manage it. The admins are locked first, so two sign-ins cannot both go.
+      const admins = role !== undefined && role !== 'admin' ? await tx.select({ id: users.id }).from(users).where(and(eq(users.role, 'admin'), eq(users.disabled, false))).for('update') : [];
+      const lastAdmin = admins.length === 1 && admins[0]!.id === userId;
+      if (lastAdmin) this.options.log?.warn({ userId, role }, 'Single sign-on mapped the last admin to a lower role; the admin role is kept');
       const changed =
-        role === undefined
+        role === undefined || lastAdmin
           ? []
           : await tx
               .update(users)
