@@ -134,6 +134,18 @@ const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** The platform's history retention (SPEC §5.2), as the retention job takes it. */
+/**
+ * How scripts are confined, from the environment alone (VIGIL_SCRIPT_CONFINE, VIGIL_BWRAP_PATH):
+ * for `vigil check`, which runs a check here without a server and must not need its settings.
+ */
+export function scriptConfinementFromEnv(env: NodeJS.ProcessEnv = process.env): { mode: Settings['scriptConfine']; bwrapPath: string } {
+  const parsed = settingsSchema.pick({ scriptConfine: true, bwrapPath: true }).safeParse({ scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto', bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap' });
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((issue) => ({ field: fieldSources[issue.path[0] as keyof Settings] ?? String(issue.path[0]), message: issue.message })));
+  }
+  return { mode: parsed.data.scriptConfine, bwrapPath: parsed.data.bwrapPath };
+}
+
 /** The platform's notification defaults: grouping, policy, and the mail server for email to users. */
 export function notificationDefaults(settings: Settings) {
   return {

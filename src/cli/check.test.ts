@@ -104,11 +104,16 @@ describe('vigil check', () => {
           resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout, stderr }),
         );
       });
-    const [healthy, refused, noPing] = await Promise.all([
+    const [healthy, refused, noPing, unconfinable, badSetting] = await Promise.all([
       run(['http', `${target.url}/health`, '--json']),
       run(['tcp', '127.0.0.1:1']),
       run(['ping', '127.0.0.1'], { VIGIL_PING_PATH: '/nonexistent/vigil-ping' }),
+      // Scripts are confined here as on a worker: required and impossible, nothing runs.
+      run(['script', 'echo hi'], { VIGIL_SCRIPT_CONFINE: 'required', VIGIL_BWRAP_PATH: '/nonexistent/bwrap' }),
+      run(['script', 'echo hi'], { VIGIL_SCRIPT_CONFINE: 'sometimes' }),
     ]);
+    expect(unconfinable).toEqual({ code: 64, stdout: '', stderr: 'vigil check: The "/nonexistent/bwrap" command is not installed (apt-get install bubblewrap)\n' });
+    expect(badSetting).toEqual({ code: 64, stdout: '', stderr: 'vigil check: VIGIL_SCRIPT_CONFINE: expected auto, required or off\n' });
     expect(healthy.code).toBe(0);
     expect(JSON.parse(healthy.stdout)).toMatchObject({ status: 'healthy' });
     expect(refused.code).toBe(2);

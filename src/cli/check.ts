@@ -3,7 +3,9 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../assertions/duration.ts';
 import { planDefinition } from '../definitions/plan.ts';
 import { executeRun } from '../engine/execute-run.ts';
-import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
+import { buildStrategyRegistry, createStrategies, listStrategies, type StrategyRegistry } from '../strategies/registry.ts';
+import { DEFAULT_CONFINEMENT } from '../strategies/script/confinement.ts';
+import { SettingsError, scriptConfinementFromEnv } from '../settings.ts';
 import { missingRequirement } from '../strategies/system-command.ts';
 import { formatCheckResult } from './check-output.ts';
 
@@ -70,10 +72,22 @@ export function registerCheckCommand(program: Command, io: CheckIo = processIo):
     });
 }
 
+/** The strategies as this machine's settings make them: scripts confined as VIGIL_SCRIPT_CONFINE / VIGIL_BWRAP_PATH say, as on a worker. */
+function localStrategies(): StrategyRegistry {
+  try {
+    return buildStrategyRegistry(createStrategies({ script: { ...DEFAULT_CONFINEMENT, ...scriptConfinementFromEnv() } }));
+  } catch (error) {
+    if (error instanceof SettingsError) throw new UsageError(error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    throw error;
+  }
+}
+
 async function runFromShell(strategyId: string, target: string, flags: CheckFlags, io: CheckIo): Promise<number> {
+  const registry = localStrategies();
+  const { getStrategy, getCollector } = registry;
   const strategy = getStrategy(strategyId);
   if (!strategy) {
-    const available = listStrategies().map((known) => known.id).join(', ');
+    const available = registry.listStrategies().map((known) => known.id).join(', ');
     throw new UsageError(`Unknown health-check strategy "${strategyId}". Available: ${available}.`);
   }
 
@@ -97,7 +111,7 @@ async function runFromShell(strategyId: string, target: string, flags: CheckFlag
   }
 
   const planned = planDefinition(
-    { getStrategy, listStrategies, getCollector },
+    registry,
     {
       strategy: strategy.id,
       config,
