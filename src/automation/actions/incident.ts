@@ -36,17 +36,22 @@ const openedBy = z.uuid({ message: 'expected the id of the rule that opened the 
 
 const updateInput = z.object({ status: Status.default('identified'), message: z.string().min(1, 'expected a message').max(10_000), openedBy }).strict();
 
-/** Posts an update to the open incident an automation opened for the partition (`openedBy`: that rule's only); nothing when none is. */
+/**
+ * Posts an update to the open incident an automation opened for the partition (`openedBy`: that
+ * rule's only); nothing when none is open. Resolving is an update with status resolved.
+ */
+async function updateLinked(openedBy: string | undefined, update: { status: z.output<typeof Status>; message: string }, context: Parameters<ActionType['run']>[1]) {
+  const open = await context.doors.linkedIncident(openedBy ?? null, context.execution.partition);
+  if (!open) return { ok: true as const, output: { note: 'no incident opened by an automation is open for this system' } };
+  await context.doors.updateIncident(open, update);
+  return { ok: true as const, output: { incidentId: open } };
+}
+
 export const incidentUpdateAction: ActionType<typeof updateInput> = {
   type: 'incident.update',
   title: "Post an update to the rule's incident",
   input: updateInput,
-  async run(value, context) {
-    const open = await context.doors.linkedIncident(value.openedBy ?? null, context.execution.partition);
-    if (!open) return { ok: true, output: { note: 'no incident opened by an automation is open for this system' } };
-    await context.doors.updateIncident(open, { status: value.status, message: value.message });
-    return { ok: true, output: { incidentId: open } };
-  },
+  run: (value, context) => updateLinked(value.openedBy, { status: value.status, message: value.message }, context),
 };
 
 const resolveInput = z.object({ message: z.string().min(1, 'expected a message').max(10_000).default('Resolved automatically.'), openedBy }).strict();
@@ -56,10 +61,5 @@ export const incidentResolveAction: ActionType<typeof resolveInput> = {
   type: 'incident.resolve',
   title: "Resolve the rule's incident",
   input: resolveInput,
-  async run(value, context) {
-    const open = await context.doors.linkedIncident(value.openedBy ?? null, context.execution.partition);
-    if (!open) return { ok: true, output: { note: 'no incident opened by an automation is open for this system' } };
-    await context.doors.updateIncident(open, { status: 'resolved', message: value.message });
-    return { ok: true, output: { incidentId: open } };
-  },
+  run: (value, context) => updateLinked(value.openedBy, { status: 'resolved', message: value.message }, context),
 };
