@@ -190,7 +190,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       else log.info(confined.line);
     }
     if (runsScheduler) {
-      const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
+      const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool, strategies), queue, log });
       scheduler.start();
       // Any process's API announces schedule changes on the bus; the scheduler follows at once.
       const unsubscribe = bus.subscribe((event) => {
@@ -344,7 +344,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     routers: [
       catalogRoutes(services.catalog),
       checksRoutes(services.checks, services.validateDefinition, hostCommands),
-      testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns }),
+      testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns, strategies: services.strategies }),
       catalogueRoutes(services.strategies),
       healthRoutes(services.health),
       historyRoutes(services.history, {
@@ -357,7 +357,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       incidentRoutesFor(services.incidents),
       maintenanceRoutes(services.maintenance),
       automationRoutes(services.automations),
-      engineRoutes(services.checks, services.health, services.runNow),
+      engineRoutes(services.checks, services.health, services.runNow, services.strategies),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
       accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log }),

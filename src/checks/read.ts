@@ -96,12 +96,13 @@ export interface ScheduledAssignment {
   configurationId: string;
   systemId: string;
   intervalSeconds: number;
+  strategy: string;
 }
 
 /** SPEC §2.1: each enabled assignment of an enabled, unpaused configuration that runs on the central workers. */
 export async function readScheduledAssignments(pool: pg.Pool): Promise<ScheduledAssignment[]> {
   const { rows } = await pool.query<ScheduledAssignment>(
-    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", c.interval_seconds AS "intervalSeconds"
+    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", c.interval_seconds AS "intervalSeconds", c.strategy
        FROM assignments a JOIN configurations c ON c.id = a.configuration_id
       WHERE a.enabled AND a.include_local AND c.enabled AND NOT c.paused`,
   );
