@@ -97,6 +97,7 @@ const heartbeatPingCollector = defineCollector<Record<string, never>, never>({
   },
 });
 
+// The contract types every config with the engine's `timeout`; a passive strategy is never run, so it has none (the registry allows that).
 export const heartbeatStrategy = defineStrategy<HeartbeatConfig & { timeout: number }, never>({
   id: 'heartbeat',
   title: 'Heartbeat (the job pings Vigil)',
