@@ -62,6 +62,9 @@ import { createMemoryBus, type EventBus } from './events/bus.ts';
 import { OutboxRelay, pruneOutbox } from './events/outbox.ts';
 import { eventRoutes } from './events/routes.ts';
 import { HealthRecorder } from './health/recorder.ts';
+import { PingLimiter } from './heartbeats/limit.ts';
+import { heartbeatRoutes, pingRoutes } from './heartbeats/routes.ts';
+import { HeartbeatService } from './heartbeats/service.ts';
 import { systemOfRun } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
@@ -115,6 +118,8 @@ export interface Services {
   metrics: Metrics;
   access: AccessService;
   loginLimiter: LoginLimiter;
+  heartbeats: HeartbeatService;
+  pingLimiter: PingLimiter;
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -142,18 +147,21 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     // Failed sign-ins are counted in Redis when several API processes share the work, so the limit
     // holds across them; workers and schedulers take no sign-ins and open no connection for it.
     let loginLimiter = new LoginLimiter();
+    let pingLimiter = new PingLimiter();
     if (settings.redisUrl && servesApi) {
       const { Redis } = await import('ioredis');
       const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: false, lazyConnect: true });
       await client.connect();
       stops.set('Sign-in limiter', async () => client.disconnect());
       loginLimiter = new LoginLimiter({ redis: { client, prefix: settings.redisPrefix } });
+      pingLimiter = new PingLimiter({ redis: { client, prefix: settings.redisPrefix } });
     }
     const confinement = scriptConfinement(settings, started.embedded);
     const strategies = buildStrategyRegistry(createStrategies({ script: confinement }));
     const services = createServices(database, bus, log, secretKey, queue, {
       access: { sessionIdleMs: settings.sessionIdleHours * 3_600_000 },
       loginLimiter,
+      pingLimiter,
       strategies,
       ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
       notifications: notificationDefaults(settings),
@@ -191,7 +199,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       else log.info(confined.line);
     }
     if (runsScheduler) {
-      const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool), queue, log });
+      const scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool, strategies), queue, log });
       scheduler.start();
       // Any process's API announces schedule changes on the bus; the scheduler follows at once.
       const unsubscribe = bus.subscribe((event) => {
@@ -249,6 +257,19 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       stops.set('Maintenance windows', async () => {
         clearInterval(maintenanceClock);
         await advancing;
+      });
+      // Heartbeats (SPEC §2.11): every scheduler looks for missed pings each 5 s; the run key records each missed slot once.
+      let sweeping: Promise<unknown> | undefined;
+      const heartbeatClock = setInterval(() => {
+        sweeping ??= services.heartbeats
+          .sweep(new Date())
+          .catch((error: unknown) => log.error({ err: error }, 'Could not sweep heartbeats; it runs again in 5 seconds'))
+          .finally(() => (sweeping = undefined));
+      }, 5_000);
+      heartbeatClock.unref();
+      stops.set('Heartbeats', async () => {
+        clearInterval(heartbeatClock);
+        await sweeping;
       });
     }
 
@@ -344,8 +365,9 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     version,
     routers: [
       catalogRoutes(services.catalog),
-      checksRoutes(services.checks, services.validateDefinition, hostCommands),
-      testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns }),
+      checksRoutes(services.checks, services.validateDefinition, hostCommands, (ids, origin) => services.heartbeats.pingUrls(ids, options.publicUrl ?? origin)),
+      heartbeatRoutes(services.heartbeats, services.checks, options.publicUrl),
+      testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns, strategies: services.strategies }),
       catalogueRoutes(services.strategies),
       healthRoutes(services.health),
       historyRoutes(services.history, {
@@ -358,12 +380,13 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       incidentRoutesFor(services.incidents),
       maintenanceRoutes(services.maintenance),
       automationRoutes(services.automations),
-      engineRoutes(services.checks, services.health, services.runNow),
+      engineRoutes(services.checks, services.health, services.runNow, services.strategies),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
       accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log }),
       oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
+    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter)],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
 }
@@ -382,6 +405,7 @@ function scopeFacts(db: Database['db']): ScopeFacts {
 export interface ServiceOptions {
   access?: AccessOptions;
   loginLimiter?: LoginLimiter;
+  pingLimiter?: PingLimiter;
   /** Built from the settings at start; tests get every strategy with its defaults. */
   strategies?: StrategyRegistry;
   /** VIGIL_PUBLIC_URL: links in notifications point there. */
@@ -392,7 +416,7 @@ export interface ServiceOptions {
 
 /** `secretKey`: the 32-byte key that encrypts secrets at rest (see secrets/key.ts). */
 export function createServices(database: Database, bus: EventBus, log: Logger, secretKey: Buffer, queue: CheckQueue, options: ServiceOptions = {}): Services {
-  const { access = { sessionIdleMs: 7 * 24 * 3_600_000 }, loginLimiter = new LoginLimiter(), strategies = { getStrategy, listStrategies, getCollector } } = options;
+  const { access = { sessionIdleMs: 7 * 24 * 3_600_000 }, loginLimiter = new LoginLimiter(), pingLimiter = new PingLimiter(), strategies = { getStrategy, listStrategies, getCollector } } = options;
   const cipher = new SecretCipher(secretKey);
   // The resources configuration documents declare join an ambient transaction when there is one
   // (db/ambient.ts: an apply is all or nothing across them); elsewhere these are the plain handles.
@@ -490,6 +514,8 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     metrics,
     access: accessService,
     loginLimiter,
+    heartbeats: new HeartbeatService({ pool: database.pool, cipher, recorder, resolveSecrets: (names) => secrets.resolve(names), log }),
+    pingLimiter,
   };
 }
 
@@ -522,7 +548,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

@@ -10,3 +10,4 @@ export * from './notifications/schema.ts';
 export * from './maintenance/schema.ts';
 export * from './incidents/schema.ts';
 export * from './automation/schema.ts';
+export * from './heartbeats/schema.ts';

@@ -27,7 +27,7 @@ beforeAll(async () => {
     await api.services.executor.execute(job);
   }, 10);
   // A long period: only the change announcements can make the schedules follow in time.
-  scheduler = createScheduler({ loadSchedules: () => loadSchedules(api.database.pool), queue, log: silentLogger(), reconcileMs: 60_000 });
+  scheduler = createScheduler({ loadSchedules: () => loadSchedules(api.database.pool, api.services.strategies), queue, log: silentLogger(), reconcileMs: 60_000 });
   scheduler.start();
   api.services.bus.subscribe((event) => {
     if (event.topic === 'schedules.changed') void scheduler.reconcileNow();

@@ -86,7 +86,7 @@ export function scopeTarget(request: ScopedRequest): ScopeTarget {
     if (query.systemId) return { kind: 'system', id: query.systemId };
     return listOnly('assignments', 'systemId');
   }
-  if ((m = new RegExp(`^/assignments/${ID}(/run)?$`).exec(path))) return { kind: 'assignment', id: m[1]! };
+  if ((m = new RegExp(`^/assignments/${ID}(/run|/rotate-ping)?$`).exec(path))) return { kind: 'assignment', id: m[1]! };
 
   if (path === '/uptime') {
     if (query.systemIds) return { kind: 'systems', ids: query.systemIds.split(',').map((id) => id.trim()).filter(Boolean) };

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { OpenAPIHono, createRoute } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { HTTPException } from 'hono/http-exception';
@@ -19,6 +19,8 @@ export interface ApiOptions {
   metrics: Metrics;
   /** Routers mounted under /api/v1, each owned by its domain. */
   routers: OpenAPIHono[];
+  /** Routers mounted at the root, outside /api/v1 and its authentication, and outside the API document (heartbeat pings). */
+  publicRouters?: Hono[];
   /** Readiness: database reachable and migrated. Throws or returns a reason when not ready. */
   ready(): Promise<string | undefined>;
   /**
@@ -83,6 +85,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   v1.use('*', requireJsonBody);
   for (const router of options.routers) v1.route('/', router);
   app.route('/api/v1', v1);
+  for (const router of options.publicRouters ?? []) app.route('/', router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerToken', {
     type: 'http',

@@ -31,6 +31,7 @@ const Strategy = z
     title: z.string(),
     version: z.number().int().openapi({ description: 'The current version of its config schema' }),
     runsOnHost: z.boolean().openapi({ description: 'Runs a program on the Vigil host itself: writing such a configuration takes VIGIL_SCRIPT_ROLE' }),
+    passive: z.boolean().openapi({ description: 'The monitored job reports in (heartbeat): never scheduled nor run on demand; runs are recorded when it pings its URL' }),
     defaultCollector: z.string(),
     configSchema: JsonSchema,
     collectors: z.array(Collector),

@@ -197,6 +197,11 @@ export const Assignment = z
     stateThresholds: z.unknown().nullable().meta({ description: 'See StateThresholds' }),
     retention: z.unknown().nullable(),
     notificationPolicy: z.unknown().nullable(),
+    pingUrl: z.string().optional().meta({
+      description:
+        'Heartbeat checks only (SPEC §2.11): the secret URL the job calls — GET|POST <pingUrl> for success, <pingUrl>/start, <pingUrl>/fail, <pingUrl>/<exit-code>. ' +
+        'Anyone who has it can report for this check; POST /assignments/{id}/rotate-ping replaces it',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

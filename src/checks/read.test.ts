@@ -67,6 +67,6 @@ describe('checks reads for other domains', () => {
   });
 
   it('the assignments to schedule: enabled, unpaused, on the central workers', async () => {
-    expect(await readScheduledAssignments(api.database.pool)).toEqual([{ id: assignmentId, configurationId: alpha.id, systemId, intervalSeconds: 30 }]);
+    expect(await readScheduledAssignments(api.database.pool)).toEqual([{ id: assignmentId, configurationId: alpha.id, systemId, intervalSeconds: 30, strategy: 'tcp' }]);
   });
 });

@@ -96,12 +96,13 @@ export interface ScheduledAssignment {
   configurationId: string;
   systemId: string;
   intervalSeconds: number;
+  strategy: string;
 }
 
 /** SPEC §2.1: each enabled assignment of an enabled, unpaused configuration that runs on the central workers. */
 export async function readScheduledAssignments(pool: pg.Pool): Promise<ScheduledAssignment[]> {
   const { rows } = await pool.query<ScheduledAssignment>(
-    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", c.interval_seconds AS "intervalSeconds"
+    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", c.interval_seconds AS "intervalSeconds", c.strategy
        FROM assignments a JOIN configurations c ON c.id = a.configuration_id
       WHERE a.enabled AND a.include_local AND c.enabled AND NOT c.paused`,
   );
@@ -152,4 +153,33 @@ export async function notificationPolicies(pool: Pick<pg.Pool, 'query'>, systemI
     [systemId, configurationIds],
   );
   return rows.map((row) => row.notification_policy ?? null);
+}
+
+/**
+ * An assignment with what a check that is not scheduled (a heartbeat) needs to record its runs, as
+ * JSON, or NULL when there is no such assignment (an SQL expression over its id): `active` when the
+ * assignment and its configuration are enabled and unpaused; `since`, the last edit of either.
+ */
+export function assignmentCheckSql(assignmentId: string): string {
+  return `(SELECT json_build_object('systemId', a.system_id, 'configurationId', a.configuration_id, 'strategy', c.strategy,
+                                   'config', c.config, 'assertions', c.assertions,
+                                   'active', a.enabled AND c.enabled AND NOT c.paused, 'since', greatest(a.updated_at, c.updated_at))
+             FROM assignments a JOIN configurations c ON c.id = a.configuration_id
+            WHERE a.id = ${assignmentId})`;
+}
+
+/** What `assignmentCheckSql` answers. */
+export interface AssignmentCheck {
+  systemId: string;
+  configurationId: string;
+  strategy: string;
+  config: Record<string, unknown>;
+  assertions: Assertion[];
+  active: boolean;
+  since: string;
+}
+
+/** The ids of the assignments of configurations of these strategies (an SQL subquery over a text[] parameter). */
+export function assignmentsOfStrategiesSql(strategyIds: string): string {
+  return `(SELECT a.id FROM assignments a JOIN configurations c ON c.id = a.configuration_id WHERE c.strategy = ANY(${strategyIds}))`;
 }

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { HostCommandGate } from '../access/host-commands.ts';
 import { requestCaller } from '../access/middleware.ts';
 import { PageQuery, QueryBoolean, createRouter, errorResponses, jsonBody, jsonResponse, resourceRoutes, z } from '../api/openapi.ts';
@@ -48,10 +49,24 @@ const validate = createRoute({
   responses: { 200: jsonResponse(ValidationResult, 'Whether the configuration is valid, and every problem with its path'), 400: errorResponses[400] },
 });
 
-/** HTTP routes for configurations (check definitions) and assignments. */
-/** `hostCommands` refuses callers who may not write configurations that run commands on the host. */
-export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator, hostCommands: HostCommandGate) {
+/**
+ * The ping URL of each heartbeat assignment among the ids (others are left out); `origin` is where
+ * the caller reached Vigil, for when no public URL is set.
+ */
+export type PingUrls = (assignmentIds: string[], origin: string) => Promise<Map<string, string>>;
+
+/**
+ * HTTP routes for configurations (check definitions) and assignments. `hostCommands` refuses
+ * callers who may not write configurations that run commands on the host; `pingUrls` adds
+ * heartbeat assignments' `pingUrl`.
+ */
+export function checksRoutes(checks: ChecksService, validateDefinition: DefinitionValidator, hostCommands: HostCommandGate, pingUrls: PingUrls = async () => new Map()) {
   const router = createRouter();
+  const withPingUrls = async <T extends { id: string }>(c: Context, assignments: T[]): Promise<T[]> => {
+    const urls = await pingUrls(assignments.map((assignment) => assignment.id), new URL(c.req.url).origin);
+    return assignments.map((assignment) => (urls.has(assignment.id) ? { ...assignment, pingUrl: urls.get(assignment.id)! } : assignment));
+  };
+  const withPingUrl = async <T extends { id: string }>(c: Context, assignment: T): Promise<T> => (await withPingUrls(c, [assignment]))[0]!;
 
   router.openapi(validate, async (c) => {
     const outcome = await validateDefinition(c.req.valid('json'));
@@ -82,11 +97,12 @@ export function checksRoutes(checks: ChecksService, validateDefinition: Definiti
 
   router.openapi(assignmentRoutes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
-    return c.json(await checks.listAssignments({ limit, cursor }, filter), 200);
+    const page = await checks.listAssignments({ limit, cursor }, filter);
+    return c.json({ ...page, items: await withPingUrls(c, page.items) }, 200);
   });
-  router.openapi(assignmentRoutes.create, async (c) => c.json(await checks.createAssignment(c.req.valid('json')), 201));
-  router.openapi(assignmentRoutes.get, async (c) => c.json(await checks.getAssignment(c.req.valid('param').id), 200));
-  router.openapi(assignmentRoutes.patch, async (c) => c.json(await checks.updateAssignment(c.req.valid('param').id, c.req.valid('json')), 200));
+  router.openapi(assignmentRoutes.create, async (c) => c.json(await withPingUrl(c, await checks.createAssignment(c.req.valid('json'))), 201));
+  router.openapi(assignmentRoutes.get, async (c) => c.json(await withPingUrl(c, await checks.getAssignment(c.req.valid('param').id)), 200));
+  router.openapi(assignmentRoutes.patch, async (c) => c.json(await withPingUrl(c, await checks.updateAssignment(c.req.valid('param').id, c.req.valid('json'))), 200));
   router.openapi(assignmentRoutes.remove, async (c) => {
     await checks.deleteAssignment(c.req.valid('param').id);
     return c.body(null, 204);

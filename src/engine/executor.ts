@@ -68,8 +68,14 @@ export class Executor {
       log.debug({ ...job }, 'Skipped a check job: the configuration is paused or disabled');
       return [];
     }
-    if (!this.deps.strategies.getStrategy(row.strategy)) {
+    const strategy = this.deps.strategies.getStrategy(row.strategy);
+    if (!strategy) {
       log.warn({ ...job, strategy: row.strategy }, 'Skipped a check job: unknown strategy');
+      return [];
+    }
+    if (strategy.passive) {
+      // A tick queued before the configuration became a heartbeat: its runs come from its pings.
+      log.debug({ ...job, strategy: row.strategy }, 'Skipped a check job: its strategy is passive');
       return [];
     }
 

@@ -6,6 +6,8 @@ import { Run } from '../health/routes.ts';
 import type { HealthService } from '../health/service.ts';
 import { DEFAULT_TIMEOUT_MS } from '../strategies/common.ts';
 import { WORKER_GRACE_MS } from './await-reply.ts';
+import type { StrategyRegistry } from '../strategies/registry.ts';
+import { refusePassive } from './passive.ts';
 import type { RunNow } from './run-now.ts';
 
 const runNow = createRoute({
@@ -21,15 +23,17 @@ const runNow = createRoute({
   responses: {
     200: jsonResponse(z.object({ items: z.array(Run) }), 'The runs it recorded (none if the configuration is paused or disabled)'),
     404: errorResponses[404],
+    409: { description: 'A heartbeat (passive) check has nothing to run: it records a run when its job pings (passive_check)', content: { 'application/json': { schema: ErrorBody } } },
     504: { description: 'No worker finished the run in time; it stays queued and its runs will be listed by GET /runs', content: { 'application/json': { schema: ErrorBody } } },
   },
 });
 
-export function engineRoutes(checks: ChecksService, health: HealthService, runs: RunNow) {
+export function engineRoutes(checks: ChecksService, health: HealthService, runs: RunNow, strategies: Pick<StrategyRegistry, 'getStrategy'>) {
   const router = createRouter();
   router.openapi(runNow, async (c) => {
     const assignment = await checks.getAssignment(c.req.valid('param').id);
     const configuration = await checks.getConfiguration(assignment.configurationId);
+    refusePassive(strategies, configuration.strategy);
     const timeout = typeof configuration.config.timeout === 'number' ? configuration.config.timeout : DEFAULT_TIMEOUT_MS;
     const waitMs = WORKER_GRACE_MS + timeout;
     const runIds = await runs.run({ configurationId: assignment.configurationId, systemId: assignment.systemId }, waitMs);

@@ -12,7 +12,9 @@ import { NotFoundError, ValidationError } from '../kernel/errors.ts';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../kernel/secret-name.ts';
 import { STATUSES } from '../kernel/status.ts';
 import { DEFAULT_TIMEOUT_MS, environmentVariableName, secretEnvField } from '../strategies/common.ts';
+import type { StrategyRegistry } from '../strategies/registry.ts';
 import type { RunContext } from '../strategies/types.ts';
+import { refusePassive } from './passive.ts';
 import { WORKER_GRACE_MS } from './await-reply.ts';
 import type { TestRunRequest, TestRuns } from './test-run.ts';
 
@@ -113,6 +115,7 @@ const testRun = createRoute({
   responses: {
     200: jsonResponse(z.union([TestRunResult, ShellTestRunResult]), 'The result of the one run (a failing check or script is a result, not an error)'),
     400: errorResponses[400],
+    409: { description: 'A heartbeat (passive) check has nothing to run: it records a run when its job pings (passive_check)', content: { 'application/json': { schema: ErrorBody } } },
     504: { description: 'No worker finished the test run in time (run_timeout); nothing was recorded', content: { 'application/json': { schema: ErrorBody } } },
   },
 });
@@ -123,6 +126,7 @@ export interface TestRunRouteDeps {
   validateDefinition: DefinitionValidator;
   hostCommands: HostCommandGate;
   testRuns: TestRuns;
+  strategies: Pick<StrategyRegistry, 'getStrategy'>;
 }
 
 /** POST /configurations/test-run: the check workbench's "try it" (SPEC §7.3). */
@@ -161,6 +165,7 @@ export function testRunRoutes(deps: TestRunRouteDeps) {
         definition = outcome.definition;
         check = { id: DRAFT, name: draft.name || DRAFT, intervalSeconds: draft.intervalSeconds ?? 0 };
       }
+      refusePassive(deps.strategies, definition.strategy);
       request = { kind: 'definition', definition, run: { check, ...(await placeOfRun(deps.catalog, body.systemId, body.environmentId)) } };
       ran = { configurationId: body.configurationId ?? null, systemId: body.systemId ?? null, environmentId: body.environmentId ?? null };
       timeoutMs = typeof definition.config.timeout === 'number' ? definition.config.timeout : DEFAULT_TIMEOUT_MS;

@@ -11,7 +11,10 @@ describe('describeStrategy', () => {
   it('describes every strategy and collector with a JSON Schema of its config', () => {
     for (const strategy of ALL_STRATEGIES) {
       const described = describeStrategy(strategy);
-      expect(described.configSchema, strategy.id).toMatchObject({ type: 'object', properties: { timeout: { type: 'integer' } } });
+      // Every strategy the engine runs is bounded by its timeout; a passive one (heartbeat) is never run.
+      const properties = strategy.passive ? {} : { timeout: { type: 'integer' } };
+      expect(described.configSchema, strategy.id).toMatchObject({ type: 'object', properties });
+      expect(described.passive, strategy.id).toBe(strategy.id === 'heartbeat');
       expect(described.collectors.map((c) => c.id)).toContain(strategy.defaultCollector);
       for (const collector of described.collectors) expect(collector.configSchema.type, collector.id).toBe('object');
     }

@@ -34,6 +34,7 @@ export interface StrategyDescription {
   title: string;
   version: number;
   runsOnHost: boolean;
+  passive: boolean;
   defaultCollector: string;
   configSchema: JsonSchema;
   collectors: CollectorDescription[];
@@ -48,6 +49,7 @@ export function describeStrategy(strategy: AnyStrategy): StrategyDescription {
     title: strategy.title,
     version: strategy.config.version,
     runsOnHost: strategy.runsOnHost ?? false,
+    passive: strategy.passive ?? false,
     defaultCollector: strategy.defaultCollector,
     configSchema: configJsonSchema(strategy.config, { templatable: strategy.templatable, secret: strategy.secret }),
     collectors: strategy.collectors.map(describeCollector),

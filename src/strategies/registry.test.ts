@@ -10,7 +10,7 @@ describe('strategy registry', () => {
   it('registers every strategy of the issue, each with its default collector', () => {
     const registry = buildStrategyRegistry(ALL_STRATEGIES);
     expect(registry.listStrategies().map((strategy) => strategy.id)).toEqual([
-      'http', 'tcp', 'dns', 'tls', 'ping', 'postgres', 'mysql', 'redis', 'grpc', 'ssh', 'script',
+      'http', 'tcp', 'dns', 'tls', 'ping', 'postgres', 'mysql', 'redis', 'grpc', 'ssh', 'script', 'heartbeat',
     ]);
     for (const strategy of registry.listStrategies()) {
       expect(registry.getCollector(strategy.defaultCollector)?.strategy).toBe(strategy);

@@ -2,6 +2,7 @@ import { assertMigrationChain } from './versioned.ts';
 import type { FieldSpecs } from '../assertions/types.ts';
 import { dnsStrategy } from './dns/index.ts';
 import { grpcStrategy } from './grpc/index.ts';
+import { heartbeatStrategy } from './heartbeat/index.ts';
 import { httpStrategy } from './http/index.ts';
 import { mysqlStrategy } from './mysql/index.ts';
 import { pingStrategy } from './ping/index.ts';
@@ -33,7 +34,7 @@ export function buildStrategyRegistry(definitions: AnyStrategy[]): StrategyRegis
   for (const strategy of definitions) {
     if (strategies.has(strategy.id)) throw new Error(`Strategy "${strategy.id}" is registered twice`);
     assertMigrationChain(`strategy "${strategy.id}"`, strategy.config);
-    assertDeclaresTimeout(strategy);
+    if (!strategy.passive) assertDeclaresTimeout(strategy);
     assertNoSecretTemplating(`strategy "${strategy.id}"`, strategy.secret, strategy.templatable);
     for (const collector of strategy.collectors) {
       if (collectors.has(collector.id)) throw new Error(`Collector "${collector.id}" is registered twice`);
@@ -53,7 +54,7 @@ export function buildStrategyRegistry(definitions: AnyStrategy[]): StrategyRegis
   };
 }
 
-/** The engine bounds every run by the config's `timeout` (SPEC §2.8): a strategy must declare it. */
+/** The engine bounds every run by the config's `timeout` (SPEC §2.8): a strategy it runs must declare it. */
 function assertDeclaresTimeout(strategy: AnyStrategy): void {
   const shape = (strategy.config.schema as { shape?: Record<string, unknown> }).shape;
   if (!shape || !('timeout' in shape)) {
@@ -108,6 +109,7 @@ export function createStrategies(options: StrategyOptions): AnyStrategy[] {
     grpcStrategy,
     sshStrategy,
     createScriptStrategy(options.script),
+    heartbeatStrategy,
   ];
 }
 

@@ -90,6 +90,12 @@ export interface StrategyDefinition<Config extends StrategyConfigBase = Strategy
    */
   runsOnHost?: boolean;
   /**
+   * The monitored thing reports in (heartbeat, SPEC §2.11): nothing schedules, runs now or
+   * test-runs it; its runs are recorded when it calls, and `connect` is never called by the engine.
+   * Its config need not declare `timeout`.
+   */
+  passive?: boolean;
+  /**
    * Why a config cannot run as rendered (e.g. http: the rendered URL does not parse), checked
    * after templates are rendered and before `connect`; the reason becomes the run's message. Then
    * the rendered config is checked against `config.schema` again (an empty host fails the run).
