@@ -28,7 +28,7 @@ describe('planDefinition', () => {
     {
       name: 'unknown strategy stops validation',
       input: { strategy: 'gopher', config: { nonsense: true } },
-      errors: [{ path: ['strategy'], message: /^Unknown health-check strategy "gopher"\. Available: http, tcp, dns, .*script\.$/ }],
+      errors: [{ path: ['strategy'], message: /^Unknown health-check strategy "gopher"\. Available: http, tcp, dns, .*script, heartbeat\.$/ }],
     },
     { name: 'config errors sit under config', input: { strategy: 'http', config: { url: 'http://x', method: 'FETCH' } }, errors: [{ path: ['config', 'method'], message: /./ }] },
     {
