@@ -21,6 +21,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'retention', args: ['bench/retention.ts'] },
   { name: 'automation', args: ['bench/automation.ts'] },
   { name: 'notifications', args: ['bench/notifications.ts'] },
+  { name: 'heartbeats', args: ['bench/heartbeats.ts'] },
   { name: 'engine-embedded', args: ['bench/engine.ts', 'embedded'] },
   { name: 'engine-redis-1', args: ['bench/engine.ts', 'redis', '1'] },
   { name: 'engine-redis-2', args: ['bench/engine.ts', 'redis', '2'] },
