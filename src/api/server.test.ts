@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/support/api.ts';
 import { catalogRoutes } from '../catalog/routes.ts';
 import { silentLogger } from '../kernel/log.ts';
-import { createApi } from './server.ts';
+import { createApi, loggablePath } from './server.ts';
 import { rawRequest, serveOnLoopback, type RunningServer } from '../../test/support/http-server.ts';
 
 let api: TestApi;
@@ -167,4 +167,13 @@ describe('request body limit', () => {
     expect(response.status).toBe(413);
     expect((await response.json()).error.message).toBe('Request body exceeds the 64-byte limit');
   });
+});
+
+describe('loggablePath', () => {
+  const rows: [string, string][] = [
+    ['/ping/0123456789abcdefghijklmnopqrstuv', '/ping/<token>'],
+    ['/ping/0123456789abcdefghijklmnopqrstuv/start', '/ping/<token>/start'],
+    ['/api/v1/systems/ping/x', '/api/v1/systems/ping/x'],
+  ];
+  for (const [path, expected] of rows) it(`${path} → ${expected}`, () => expect(loggablePath(path)).toBe(expected));
 });
