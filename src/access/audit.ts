@@ -19,6 +19,8 @@ export interface Actor {
   label: string;
   tokenId?: string;
   ip?: string;
+  /** Asked through an AI tool (MCP) rather than the API or the UI: recorded in the entry's label. */
+  via?: 'mcp';
 }
 
 /** Changes no request asked for (start-up, jobs): Vigil itself. */
@@ -57,7 +59,7 @@ export async function recordChange(tx: Pick<Db, 'insert'>, change: Change): Prom
   await tx.insert(auditLog).values({
     actorKind: actor.kind,
     actorId: actor.id,
-    actorLabel: actor.label,
+    actorLabel: actor.via ? `${actor.label} via ${actor.via}` : actor.label,
     tokenId: actor.tokenId ?? null,
     ip: actor.ip ?? null,
     resourceType: change.resourceType,

@@ -2,9 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { ForbiddenError, UnauthorizedError } from '../kernel/errors.ts';
-import { actorOf, runAs } from './audit.ts';
+import { actorOf, runAs, type Actor } from './audit.ts';
 import { authorize, type Caller } from './authorize.ts';
-import { checkScope, scopeTarget, type ScopeFacts } from './scope.ts';
+import { checkScope, scopeTarget, type ScopeDecision, type ScopeFacts, type ScopedRequest } from './scope.ts';
 import type { AccessService } from './service.ts';
 
 export const SESSION_COOKIE = 'vigil_session';
@@ -56,8 +56,7 @@ export function accessMiddleware(access: AccessService, options: AccessMiddlewar
     }
     if (decision.scope) {
       const body = WRITES.has(c.req.method) ? await c.req.json().catch(() => undefined) : undefined;
-      const target = scopeTarget({ method: c.req.method, path, query: c.req.query(), body });
-      const scoped = options.scopeFacts ? await checkScope(target, decision.scope, options.scopeFacts) : { allowed: false as const, reason: 'Group-scoped roles are not available here' };
+      const scoped = await checkScopedRequest({ method: c.req.method, path, query: c.req.query(), body }, decision.scope, options.scopeFacts);
       if (!scoped.allowed) throw new ForbiddenError(scoped.reason);
     }
     if (caller?.via === 'session' && WRITES.has(c.req.method) && crossOrigin(c)) {
@@ -65,9 +64,37 @@ export function accessMiddleware(access: AccessService, options: AccessMiddlewar
     }
     if (!caller) return next();
     c.set('caller' as never, caller as never);
-    // Every change made while answering is audited as this caller.
-    await runAs(actorOf(caller, clientAddress(c, options.trustProxy ?? false)), next);
+    // Every change made while answering is audited as this caller (and, asked by an AI tool, says so).
+    const actor = actorOf(caller, clientAddress(c, options.trustProxy ?? false));
+    await runAs(viaOf(c) ? { ...actor, via: viaOf(c) } : actor, next);
   };
+}
+
+/**
+ * Whether `caller` may make `request` (its path under /api/v1), decided exactly as the middleware
+ * decides it: for callers that reach a route's service another way (the AI tools).
+ */
+export async function mayRequest(caller: Caller, request: ScopedRequest, scopeFacts?: ScopeFacts): Promise<ScopeDecision> {
+  const decision = authorize(caller, request.method, request.path);
+  if (!decision.allowed) return decision;
+  if (!decision.scope) return { allowed: true };
+  return checkScopedRequest(request, decision.scope, scopeFacts);
+}
+
+function checkScopedRequest(request: ScopedRequest, scope: string[], scopeFacts: ScopeFacts | undefined): Promise<ScopeDecision> {
+  if (!scopeFacts) return Promise.resolve({ allowed: false, reason: 'Group-scoped roles are not available here' });
+  return checkScope(scopeTarget(request), scope, scopeFacts);
+}
+
+/**
+ * What an in-process request was made through (`mcp`: an AI tool), from the server's own request
+ * environment: a header would let any caller claim it.
+ */
+export const VIA_KEY = 'vigilVia';
+
+function viaOf(c: Context): Actor['via'] {
+  const env = c.env as Record<string, unknown> | undefined;
+  return env?.[VIA_KEY] === 'mcp' ? 'mcp' : undefined;
 }
 
 /** The caller this request was authorized as (routes that need one run after the middleware). */

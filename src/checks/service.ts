@@ -93,12 +93,7 @@ export class ChecksService {
       .transaction(async (tx) => {
         const [current] = await tx.select().from(configurations).where(eq(configurations.id, id)).for('update');
         if (!current) throw new NotFoundError('Configuration', id);
-        const definition = await this.normalize({
-          strategy: patch.strategy ?? current.strategy,
-          config: patch.config === undefined ? current.config : mergePatch(current.config, patch.config),
-          assertions: patch.assertions ?? current.assertions,
-          collectors: patch.collectors ?? current.collectors,
-        });
+        const definition = await this.normalize(patchedDefinition(current, patch));
         const [row] = await tx
           .update(configurations)
           .set({ ...patch, ...definition, updatedAt: new Date() })
@@ -109,6 +104,16 @@ export class ChecksService {
         return { configuration, systemIds: await this.assignedSystems(tx, id) };
       })
       .then(({ configuration, systemIds }) => this.changed(configuration, systemIds), translateDbError);
+  }
+
+  /**
+   * What updateConfiguration would make of the stored configuration, merged and validated the same
+   * way, without saving it (a dry run: the AI tools show this diff before they change anything).
+   */
+  async previewConfigurationUpdate(id: string, patch: ConfigurationPatch): Promise<{ before: Configuration; after: Configuration }> {
+    const before = await this.getConfiguration(id);
+    const definition = await this.normalize(patchedDefinition(before, patch));
+    return { before, after: { ...before, ...patch, ...definition } };
   }
 
   /** Removes the configuration with its assignments and transitions (by cascade); its runs and buckets go in the background (history/purge.ts, SPEC §6.3). */
@@ -243,5 +248,15 @@ function toAssignment(row: typeof assignments.$inferSelect): Assignment {
     notificationPolicy: row.notificationPolicy ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The stored definition with a patch over it: config is merge-patched, the other parts replaced. */
+function patchedDefinition(current: Pick<Configuration, 'strategy' | 'config' | 'assertions' | 'collectors'>, patch: ConfigurationPatch): Definition {
+  return {
+    strategy: patch.strategy ?? current.strategy,
+    config: patch.config === undefined ? current.config : mergePatch(current.config, patch.config),
+    assertions: patch.assertions ?? current.assertions,
+    collectors: patch.collectors ?? current.collectors,
   };
 }

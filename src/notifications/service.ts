@@ -160,6 +160,15 @@ export class NotificationsService {
     return rows.map((row) => row.channelId!);
   }
 
+  /** The channels subscribed to a group's rollup. */
+  async channelsSubscribedToGroup(groupId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectDistinct({ channelId: subscriptions.channelId })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.groupId, groupId), sql`${subscriptions.channelId} IS NOT NULL`, sql`${subscriptions.environmentIds} IS NULL`));
+    return rows.map((row) => row.channelId!);
+  }
+
   /** The channel's type and its whole config, secrets included: for sending only. */
   async openChannel(id: string): Promise<{ type: AnyChannelType; config: Record<string, unknown>; enabled: boolean; name: string; groupWindowSeconds: number | null }> {
     const row = await this.channelRow(id);
