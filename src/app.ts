@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { accessMiddleware } from './access/middleware.ts';
+import { mcpHandler } from './ai/mcp-routes.ts';
 import type { ScopeFacts } from './access/scope.ts';
 import { allSystemIds, groupsOfSystems, missingGroups, missingSystems, systemsOfGroup } from './catalog/read.ts';
 import { historyRoutes } from './history/routes.ts';
@@ -356,7 +357,7 @@ export interface HttpOptions {
 /** The whole HTTP surface over the given services (tests call its `request` directly). */
 export function createHttpApp(database: Database, services: Services, log: Logger, options: HttpOptions = {}) {
   const hostCommands = hostCommandGate(services.strategies, options.scriptRole ?? 'admin');
-  return createApi({
+  const app = createApi({
     maxBodyBytes: options.maxBodyBytes,
     authorize: accessMiddleware(services.access, { prefix: '/api/v1', trustProxy: options.trustProxy ?? false, scopeFacts: scopeFacts(database.db) }),
     setupPage: true,
@@ -389,6 +390,10 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter)],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
+  // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.
+  const mcp = { access: services.access, scopeFacts: scopeFacts(database.db), checks: services.checks, notifications: services.notifications, log, version, trustProxy: options.trustProxy ?? false };
+  app.post('/mcp', mcpHandler(mcp, app));
+  return app;
 }
 
 /** What group-scoped grants are checked against (SPEC §8.1), read from the domains that own it. */
