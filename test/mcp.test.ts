@@ -1,10 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from './support/api.ts';
 import { serveOnLoopback, type RunningServer } from './support/http-server.ts';
 import { startReceiver, type Receiver } from './targets/receiver.ts';
 import { startTcpTarget, type TcpTarget } from './targets/tcp.ts';
+import { runVigil } from './support/vigil-process.ts';
 
 /**
  * The AI tools (SPEC §7.5) driven by the SDK's own client over streamable HTTP against a real
@@ -299,4 +302,31 @@ describe('reading health, runs, history and incidents', () => {
   it('answers an API error in the API’s words', async () => {
     expect(await refusal(admin, 'runs.list', { systemId: 'nope' })).toMatch(/systemId: expected a UUID/);
   });
+});
+
+describe('over stdio (vigil mcp)', () => {
+  const bin = fileURLToPath(new URL('../bin/vigil.js', import.meta.url));
+
+  it('offers the same tools, run as the token’s user by the server', async () => {
+    const client = new Client({ name: 'vigil-stdio-test', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, 'mcp', '--server', server.base, '--token', viewerToken], stderr: 'pipe' }));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual((await admin.listTools()).tools.map((t) => t.name).sort());
+      const listed = (await client.callTool({ name: 'systems.list', arguments: {} })) as CallResult;
+      expect(JSON.parse(listed.content[0]!.text).items.map((s: { id: string }) => s.id)).toContain(systemId);
+      const refused = (await client.callTool({ name: 'healthcheck.update', arguments: { id: checkId, body: { intervalSeconds: 5 } } })) as CallResult;
+      expect(refused).toMatchObject({ isError: true, content: [{ text: 'This needs the editor role; you have viewer' }] });
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+
+  it('says which token the server refused, or that one is missing, and exits 1', async () => {
+    const refused = runVigil(['mcp', '--server', server.base, '--token', 'vgl_wrong'], { VIGIL_TOKEN: undefined, VIGIL_SERVER: undefined, XDG_CONFIG_HOME: '/nonexistent' });
+    expect(await refused.exited, refused.output()).toBe(1);
+    expect(refused.output()).toContain(`vigil mcp: ${server.base} refused the connection to its AI tools`);
+    const missing = runVigil(['mcp', '--server', server.base], { VIGIL_TOKEN: undefined, VIGIL_SERVER: undefined, XDG_CONFIG_HOME: '/nonexistent' });
+    expect(await missing.exited).toBe(1);
+    expect(missing.output()).toContain('vigil mcp: which token? Give --token vgl_… (or set VIGIL_TOKEN, or run vigil login)');
+  }, 120_000);
 });

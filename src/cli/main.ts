@@ -70,18 +70,20 @@ program
 // `vigil start` starts PostgreSQL before anything else loads: the other commands (and with them
 // every strategy) load only when one of them, or the list of all, is asked for.
 if (process.argv[2] !== 'start') {
-  const [{ registerCheckCommand }, { registerSecretsCommand }, { registerLoginCommand }, { registerMaintenanceCommand }, { registerValidateCommand }, { registerPingCommand }] = await Promise.all([
+  const [{ registerCheckCommand }, { registerSecretsCommand }, { registerLoginCommand }, { registerMaintenanceCommand }, { registerValidateCommand }, { registerPingCommand }, { registerMcpCommand }] = await Promise.all([
     import('./check.ts'),
     import('./secrets.ts'),
     import('./login.ts'),
     import('./maintenance.ts'),
     import('./validate.ts'),
     import('./ping.ts'),
+    import('./mcp.ts'),
   ]);
   registerCheckCommand(program);
   registerValidateCommand(program);
   registerLoginCommand(program);
   registerPingCommand(program);
+  registerMcpCommand(program);
   registerSecretsCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
   registerMaintenanceCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
 }
