@@ -91,10 +91,14 @@ describe('the MCP endpoint', () => {
   it('refuses a request without a valid API token (401), before any tool is reached', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    for (const authorization of [undefined, 'Bearer vgl_not-a-token']) {
+    const refusals = [
+      [undefined, 'Send an API token (Authorization: Bearer vgl_…): the AI tools run with its role and groups'],
+      ['Bearer vgl_not-a-token', 'The API token is not valid (unknown, expired, revoked, or its user is disabled)'],
+    ] as const;
+    for (const [authorization, message] of refusals) {
       const response = await fetch(`${server.base}/mcp`, { method: 'POST', headers: { ...headers, ...(authorization && { authorization }) }, body });
       expect(response.status).toBe(401);
-      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/API token/);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe(message);
     }
   });
 
@@ -324,7 +328,8 @@ describe('over stdio (vigil mcp)', () => {
   it('says which token the server refused, or that one is missing, and exits 1', async () => {
     const refused = runVigil(['mcp', '--server', server.base, '--token', 'vgl_wrong'], { VIGIL_TOKEN: undefined, VIGIL_SERVER: undefined, XDG_CONFIG_HOME: '/nonexistent' });
     expect(await refused.exited, refused.output()).toBe(1);
-    expect(refused.output()).toContain(`vigil mcp: ${server.base} refused the connection to its AI tools`);
+    expect(refused.output()).toContain(`vigil mcp: could not open the AI tools at ${server.base}/mcp: `);
+    expect(refused.output()).toContain('The API token is not valid');
     const missing = runVigil(['mcp', '--server', server.base], { VIGIL_TOKEN: undefined, VIGIL_SERVER: undefined, XDG_CONFIG_HOME: '/nonexistent' });
     expect(await missing.exited).toBe(1);
     expect(missing.output()).toContain('vigil mcp: which token? Give --token vgl_… (or set VIGIL_TOKEN, or run vigil login)');

@@ -35,9 +35,10 @@ export function mcpHandler(deps: McpDeps, api: InProcessApi): Handler {
   return async (c) => {
     const authorization = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    const found = token === undefined ? undefined : await deps.access.callerOfToken(token);
-    if (!found) throw new UnauthorizedError('Send an API token (Authorization: Bearer vgl_…): AI tools run with its role and groups');
-    const caller: Caller = found;
+    if (token === undefined) throw new UnauthorizedError('Send an API token (Authorization: Bearer vgl_…): the AI tools run with its role and groups');
+    const caller: Caller | undefined = await deps.access.callerOfToken(token);
+    // The API's words for a token that does not work.
+    if (!caller) throw new UnauthorizedError('The API token is not valid (unknown, expired, revoked, or its user is disabled)');
     const server = new McpServer({ name: 'vigil', version: deps.version });
     const doors = doorsFor(c, caller, authorization, deps, api);
     for (const tool of tools) register(server, tool, doors, deps.log);

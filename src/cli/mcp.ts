@@ -20,7 +20,7 @@ export function registerMcpCommand(program: Command): Command {
         const { server, token } = await credentials(flags);
         const version = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
         const bridge = await bridgeToServer({ server, token, version, local: new StdioServerTransport() }).catch((error: Error) => {
-          throw new Error(`${server} refused the connection to its AI tools: ${error.message}`);
+          throw new Error(`could not open the AI tools at ${server}/mcp: ${error.message}`);
         });
         process.stdin.on('end', () => void bridge.close().then(() => process.exit(0)));
       } catch (error) {
