@@ -220,6 +220,28 @@ describe('a viewer’s assistant', () => {
   });
 });
 
+describe('a group-limited editor’s assistant', () => {
+  it('may change only what lies in its groups, refused in the API’s words', async () => {
+    const other = await created('/api/v1/groups', { name: 'other-group' });
+    const grants = [{ role: 'editor' as const, groupIds: [other.id] }];
+    const user = await api.services.access.createUser({ email: 'scoped@vigil.test', name: '', role: null, grants, password: 'a long enough password' });
+    const { token } = await api.services.access.createToken({ kind: 'user', userId: user.id, email: user.email, role: null, grants }, { name: 'scoped' });
+    const scoped = await connect(token);
+    try {
+      expect(await refusal(scoped, 'healthcheck.update', { id: checkId, body: { intervalSeconds: 5 } })).toBe(
+        'A configuration may be changed only when every system it is assigned to is in groups your role covers',
+      );
+      expect(await refusal(scoped, 'healthcheck.notifySystemSubscribers', { systemId, title: 't', body: 'b', importance: 'info' })).toBe(
+        'This is outside the groups your role is limited to',
+      );
+      expect(await refusal(scoped, 'systems.list')).toBe('Your role is limited to some groups: list systems with ?groupId= one of yours');
+      expect((await answer(scoped, 'systems.list', { groupId: other.id })).items).toEqual([]);
+    } finally {
+      await scoped.close();
+    }
+  });
+});
+
 describe('scripts', () => {
   it('describes the run context a script sees for a check, a system and an environment', async () => {
     const environment = await created('/api/v1/environments', { name: 'staging', fields: { baseUrl: 'https://staging.example' } });

@@ -66,7 +66,8 @@ export function accessMiddleware(access: AccessService, options: AccessMiddlewar
     c.set('caller' as never, caller as never);
     // Every change made while answering is audited as this caller (and, asked by an AI tool, says so).
     const actor = actorOf(caller, clientAddress(c, options.trustProxy ?? false));
-    await runAs(viaOf(c) ? { ...actor, via: viaOf(c) } : actor, next);
+    const via = viaOf(c);
+    await runAs(via ? { ...actor, via } : actor, next);
   };
 }
 
