@@ -311,10 +311,13 @@ export class AutomationRunner {
       // Attempts whose worker died count too: an action that brings its worker down is not tried for ever.
       if (row.attempts > MAX_ACTION_ATTEMPTS) throw Object.assign(new Error(`gave up after ${row.attempts - 1} attempts`), { permanent: true });
       // Outputs of the actions before it, for `{{ actions.<n>.output… }}` (rendered now, not when queued).
-      const { rows: earlier } = await this.pool.query<{ output: Record<string, unknown> | null }>(
-        `SELECT output FROM automation_action_runs WHERE execution_id = $1 AND position < $2 ORDER BY position`,
-        [row.execution_id, row.position],
-      );
+      const { rows: earlier } =
+        row.position === 0
+          ? { rows: [] }
+          : await this.pool.query<{ output: Record<string, unknown> | null }>(`SELECT output FROM automation_action_runs WHERE execution_id = $1 AND position < $2 ORDER BY position`, [
+              row.execution_id,
+              row.position,
+            ]);
       const scope = { trigger: { type: row.topic, payload: row.payload }, rule: { id: row.rule_id, name: row.rule_name } };
       // Secrets are read now, used in memory, and masked out of whatever the action answers.
       const secretNames = secretsIn(row.input);

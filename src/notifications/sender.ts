@@ -101,21 +101,24 @@ export class NotificationSender {
 
   /** A run of fresh changes goes as one batch (when the recipient groups); anything else alone, in turn. */
   private async deliverInOrder(list: Claimed[]): Promise<void> {
+    // One recipient: its channel is opened (read and decrypted) once for the whole list.
+    let opened: ReturnType<NotificationSender['recipient']> | undefined;
+    const recipient = (row: Claimed) => (opened ??= this.recipient(row));
     for (let i = 0; i < list.length; i++) {
       const row = list[i]!;
       if (!isFresh(row)) {
-        await this.deliver(row);
+        await this.deliver(row, [], recipient);
         continue;
       }
       let end = i + 1;
       while (end < list.length && isFresh(list[end]!)) end++;
-      await this.deliver(row, list.slice(i + 1, end));
+      await this.deliver(row, list.slice(i + 1, end), recipient);
       i = end - 1;
     }
   }
 
   /** Sends one delivery (with the others claimed for its recipient, as one message when it groups) and records how it went. */
-  private async deliver(row: Claimed, claimedWith: Claimed[] = []): Promise<void> {
+  private async deliver(row: Claimed, claimedWith: Claimed[] = [], recipientOf: (row: Claimed) => ReturnType<NotificationSender['recipient']> = (r) => this.recipient(r)): Promise<void> {
     const at = new Date();
     let outcome: SendOutcome;
     let alone: Claimed[] = [];
@@ -125,7 +128,7 @@ export class NotificationSender {
         if (claimedWith.length) await this.release(claimedWith);
         return await this.finish([row], 'failed', `gave up after ${row.attempts - 1} attempts`);
       }
-      const recipient = await this.recipient(row);
+      const recipient = await recipientOf(row);
       if ('cancelled' in recipient) return await this.finish([row, ...claimedWith], recipient.cancelled.state, recipient.cancelled.reason);
       if (recipient.windowMs <= 0) [alone, claimedWith] = [claimedWith, []];
       const message = await this.message(row, claimedWith, recipient);
@@ -134,7 +137,7 @@ export class NotificationSender {
       // (an alert and its recovery must not overtake each other).
       if (alone.length) {
         await this.deliverOutcome(row, at, outcome);
-        for (const other of alone) await this.deliver(other);
+        for (const other of alone) await this.deliver(other, [], recipientOf);
         return;
       }
     } catch (error) {
