@@ -391,7 +391,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
   // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.
-  const mcp = { access: services.access, scopeFacts: scopeFacts(database.db), checks: services.checks, notifications: services.notifications, log, version, trustProxy: options.trustProxy ?? false };
+  const mcp = { access: services.access, scopeFacts: scopeFacts(database.db), checks: services.checks, notifications: services.notifications, log, version, trustProxy: options.trustProxy ?? false, hostCommands };
   app.post('/mcp', mcpHandler(mcp, app));
   return app;
 }

@@ -242,6 +242,24 @@ describe('a group-limited editor’s assistant', () => {
   });
 });
 
+describe('an editor’s assistant and checks that run on the host', () => {
+  it('is refused a script check even on a dry run, in the API’s words', async () => {
+    const script = await created('/api/v1/configurations', { name: 'host-script', strategy: 'script', config: { command: 'true', timeout: 5000 }, intervalSeconds: 60 });
+    const user = await api.services.access.createUser({ email: 'editor-mcp@vigil.test', name: '', role: 'editor', grants: [], password: 'a long enough password' });
+    const { token } = await api.services.access.createToken({ kind: 'user', userId: user.id, email: user.email, role: 'editor', grants: [] }, { name: 'editor' });
+    const editor = await connect(token);
+    try {
+      const reason = 'Configurations of strategy "script" run commands on the Vigil host: they need the admin role; you have editor';
+      expect(await refusal(editor, 'healthcheck.update', { id: script.id, body: { intervalSeconds: 120 } })).toBe(reason);
+      expect(await refusal(editor, 'healthcheck.update', { id: script.id, body: { intervalSeconds: 120 }, dryRun: false })).toBe(reason);
+      // An ordinary check it may change.
+      expect((await answer(editor, 'healthcheck.update', { id: checkId, body: { intervalSeconds: 45 } })).dryRun).toBe(true);
+    } finally {
+      await editor.close();
+    }
+  });
+});
+
 describe('scripts', () => {
   it('describes the run context a script sees for a check, a system and an environment', async () => {
     const environment = await created('/api/v1/environments', { name: 'staging', fields: { baseUrl: 'https://staging.example' } });

@@ -103,6 +103,9 @@ const update = defineTool({
       if (error instanceof ValidationError) throw invalidUpdate(error.details);
       throw error;
     });
+    // The route's own gate, for the dry run too: a script check is code on the host.
+    doors.mayRunOnHost(preview.before.strategy);
+    doors.mayRunOnHost(preview.after.strategy);
     if (dryRun) return { id, dryRun: true, diff: diffOf(preview.before, preview.after), configuration: preview.after };
     const saved = await doors.api<Configuration>('PATCH', path, { body });
     return { id, dryRun: false, diff: diffOf(preview.before, saved), configuration: saved };

@@ -20,6 +20,8 @@ export interface McpDeps {
   log: Logger;
   version: string;
   trustProxy?: boolean;
+  /** The API's gate on configurations that run commands on the host (access/host-commands.ts). */
+  hostCommands: (caller: Caller, strategyId: string) => void;
 }
 
 /** The app the tools call back into: the whole HTTP surface, so /api/v1's middleware runs. */
@@ -97,6 +99,13 @@ function doorsFor(c: Context, caller: Caller, authorization: string, deps: McpDe
       if (!decision.allowed) throw new ToolError(decision.reason, 403);
     },
     asCaller: (work) => runAs(actor, work),
+    mayRunOnHost(strategyId) {
+      try {
+        deps.hostCommands(caller, strategyId);
+      } catch (error) {
+        throw new ToolError((error as Error).message, 403);
+      }
+    },
     checks: deps.checks,
     notifications: deps.notifications,
   };

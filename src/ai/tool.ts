@@ -44,6 +44,8 @@ export interface ToolDoors {
   api<T = unknown>(method: string, path: string, options?: { query?: Query; body?: unknown }): Promise<T>;
   /** Refuses, with the API's own reason, what the caller could not ask the route `method path` (under /api/v1). */
   mayRequest(method: string, path: string, body?: unknown): Promise<void>;
+  /** Refuses, as the API would, a caller who may not create or change a configuration of this strategy (one that runs commands on the host). */
+  mayRunOnHost(strategyId: string): void;
   /** Runs `work` audited as the caller (for the few tools without a route of their own). */
   asCaller<T>(work: () => Promise<T>): Promise<T>;
   checks: Pick<ChecksService, 'previewConfigurationUpdate'>;
