@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { runAs } from '../access/audit.ts';
-import { markConsumed, notConsumedSql, pruneConsumed } from '../events/read.ts';
+import { consumePage, cursorRow, type ConsumerState } from '../events/consumer.ts';
+import { pruneConsumed } from '../events/read.ts';
 import { incidentOpenSql } from '../incidents/read.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { maskSecrets } from '../definitions/mask.ts';
@@ -16,8 +17,8 @@ import { TRIGGERS } from './triggers.ts';
 const CURSOR = 'rules';
 /** Its name in outbox_consumed. */
 const CONSUMER = 'automations';
-/** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
-const OVERLAP_MS = 60_000;
+/** Evaluation reads under it; a due `for` fires under it too. */
+const EVALUATION_CURSOR = cursorRow('automation_cursor', CURSOR);
 const BATCH = 200;
 /** Pages one pass reads at most. */
 const MAX_PAGES = 50;
@@ -34,11 +35,8 @@ export function actionBackoffMs(attempt: number, random = Math.random): number {
   return Math.round(Math.min(5_000 * 2 ** (attempt - 1), 600_000) * (0.5 + random()));
 }
 
-/** Where a pass is: past which outbox seq, and the oldest event it could not evaluate. */
-export interface EvaluationState {
-  after: number;
-  stuckSince?: Date;
-}
+/** Where a pass is (events/consumer.ts). */
+export type EvaluationState = ConsumerState;
 
 interface RuleRow {
   id: string;
@@ -128,55 +126,47 @@ export class AutomationRunner {
    * savepoint: one that fails is said and tried again next pass, the cursor waiting for it.
    */
   async evaluatePage(state: EvaluationState): Promise<{ evaluated: number; more: boolean } | undefined> {
-    const started = Date.now();
-    return inTransaction(this.pool, async (client) => {
-      let evaluated = 0;
-      await client.query(`INSERT INTO automation_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
-      const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM automation_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) return undefined;
-      const until = cursor[0]!.until;
-      const rules = await this.enabledRules(client);
-      let events: { id: string; seq: string; topic: string; payload: Record<string, unknown>; created_at: Date }[] = [];
-      if (rules.length) {
-        // A minute back from the cursor, so a late commit is seen; what was evaluated is left out in the query.
-        ({ rows: events } = await client.query(
-          `SELECT id, seq, topic, payload, created_at FROM outbox o
-            WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND ${notConsumedSql(CONSUMER, 'o.id')}
-            ORDER BY seq LIMIT $4`,
-          [TRIGGERS, new Date(until.getTime() - OVERLAP_MS), state.after, BATCH],
-        ));
-      }
-      const consumed: string[] = [];
-      for (const row of events) {
-        const event: TriggerEvent = { id: row.id, topic: row.topic, payload: row.payload, at: row.created_at };
-        let stuck = false;
-        for (const { rule, enabledAt } of rules) {
-          // A rule never fires on what happened before it was created or enabled.
-          if (row.created_at < enabledAt) continue;
-          // Most rules have nothing to do with most events: decided purely, no round trip.
-          const work = this.work(rule, event);
-          if (!work) continue;
-          await client.query('SAVEPOINT rule');
-          try {
-            evaluated += await this.evaluate(client, rule, event, Number(row.seq), work);
-            await client.query('RELEASE SAVEPOINT rule');
-          } catch (error) {
-            await client.query('ROLLBACK TO SAVEPOINT rule');
-            this.options.log.error({ err: error, ruleId: rule.id, eventId: row.id }, 'Could not evaluate an automation rule; it is tried again next pass');
-            state.stuckSince ??= row.created_at;
-            stuck = true;
+    const page = await consumePage(
+      this.pool,
+      {
+        consumer: CONSUMER,
+        topics: TRIGGERS,
+        batch: BATCH,
+        cursor: EVALUATION_CURSOR,
+        // No rule enabled: nothing is read, and the cursor moves on (a rule never fires on the past).
+        prepare: async (client) => {
+          const rules = await this.enabledRules(client);
+          return rules.length ? rules : undefined;
+        },
+        handle: async (client, row, rules) => {
+          const event: TriggerEvent = { id: row.id, topic: row.topic, payload: row.payload, at: row.created_at };
+          let evaluated = 0;
+          let done = true;
+          for (const { rule, enabledAt } of rules) {
+            // A rule never fires on what happened before it was created or enabled.
+            if (row.created_at < enabledAt) continue;
+            // Most rules have nothing to do with most events: decided purely, no round trip.
+            const work = this.work(rule, event);
+            if (!work) continue;
+            // One rule that fails is undone alone; the event is tried again next pass (the others are idempotent).
+            await client.query('SAVEPOINT rule');
+            try {
+              evaluated += await this.evaluate(client, rule, event, Number(row.seq), work);
+              await client.query('RELEASE SAVEPOINT rule');
+            } catch (error) {
+              await client.query('ROLLBACK TO SAVEPOINT rule');
+              this.options.log.error({ err: error, ruleId: rule.id, eventId: row.id }, 'Could not evaluate an automation rule; it is tried again next pass');
+              done = false;
+            }
           }
-        }
-        if (!stuck) consumed.push(row.id);
-      }
-      await markConsumed(client, CONSUMER, consumed);
-      if (events.length) state.after = Number(events.at(-1)!.seq);
-      const more = events.length === BATCH;
-      // To when this pass began once the backlog is read; behind an event that could not be evaluated.
-      const next = state.stuckSince ? Math.min(until.getTime(), state.stuckSince.getTime()) : more ? until.getTime() : Math.max(until.getTime(), started);
-      await client.query(`UPDATE automation_cursor SET until = $2 WHERE name = $1`, [CURSOR, new Date(next)]);
-      return { evaluated, more };
-    });
+          return { count: evaluated, done };
+        },
+        log: this.options.log,
+        failure: 'Could not evaluate an event against the automation rules; it is tried again next pass',
+      },
+      state,
+    );
+    return page && { evaluated: page.count, more: page.more };
   }
 
   private async enabledRules(client: Pick<pg.PoolClient, 'query'>): Promise<{ rule: CompiledRule; enabledAt: Date }[]> {
@@ -229,7 +219,7 @@ export class AutomationRunner {
               EXISTS (SELECT 1 FROM automation_executions WHERE rule_id = $1 AND partition = $2 AND state = 'waiting') AS waiting`,
       [rule.id, partition],
     );
-    const verdict = decide(rule, event, { count, episodeOpen: state[0]!.episode, waiting: state[0]!.waiting });
+    const verdict = decide(rule, event, { count, episodeOpen: state[0]!.episode, waiting: state[0]!.waiting }, { partition, passed: true });
     if (verdict.episode === 'open') await client.query(`INSERT INTO automation_episodes (rule_id, partition) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [rule.id, partition]);
     if (verdict.episode === 'close') await client.query(`DELETE FROM automation_episodes WHERE rule_id = $1 AND partition = $2`, [rule.id, partition]);
 
@@ -263,15 +253,15 @@ export class AutomationRunner {
     return inTransaction(this.pool, async (client) => {
       // Under the evaluation cursor, and only up to where the evaluation has read: a recovery that
       // came before the due time cancels the `for` first, even when another worker is evaluating.
-      const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM automation_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) return 0;
+      const until = await EVALUATION_CURSOR.lock(client);
+      if (!until) return 0;
       const { rows } = await client.query<{ id: string; rule_id: string; topic: string; payload: Record<string, unknown>; name: string; actions: CompiledRule['actions'] }>(
         `UPDATE automation_executions x SET state = 'running', fired_at = now()
            FROM automation_rules r
           WHERE x.rule_id = r.id AND r.enabled
             AND x.id IN (SELECT id FROM automation_executions WHERE state = 'waiting' AND due_at <= least(now(), $1) ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED)
           RETURNING x.id, x.rule_id, x.topic, x.payload, r.name, r.actions`,
-        [cursor[0]!.until],
+        [until],
       );
       for (const row of rows) await this.queueActions(client, { id: row.rule_id, name: row.name, actions: row.actions }, row.id, row);
       return rows.length;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { childrenSql, groupIdsOfSystemSql, membershipSql, parentsSql, systemNameSql } from '../catalog/read.ts';
 import { notificationPolicies } from '../checks/read.ts';
-import { markConsumed, notConsumedSql } from '../events/read.ts';
+import { consumePage, cursorRow, type ConsumerState } from '../events/consumer.ts';
 import { INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED, SYSTEM_HEALTH_CHANGED, type HealthChangePayload, type Payload } from '../events/topics.ts';
 import { failingChecks, lastLeftHealthySql, rollupStatusSql, viewState } from '../health/read.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -19,8 +19,6 @@ const CONSUMER = 'notifications';
 const MAX_PAGES = 50;
 /** Suppressions that hold an alert until they end (policy.ts `decide`); a muted de-escalation is not held. */
 const HELD_REASONS_SQL = `d.reason LIKE 'parent % is unhealthy' OR d.reason LIKE 'maintenance % is active' OR d.reason LIKE 'incident % is open'`;
-/** Events are read again from this long before the cursor: a transaction that committed late is still seen. */
-const OVERLAP_MS = 60_000;
 const BATCH = 200;
 /** Re-notification is looked for at most this often (each pass may run every second). */
 const REMINDER_EVERY_MS = 30_000;
@@ -120,46 +118,27 @@ export class NotificationPlanner {
    * and any stuck event from page to page.
    */
   async planPage(now: Date, state: PlanState): Promise<{ created: number; more: boolean } | undefined> {
-    const started = Date.now();
-    return inTransaction(this.pool, async (client) => {
-      await client.query(`INSERT INTO notification_cursor (name, until) VALUES ($1, now()) ON CONFLICT (name) DO NOTHING`, [CURSOR]);
-      // Non-blocking: a second planner skips the pass rather than queueing behind the first.
-      const { rows: cursor } = await client.query<{ until: Date }>(`SELECT until FROM notification_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [CURSOR]);
-      if (!cursor.length) return undefined;
-      const until = cursor[0]!.until;
-      const batch = this.options.batch ?? BATCH;
-      const pass = new Pass(client, this.pool, this.options, now);
-      // A minute back from the cursor, so a late commit is seen; what was planned is left out in the query.
-      const { rows: events } = await client.query<{ id: string; seq: string; topic: string; payload: unknown; created_at: Date }>(
-        `SELECT id, seq, topic, payload, created_at FROM outbox o
-          WHERE topic = ANY($1) AND created_at >= $2 AND seq > $3 AND ${notConsumedSql(CONSUMER, 'o.id')} ORDER BY seq LIMIT $4`,
-        [[SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED], new Date(until.getTime() - OVERLAP_MS), state.after, batch],
-      );
-      let created = 0;
-      const consumed: string[] = [];
-      for (const event of events) {
-        await client.query('SAVEPOINT event');
-        try {
-          if (event.topic === SYSTEM_HEALTH_CHANGED) created += await pass.change(event.id, event.payload as HealthChangePayload);
-          else if (event.topic === MAINTENANCE_ENDED) created += await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
-          else created += await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
-          await client.query('RELEASE SAVEPOINT event');
-          consumed.push(event.id);
-        } catch (error) {
-          await client.query('ROLLBACK TO SAVEPOINT event');
-          this.options.log.error({ err: error, eventId: event.id, topic: event.topic }, 'Could not plan the notifications of an event; it is tried again next pass');
-          state.stuckSince ??= event.created_at;
-        }
-      }
-      await markConsumed(client, CONSUMER, consumed);
-      if (events.length) state.after = Number(events.at(-1)!.seq);
-      const more = events.length === batch;
-      // The cursor moves to when this pass began once the backlog is read (never to a simulated
-      // `now`); it stays behind an event that could not be planned.
-      const next = state.stuckSince ? Math.min(until.getTime(), state.stuckSince.getTime()) : more ? until.getTime() : Math.max(until.getTime(), started);
-      await client.query(`UPDATE notification_cursor SET until = $2 WHERE name = $1`, [CURSOR, new Date(next)]);
-      return { created, more };
-    });
+    const page = await consumePage(
+      this.pool,
+      {
+        consumer: CONSUMER,
+        topics: [SYSTEM_HEALTH_CHANGED, INCIDENT_CREATED, INCIDENT_UPDATED, MAINTENANCE_ENDED],
+        batch: this.options.batch ?? BATCH,
+        cursor: cursorRow('notification_cursor', CURSOR),
+        prepare: async (client) => new Pass(client, this.pool, this.options, now),
+        handle: async (_client, event, pass) => {
+          let count: number;
+          if (event.topic === SYSTEM_HEALTH_CHANGED) count = await pass.change(event.id, event.payload as HealthChangePayload);
+          else if (event.topic === MAINTENANCE_ENDED) count = await pass.releaseHeld(event.id, (event.payload as Payload<'maintenance.ended'>).systemIds);
+          else count = await pass.incident(event.id, event.payload as Payload<'incident.created'>, event.topic === INCIDENT_CREATED);
+          return { count, done: true };
+        },
+        log: this.options.log,
+        failure: 'Could not plan the notifications of an event; it is tried again next pass',
+      },
+      state,
+    );
+    return page && { created: page.count, more: page.more };
   }
 
   /** Reminders (re-notify), at most every half minute per process; answers the deliveries created. */
@@ -179,11 +158,8 @@ export class NotificationPlanner {
   }
 }
 
-/** Where a pass is: past which outbox seq, and the oldest event it could not plan. */
-export interface PlanState {
-  after: number;
-  stuckSince?: Date;
-}
+/** Where a pass is (events/consumer.ts). */
+export type PlanState = ConsumerState;
 
 /** One planning pass, inside the cursor's transaction: caches what several events share. */
 class Pass {
