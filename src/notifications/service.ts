@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { recordChange } from '../access/audit.ts';
 import { missingUsers } from '../access/read.ts';
 import { MASK, maskSecrets, secretValuesAt } from '../definitions/mask.ts';
-import { groupIdsOfSystemSql, missingEnvironments, missingSystems } from '../catalog/read.ts';
+import { groupsOfSystems, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
@@ -145,27 +145,23 @@ export class NotificationsService {
 
   /** The channels subscribed to a system's rollup, directly or through its groups. */
   async channelsSubscribedTo(systemId: string): Promise<string[]> {
-    // Only a UUID reaches the SQL text below (an automation's templated input may be anything).
+    // An automation's templated input may be anything: only a system id can have subscribers.
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(systemId)) return [];
-    const rows = await this.db
-      .selectDistinct({ channelId: subscriptions.channelId })
-      .from(subscriptions)
-      .where(
-        and(
-          or(eq(subscriptions.systemId, systemId), sql`${subscriptions.groupId} IN ${sql.raw(groupIdsOfSystemSql(`'${systemId}'::uuid`))}`),
-          sql`${subscriptions.channelId} IS NOT NULL`,
-          sql`${subscriptions.environmentIds} IS NULL`,
-        ),
-      );
-    return rows.map((row) => row.channelId!);
+    const groupIds = (await groupsOfSystems(this.db, [systemId])).get(systemId) ?? [];
+    return this.rollupChannels(groupIds.length ? or(eq(subscriptions.systemId, systemId), inArray(subscriptions.groupId, groupIds))! : eq(subscriptions.systemId, systemId));
   }
 
   /** The channels subscribed to a group's rollup. */
-  async channelsSubscribedToGroup(groupId: string): Promise<string[]> {
+  channelsSubscribedToGroup(groupId: string): Promise<string[]> {
+    return this.rollupChannels(eq(subscriptions.groupId, groupId));
+  }
+
+  /** The channels of the rollup subscriptions (not per-environment, not to users) matching `where`. */
+  private async rollupChannels(where: SQL): Promise<string[]> {
     const rows = await this.db
       .selectDistinct({ channelId: subscriptions.channelId })
       .from(subscriptions)
-      .where(and(eq(subscriptions.groupId, groupId), sql`${subscriptions.channelId} IS NOT NULL`, sql`${subscriptions.environmentIds} IS NULL`));
+      .where(and(where, sql`${subscriptions.channelId} IS NOT NULL`, sql`${subscriptions.environmentIds} IS NULL`));
     return rows.map((row) => row.channelId!);
   }
 
