@@ -139,11 +139,16 @@ export type Settings = z.infer<typeof settingsSchema>;
  * for `vigil check`, which runs a check here without a server and must not need its settings.
  */
 export function scriptConfinementFromEnv(env: NodeJS.ProcessEnv = process.env): { mode: Settings['scriptConfine']; bwrapPath: string } {
-  const parsed = settingsSchema.pick({ scriptConfine: true, bwrapPath: true }).safeParse({ scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto', bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap' });
+  const parsed = settingsSchema.pick({ scriptConfine: true, bwrapPath: true }).safeParse(scriptConfinementRaw(env));
   if (!parsed.success) {
     throw new SettingsError(parsed.error.issues.map((issue) => ({ field: fieldSources[issue.path[0] as keyof Settings] ?? String(issue.path[0]), message: issue.message })));
   }
   return { mode: parsed.data.scriptConfine, bwrapPath: parsed.data.bwrapPath };
+}
+
+/** The confinement settings as the environment gives them, defaults filled: for both readers above and below. */
+function scriptConfinementRaw(env: NodeJS.ProcessEnv) {
+  return { scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto', bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap' };
 }
 
 /** The platform's notification defaults: grouping, policy, and the mail server for email to users. */
@@ -230,11 +235,10 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     sessionIdleHours: env.VIGIL_SESSION_IDLE_HOURS ?? 24 * 7,
     trustProxy: env.VIGIL_TRUST_PROXY ?? 'false',
     scriptRole: env.VIGIL_SCRIPT_ROLE ?? 'admin',
-    scriptConfine: env.VIGIL_SCRIPT_CONFINE || 'auto',
+    ...scriptConfinementRaw(env),
     retentionRawDays: env.VIGIL_RETENTION_RAW_DAYS || 7,
     retentionHourlyDays: env.VIGIL_RETENTION_HOURLY_DAYS || 30,
     retentionDailyDays: env.VIGIL_RETENTION_DAILY_DAYS || 365,
-    bwrapPath: env.VIGIL_BWRAP_PATH || 'bwrap',
     notificationGroupSeconds: env.VIGIL_NOTIFICATION_GROUP_SECONDS || 10,
     suppressDeEscalations: env.VIGIL_SUPPRESS_DE_ESCALATIONS || 'false',
     renotifyMinutes: env.VIGIL_RENOTIFY_MINUTES || undefined,
