@@ -71,8 +71,14 @@ export function firstGate(rule: CompiledRule, event: TriggerEvent): { partition:
  * filter within the window, this one included; `episodeOpen`: refire "once" already fired in this
  * episode; `waiting`: a `for` of this partition is already waiting (it keeps its own due time).
  */
-export function decide(rule: CompiledRule, event: TriggerEvent, facts: { count: number; episodeOpen: boolean; waiting: boolean }): Verdict {
-  const { partition, passed } = firstGate(rule, event);
+export function decide(
+  rule: CompiledRule,
+  event: TriggerEvent,
+  facts: { count: number; episodeOpen: boolean; waiting: boolean },
+  /** The filter's result when the caller has it already (the runner decided it before counting). */
+  gate: { partition: string; passed: boolean } = firstGate(rule, event),
+): Verdict {
+  const { partition, passed } = gate;
   const gates: Gates = { filter: { passed } };
   if (!passed) return { state: 'skipped', gates, partition, reason: 'the filter did not match', episode: 'keep' };
   let episode: 'open' | 'close' | 'keep' = 'keep';
