@@ -39,9 +39,12 @@ import { oidcRoutes } from './access/oidc-routes.ts';
 import type { Role } from './access/roles.ts';
 import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
+import { userEmails, userIdsByEmail } from './access/read.ts';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { automationRoutes } from './automation/routes.ts';
+import { GitopsService } from './gitops/apply.ts';
+import { gitopsRoutes } from './gitops/routes.ts';
 import { AutomationService } from './automation/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { CatalogService } from './catalog/service.ts';
@@ -121,6 +124,7 @@ export interface Services {
   loginLimiter: LoginLimiter;
   heartbeats: HeartbeatService;
   pingLimiter: PingLimiter;
+  gitops: GitopsService;
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -381,6 +385,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       incidentRoutesFor(services.incidents),
       maintenanceRoutes(services.maintenance),
       automationRoutes(services.automations),
+      gitopsRoutes(services.gitops),
       engineRoutes(services.checks, services.health, services.runNow, services.strategies),
       eventRoutes(services.bus),
       secretsRoutes(services.secrets),
@@ -480,8 +485,10 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     new NotificationSender(database.pool, database.db, notifications, { log, ...notifying }),
     log,
   );
-  const checks = new ChecksService(resourceDb, validateDefinition, (systemIds) => {
+  const announceSchedules = () =>
     bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+  const checks = new ChecksService(resourceDb, validateDefinition, (systemIds) => {
+    announceSchedules();
     recomputeHealth(systemIds);
   });
   const incidents = new IncidentsService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids) });
@@ -491,21 +498,44 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     log,
     doors: automationDoors({ pool: database.pool, notifications, checks, incidents, maintenance, runNow, secrets }),
   });
+  const catalog = new CatalogService(resourceDb, (systemId) => recomputeHealth([systemId]));
+  const slos = new SloService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids), log });
+  const automations = new AutomationService(resourceDb);
+  const gitops: GitopsService = new GitopsService(
+    database.pool,
+    resourceDb,
+    {
+      catalog,
+      checks,
+      secrets,
+      notifications,
+      maintenance,
+      automations,
+      slos,
+      strategies,
+      users: { idsByEmail: (emails) => userIdsByEmail(resourceDb, emails), emails: (ids) => userEmails(resourceDb, ids) },
+      appliedNames: (kind) => gitops.appliedNames(kind),
+    },
+    { strategies },
+    // What an apply changed was announced before it committed: the scheduler reloads once more after.
+    () => void announceSchedules(),
+  );
   return {
+    gitops,
     notifications,
     notificationLoop,
     automationLoop: new PassLoop(
       () => automationRunner.pass(),
       (error) => log.error({ err: error }, 'Automation pass failed; it runs again in a second'),
     ),
-    catalog: new CatalogService(resourceDb, (systemId) => recomputeHealth([systemId])),
+    catalog,
     checks,
     health: new HealthService(database.pool),
     history,
-    slos: new SloService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids), log }),
+    slos,
     incidents,
     maintenance,
-    automations: new AutomationService(resourceDb),
+    automations,
     recorder,
     executor,
     runNow,

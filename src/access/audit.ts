@@ -21,6 +21,8 @@ export interface Actor {
   ip?: string;
   /** Asked through an AI tool (MCP) rather than the API or the UI: recorded in the entry's label. */
   via?: 'mcp';
+  /** Part of one change set (an apply of configuration documents): every entry carries its id. */
+  changeSet?: string;
 }
 
 /** Changes no request asked for (start-up, jobs): Vigil itself. */
@@ -67,6 +69,7 @@ export async function recordChange(tx: Pick<Db, 'insert'>, change: Change): Prom
     action: change.action,
     before: change.before === undefined ? null : snapshot(change.before),
     after: change.after === undefined ? null : snapshot(change.after),
+    changeSet: actor.changeSet ?? null,
   });
 }
 
@@ -143,6 +146,8 @@ export interface AuditFilter {
   actor?: string;
   from?: Date;
   to?: Date;
+  /** Only the entries of one change set (an apply). */
+  changeSet?: string;
 }
 
 export interface AuditEntry {
@@ -156,6 +161,7 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   changes: Difference[];
+  changeSet: string | null;
 }
 
 /** Newest first, in cursor pages (the cursor is the last entry's sequence number). */
@@ -174,6 +180,7 @@ export async function listAudit(db: Db, filter: AuditFilter, page: { limit: numb
       : undefined,
     filter.from ? gte(auditLog.at, filter.from) : undefined,
     filter.to ? lte(auditLog.at, filter.to) : undefined,
+    filter.changeSet ? eq(auditLog.changeSet, filter.changeSet) : undefined,
   ];
   const rows = await db
     .select()
@@ -193,6 +200,7 @@ export async function listAudit(db: Db, filter: AuditFilter, page: { limit: numb
       before: row.before,
       after: row.after,
       changes: differences(row.before ?? undefined, row.after ?? undefined),
+      changeSet: row.changeSet,
     }),
   );
   return { items, nextCursor: rows.length > page.limit ? String(items.at(-1)!.seq) : null };

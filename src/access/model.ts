@@ -84,5 +84,6 @@ export const AuditEntry = z
     before: AnyJson.nullable(),
     after: AnyJson.nullable(),
     changes: z.array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() })).meta({ description: 'The fields that differ, by dotted path' }),
+    changeSet: z.string().nullable().meta({ description: 'Set on every change one apply of configuration documents made, and on its own `apply` entry' }),
   })
   .meta({ id: 'AuditEntry' });

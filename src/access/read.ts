@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
 import type { ErrorDetail } from '../kernel/errors.ts';
@@ -16,4 +16,14 @@ export async function userEmails(db: Pick<Db, 'select'>, userIds: readonly strin
 /** Users the ids name that do not exist, as error details for `field`. */
 export function missingUsers(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
   return missingReferences(db, users, ids, field, 'user');
+}
+
+/** The ids of the users with these email addresses (compared ignoring case), by lower-cased address. */
+export async function userIdsByEmail(db: Pick<Db, 'select'>, emails: readonly string[]): Promise<Map<string, string>> {
+  if (!emails.length) return new Map();
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(sql`lower(${users.email})`, emails.map((email) => email.toLowerCase())));
+  return new Map(rows.map((row) => [row.email.toLowerCase(), row.id]));
 }

@@ -108,6 +108,7 @@ const audit = createRoute({
       actor: z.string().max(320).optional().openapi({ description: 'A user id, an email (that user’s changes, also by their tokens), or a system actor (vigil, setup)' }),
       from: dateTime('Entries at or after this time'),
       to: dateTime('Entries at or before this time'),
+      changeSet: z.uuid({ message: 'expected a UUID' }).optional().openapi({ description: 'Only the changes of one apply (its changeSet)' }),
     }),
   },
   responses: {

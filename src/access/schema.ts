@@ -82,6 +82,8 @@ export const auditLog = pgTable(
     action: text('action').notNull(),
     before: jsonb('before'),
     after: jsonb('after'),
+    /** The changes one request made together (an apply of configuration documents), all with its id. */
+    changeSet: uuid('change_set'),
   },
-  (t) => [index('audit_log_resource_idx').on(t.resourceType, t.resourceId, t.seq), index('audit_log_actor_idx').on(t.actorId, t.seq), index('audit_log_at_idx').on(t.at)],
+  (t) => [index('audit_log_resource_idx').on(t.resourceType, t.resourceId, t.seq), index('audit_log_actor_idx').on(t.actorId, t.seq), index('audit_log_at_idx').on(t.at), index('audit_log_change_set_idx').on(t.changeSet)],
 );

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, stringify, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { issueDetails, plainMessage } from '../kernel/validation-messages.ts';
 
@@ -211,4 +211,10 @@ function locate(document: Document.Parsed, path: FieldPath, position: (offset: n
 
 function rangeStart(node: unknown): number | undefined {
   return (node as Node | null | undefined)?.range?.[0];
+}
+
+/** Documents as one YAML stream (`vigil export`): `---` between them, keys in the order given, long strings unfolded. */
+export function formatDocuments(documents: readonly unknown[], header?: string): string {
+  const body = documents.map((document) => stringify(document, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return `${header ? `${header.replace(/^/gm, '# ')}\n` : ''}${body}`;
 }

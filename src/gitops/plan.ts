@@ -73,7 +73,8 @@ export function plan(desired: readonly PlannedResource[], current: readonly Plan
 /** Every field that differs between two specs; lists compared item by item, a list that changed length as a whole. */
 export function diffFields(before: unknown, after: unknown, path: SpecPath = [], secretPaths: ReadonlySet<string> = new Set()): FieldChange[] {
   const dotted = path.join('.');
-  if (secretPaths.has(dotted)) return equal(before, after) ? [] : [{ path: dotted, secret: true }];
+  // A secret the documents leave out keeps its stored value (as the API does with one left out).
+  if (secretPaths.has(dotted)) return after === undefined || equal(before, after) ? [] : [{ path: dotted, secret: true }];
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((k) => diffFields(before[k], after[k], [...path, k], secretPaths));

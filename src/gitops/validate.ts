@@ -17,6 +17,8 @@ export interface Validation {
   /** How many documents the files hold. */
   documents: number;
   problems: Problem[];
+  /** The documents read (those whose YAML and envelope are sound). */
+  sources: SourceDocument[];
 }
 
 /** Reads the files and directories and validates their documents; throws UnreadablePathError for a path it cannot read. */
@@ -27,7 +29,7 @@ export async function validateFiles(paths: readonly string[], context: KindConte
   problems.sort(
     (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.index - b.index || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
-  return { valid: problems.length === 0, files: read.files, documents: read.count, problems };
+  return { valid: problems.length === 0, files: read.files, documents: read.count, problems, sources: read.documents };
 }
 
 interface Read {
@@ -37,7 +39,8 @@ interface Read {
   spec?: unknown;
 }
 
-export async function validateDocuments(documents: readonly SourceDocument[], context: KindContext): Promise<Problem[]> {
+/** With `wire`, specs are read as the API takes them (a Secret carries its value, read by the client). */
+export async function validateDocuments(documents: readonly SourceDocument[], context: KindContext, options: { wire?: boolean } = {}): Promise<Problem[]> {
   const problems: Problem[] = [];
   const report = (document: SourceDocument, path: FieldPath, message: string) =>
     problems.push({ file: document.file, index: document.index, kind: document.kind, name: document.metadata.name, path: path.join('.'), message, ...document.locate(path) });
@@ -51,7 +54,7 @@ export async function validateDocuments(documents: readonly SourceDocument[], co
     }
     const name = (kind.name ?? Slug).safeParse(document.metadata.name, { error: plainMessage });
     if (!name.success) for (const issue of name.error.issues) report(document, ['metadata', 'name'], issue.message);
-    const spec = kind.spec.safeParse(document.spec, { error: plainMessage });
+    const spec = ((options.wire ? kind.wire : undefined) ?? kind.spec).safeParse(document.spec, { error: plainMessage });
     if (!spec.success) for (const detail of issueDetails(spec.error.issues)) report(document, ['spec', ...pathOf(detail.path)], detail.message);
     read.push({ document, kind, ...(spec.success ? { spec: spec.data } : {}) });
   }

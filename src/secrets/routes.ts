@@ -1,10 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { PageQuery, createRouter, errorResponses, jsonBody, jsonResponse, pageOf, z } from '../api/openapi.ts';
-import { Secret, SecretInput, SecretName, SecretValueInput } from './model.ts';
+import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '../kernel/secret-name.ts';
+import { Secret, SecretInput, SecretValueInput } from './model.ts';
 import type { SecretsService } from './service.ts';
 
 const tags = ['Secrets'];
-const NameParam = z.object({ name: SecretName.openapi({ param: { name: 'name', in: 'path' } }) });
+// Built here from the routes' own zod (the model's schemas may be made before the OpenAPI extension loads).
+const NameParam = z.object({ name: z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_RULE).openapi({ param: { name: 'name', in: 'path' }, example: 'payments-token' }) });
 
 const list = createRoute({
   method: 'get',

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { AutomationRuleInput } from '../../automation/model.ts';
+import { AutomationRuleInput, type AutomationRule } from '../../automation/model.ts';
 import { resolveRule } from '../../automation/rule.ts';
-import type { Kind, Reference, SpecPath, SpecProblem } from './types.ts';
+import { ValidationError } from '../../kernel/errors.ts';
+import { everything } from '../services.ts';
+import type { Kind, Names, Reference, SpecPath, SpecProblem } from './types.ts';
 
 /**
  * An automation rule (SPEC §6.1): trigger, filter, window, for, actions. Action inputs are the
@@ -46,10 +48,11 @@ const spec = z
   });
 type AutomationSpec = z.output<typeof spec>;
 
-export const automationKind: Kind<AutomationSpec> = {
+export const automationKind: Kind<AutomationSpec, AutomationRule> = {
   kind: 'Automation',
   order: 90,
   spec,
+  named: true,
   references: (rule) =>
     rule.actions.flatMap((action, index) =>
       NAMED.flatMap(({ name, kind }): Reference[] => {
@@ -60,6 +63,35 @@ export const automationKind: Kind<AutomationSpec> = {
         return [];
       }),
     ),
+  store: ({ automations }) => ({
+    list: async () => (await everything((page) => automations.list(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    toSpec: (rule, names) => ({
+      description: rule.description,
+      enabled: rule.enabled,
+      trigger: rule.trigger as AutomationSpec['trigger'],
+      filter: rule.filter,
+      window: rule.window,
+      for: rule.for,
+      actions: rule.actions.map((action) => ({ type: action.type, input: actionInputWithNames(action.input, names) })),
+    }),
+    /** Action inputs as stored: their defaults filled in. */
+    desired(rule) {
+      const stand = new Map<string, string>();
+      const standIn = (kind: string, name: string) => {
+        const key = `${kind}\u0000${name}`;
+        if (!stand.has(key)) stand.set(key, `00000000-0000-4000-8000-${stand.size.toString(16).padStart(12, '0')}`);
+        return stand.get(key)!;
+      };
+      const resolved = resolveRule({ ...rule, actions: rule.actions.map((action) => ({ type: action.type, input: actionInputWithIds(action.input, standIn).input })) });
+      if (!resolved.ok) throw new ValidationError(resolved.problems.map((problem) => ({ path: problem.path.join('.'), message: problem.message })));
+      const back = new Map([...stand].map(([key, id]) => [id, key.split('\u0000')[1]!]));
+      const byStandIn: Names = { id: (_kind, name) => name, name: (_kind, id) => back.get(id) ?? id };
+      return { ...rule, actions: resolved.rule.actions.map((action) => ({ type: action.type, input: actionInputWithNames(action.input, byStandIn) })) };
+    },
+    create: async ({ name, spec: rule }, { names }) => (await automations.create({ name, ...withIds(rule, names) })).id,
+    update: async (id, { name, spec: rule }, { names }) => void (await automations.update(id, { name, ...withIds(rule, names) })),
+    remove: (id) => automations.remove(id),
+  }),
 };
 
 /**
@@ -112,4 +144,21 @@ function inFileWords(problem: SpecProblem, actions: { written: Record<string, un
   let message = problem.message;
   for (const { name, id } of renamed) message = message.replace(new RegExp(`\\b${id}\\b`, 'g'), name);
   return { path: about ? ['actions', index, 'input', about.name, ...rest] : problem.path, message };
+}
+
+function withIds(rule: AutomationSpec, names: Names): AutomationSpec {
+  return { ...rule, actions: rule.actions.map((action) => ({ type: action.type, input: actionInputWithIds(action.input, (kind, name) => names.id(kind, name)).input })) };
+}
+
+/** An action's input as a file writes it: each id (not a template) as the name of what it names. */
+export function actionInputWithNames(input: Record<string, unknown>, names: Names): Record<string, unknown> {
+  const result = { ...input };
+  for (const { name, id, kind } of NAMED) {
+    const value = input[id];
+    if (value === undefined || templated(value)) continue;
+    const named = typeof value === 'string' ? names.name(kind, value) : Array.isArray(value) ? value.map((item) => (typeof item === 'string' && !templated(item) ? names.name(kind, item) : item)) : value;
+    delete result[id];
+    result[name] = named;
+  }
+  return result;
 }

@@ -1,13 +1,23 @@
 import type { z } from 'zod';
-import { EnvironmentInput } from '../../catalog/model.ts';
+import { EnvironmentInput, type Environment } from '../../catalog/model.ts';
+import { everything } from '../services.ts';
 import type { Kind } from './types.ts';
 
 const spec = EnvironmentInput.omit({ name: true });
+type EnvironmentSpec = z.output<typeof spec>;
 
 /** A deployment target and its custom fields, read by templates as `{{ environment.<field> }}`. */
-export const environmentKind: Kind<z.output<typeof spec>> = {
+export const environmentKind: Kind<EnvironmentSpec> = {
   kind: 'Environment',
   order: 10,
   spec,
+  named: true,
   references: () => [],
+  store: ({ catalog }) => ({
+    list: async () => (await everything((page) => catalog.listEnvironments(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    toSpec: (environment: Environment) => ({ description: environment.description, fields: environment.fields as EnvironmentSpec['fields'] }),
+    create: async ({ name, spec: environment }) => (await catalog.createEnvironment({ name, ...environment })).id,
+    update: async (id, { name, spec: environment }) => void (await catalog.updateEnvironment(id, { name, ...environment })),
+    remove: (id) => catalog.deleteEnvironment(id),
+  }),
 };

@@ -3,6 +3,8 @@ import { issueDetails, plainMessage } from '../../kernel/validation-messages.ts'
 import { ChannelInput } from '../../notifications/model.ts';
 import { CHANNEL_TYPES, channelType } from '../../notifications/channels/registry.ts';
 import { isSettled, readSecretFields, secretReferences } from './secret-fields.ts';
+import type { Channel } from '../../notifications/model.ts';
+import { everything } from '../services.ts';
 import type { Kind } from './types.ts';
 
 /**
@@ -28,9 +30,46 @@ const spec = ChannelInput.omit({ name: true }).superRefine((channel, ctx) => {
 });
 type ChannelSpec = z.output<typeof spec>;
 
-export const notificationChannelKind: Kind<ChannelSpec> = {
+const secretFieldsOf = (channel: ChannelSpec) => channelType(channel.type)?.secretFields ?? [];
+
+export const notificationChannelKind: Kind<ChannelSpec, Channel & { opened: Record<string, unknown> }> = {
   kind: 'NotificationChannel',
   order: 60,
   spec,
+  named: true,
   references: (channel) => secretReferences(channel.config, ['config']),
+  secretPaths: (channel) => secretFieldsOf(channel).map((field) => `config.${field}`),
+  async resolve(channel, secret) {
+    const config = { ...channel.config };
+    for (const field of secretFieldsOf(channel)) if (typeof config[field] === 'string') config[field] = await withSecrets(config[field], secret);
+    return { ...channel, config };
+  },
+  // A secret value goes out as a reference to the Secret holding it (one is added when none does).
+  toFile(channel, { name, secretName }) {
+    const config = { ...channel.config };
+    for (const field of secretFieldsOf(channel)) {
+      const value = config[field];
+      if (typeof value === 'string' && value !== '') config[field] = `{{ secrets.${secretName(value, `${name}-${field}`)} }}`;
+    }
+    return { spec: { ...channel, config } };
+  },
+  store: ({ notifications }) => ({
+    async list() {
+      const channels = await everything((page) => notifications.listChannels(page));
+      // Secret fields are sealed and read "****" in the API: diff compares their values, on the server only.
+      return Promise.all(channels.map(async (channel) => ({ id: channel.id, name: channel.name, resource: { ...channel, opened: (await notifications.openChannel(channel.id)).config } })));
+    },
+    toSpec: (channel) => ({ type: channel.type, config: channel.opened, enabled: channel.enabled, groupWindowSeconds: channel.groupWindowSeconds }),
+    create: async ({ name, spec: channel }) => (await notifications.createChannel({ name, ...channel })).id,
+    update: async (id, { name, spec: channel }) => void (await notifications.updateChannel(id, { name, ...channel })),
+    remove: (id) => notifications.deleteChannel(id),
+  }),
 };
+
+/** A secret field's text with each `{{ secrets.NAME }}` replaced by the secret's value. */
+async function withSecrets(text: string, secret: (name: string) => Promise<string>): Promise<string> {
+  const pattern = /\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}/g;
+  const values = new Map<string, string>();
+  for (const match of text.matchAll(pattern)) values.set(match[1]!, await secret(match[1]!));
+  return text.replace(pattern, (_whole, name: string) => values.get(name)!);
+}

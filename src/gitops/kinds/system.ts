@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { SystemInput } from '../../catalog/model.ts';
+import { SystemInput, type System } from '../../catalog/model.ts';
 import { findCycle } from '../../catalog/dependencies.ts';
-import { AssignmentInput } from '../../checks/model.ts';
+import { AssignmentInput, type Assignment } from '../../checks/model.ts';
+import { everything, type GitopsServices } from '../services.ts';
 import { nameKey, Ref, refList } from './names.ts';
-import type { Kind, Reference } from './types.ts';
+import type { ApplyContext, Kind, KindStore, Names, Reference } from './types.ts';
 
 /** An assignment (SPEC §1.1) of a Healthcheck to this system, by name. */
-const Assignment = AssignmentInput.omit({ systemId: true, configurationId: true, environmentIds: true }).extend({
+const AssignmentDocument = AssignmentInput.omit({ systemId: true, configurationId: true, environmentIds: true }).extend({
   ref: Ref.meta({ description: 'The Healthcheck' }),
   environments: refList(500)
     .nullable()
@@ -19,7 +20,7 @@ const spec = SystemInput.omit({ name: true, groupIds: true }).extend({
   environments: refList(500).default([]).meta({ description: "The system's environments, in the order runs and views list them" }),
   dependsOn: refList(500).default([]).meta({ description: 'The systems this one depends on (SPEC §3.7); no cycles' }),
   healthchecks: z
-    .array(Assignment)
+    .array(AssignmentDocument)
     .max(500, 'expected at most 500 healthchecks')
     .default([])
     .superRefine((assignments, ctx) => {
@@ -32,12 +33,20 @@ const spec = SystemInput.omit({ name: true, groupIds: true }).extend({
     }),
 });
 type SystemSpec = z.output<typeof spec>;
+type AssignmentSpec = SystemSpec['healthchecks'][number];
+
+/** A system as stored: the system and its assignments (a resource of their own in the API). */
+interface StoredSystem {
+  system: System;
+  assignments: Assignment[];
+}
 
 /** A system with its memberships (groups, environments), dependencies and assigned healthchecks. */
-export const systemKind: Kind<SystemSpec> = {
+export const systemKind: Kind<SystemSpec, StoredSystem> = {
   kind: 'System',
   order: 50,
   spec,
+  named: true,
   references: (system) => [
     ...system.groups.map((name, index): Reference => ({ kind: 'Group', name, path: ['groups', index] })),
     ...system.environments.map((name, index): Reference => ({ kind: 'Environment', name, path: ['environments', index] })),
@@ -57,4 +66,93 @@ export const systemKind: Kind<SystemSpec> = {
       return [{ name: system.name, path: ['dependsOn'], message: `expected no dependency cycle, but ${names} is one` }];
     });
   },
+  store: (services) => systemStore(services),
 };
+
+function systemStore({ catalog, checks }: GitopsServices): KindStore<SystemSpec, StoredSystem> {
+  return {
+    async list() {
+      const [systems, assignments] = await Promise.all([everything((page) => catalog.listSystems(page)), everything((page) => checks.listAssignments(page))]);
+      const bySystem = new Map<string, Assignment[]>();
+      for (const assignment of assignments) bySystem.set(assignment.systemId, [...(bySystem.get(assignment.systemId) ?? []), assignment]);
+      return systems.map((system) => ({ id: system.id, name: system.name, resource: { system, assignments: bySystem.get(system.id) ?? [] } }));
+    },
+    toSpec: ({ system, assignments }: StoredSystem, names) =>
+      inOrder({
+        description: system.description,
+        public: system.public,
+        tags: system.tags,
+        groups: system.groupIds.map((id) => names.name('Group', id)),
+        environments: system.environmentIds.map((id) => names.name('Environment', id)),
+        dependsOn: system.dependsOn.map((id) => names.name('System', id)),
+        healthchecks: assignments.map((assignment) => assignmentSpec(assignment, names)),
+      }),
+    desired(system, { current, prune }) {
+      // Without --prune, healthchecks assigned on the server but not listed stay assigned.
+      const listed = new Set(system.healthchecks.map((assignment) => nameKey(assignment.ref)));
+      const kept = prune || !current ? [] : current.healthchecks.filter((assignment) => !listed.has(nameKey(assignment.ref)));
+      return inOrder({ ...system, healthchecks: [...system.healthchecks, ...kept] });
+    },
+    async create({ name, spec: system }, context) {
+      const created = await catalog.createSystem({ name, ...fields(system, context.names) });
+      if (system.environments.length) await catalog.setSystemEnvironments(created.id, system.environments.map((environment) => context.names.id('Environment', environment)));
+      await syncAssignments(created.id, system.healthchecks, [], context);
+      return created.id;
+    },
+    async update(id, { name, spec: system, current }, context) {
+      await catalog.updateSystem(id, { name, ...fields(system, context.names) });
+      const environmentIds = system.environments.map((environment) => context.names.id('Environment', environment));
+      if (environmentIds.join() !== current.system.environmentIds.join()) await catalog.setSystemEnvironments(id, environmentIds);
+      await syncAssignments(id, system.healthchecks, current.assignments, context);
+    },
+    // Dependencies name systems: set once every system of the documents exists.
+    async link(id, { spec: system, current }, { names }) {
+      const dependsOn = system.dependsOn.map((parent) => names.id('System', parent)).sort();
+      if (dependsOn.join() !== [...(current?.system.dependsOn ?? [])].sort().join()) await catalog.setDependencies(id, dependsOn);
+    },
+    remove: (id) => catalog.deleteSystem(id),
+  };
+
+  /** Creates, updates and (with --prune) deletes the system's assignments to match its list. */
+  async function syncAssignments(systemId: string, wanted: AssignmentSpec[], current: Assignment[], context: ApplyContext): Promise<void> {
+    const byConfiguration = new Map(current.map((assignment) => [assignment.configurationId, assignment]));
+    const listed = new Set<string>();
+    for (const { ref, environments, ...settings } of wanted) {
+      const configurationId = context.names.id('Healthcheck', ref);
+      listed.add(configurationId);
+      const environmentIds = environments === null ? null : environments.map((environment) => context.names.id('Environment', environment));
+      const existing = byConfiguration.get(configurationId);
+      if (!existing) await checks.createAssignment({ systemId, configurationId, environmentIds, ...settings });
+      else if (JSON.stringify(assignmentSpec(existing, context.names)) !== JSON.stringify(assignmentSpec({ ...existing, ...settings, environmentIds }, context.names))) {
+        await checks.updateAssignment(existing.id, { environmentIds, ...settings });
+      }
+    }
+    if (context.prune) for (const assignment of current) if (!listed.has(assignment.configurationId)) await checks.deleteAssignment(assignment.id);
+  }}
+
+/** The system's own fields as the API takes them. */
+function fields(system: SystemSpec, names: Names) {
+  return { description: system.description, public: system.public, tags: system.tags, groupIds: system.groups.map((group) => names.id('Group', group)) };
+}
+
+/** An assignment as a file writes it: names for ids, the API's settings as they are (new ones included). */
+function assignmentSpec(assignment: Assignment, names: Names): AssignmentSpec {
+  const { id: _id, systemId: _system, configurationId, environmentIds, pingUrl: _ping, createdAt: _created, updatedAt: _updated, ...settings } = assignment as Assignment & { warnings?: unknown };
+  delete (settings as { warnings?: unknown }).warnings;
+  return {
+    ref: names.name('Healthcheck', configurationId),
+    ...settings,
+    environments: environmentIds === null ? null : environmentIds.map((id) => names.name('Environment', id)),
+  } as AssignmentSpec;
+}
+
+/** Lists whose order means nothing in one order (by name), so files and servers compare alike. */
+function inOrder(system: SystemSpec): SystemSpec {
+  const byName = (a: string, b: string) => nameKey(a).localeCompare(nameKey(b));
+  return {
+    ...system,
+    groups: [...system.groups].sort(byName),
+    dependsOn: [...system.dependsOn].sort(byName),
+    healthchecks: [...system.healthchecks].sort((a, b) => byName(a.ref, b.ref)),
+  };
+}

@@ -1,0 +1,440 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type pg from 'pg';
+import { currentActor, recordChange, runAs } from '../access/audit.ts';
+import type { Db } from '../db/database.ts';
+import { advisoryKey } from '../db/locks.ts';
+import { ambientClient } from '../db/ambient.ts';
+import { inAmbientTransaction } from '../db/transaction.ts';
+import { DomainError, ValidationError, type ErrorDetail } from '../kernel/errors.ts';
+import type { Metadata, Problem, SourceDocument } from './documents.ts';
+import { nameKey } from './kinds/names.ts';
+import { KINDS, kindOf } from './kinds/registry.ts';
+import { Slug, type AnyKind, type ApplyContext, type KindContext, type Names, type SpecPath, type StoredResource } from './kinds/types.ts';
+import { plan, type PlannedChange, type PlannedResource } from './plan.ts';
+import { appliedResources } from './schema.ts';
+import type { GitopsServices } from './services.ts';
+import { validateDocuments } from './validate.ts';
+
+/**
+ * Applying configuration documents (SPEC §7.2; issue 22): validated as `vigil validate` does,
+ * compared with what the server holds (plan.ts), and carried out through the domains' own
+ * services in one transaction — all documents or none — under an advisory lock, so two applies
+ * from two processes take turns and never interleave. Diff is the same without the last step;
+ * export writes the server's state back as documents.
+ */
+
+/** One document as the API takes it: a file's, with where it came from when a client read it from a file. */
+export interface ApplyDocument {
+  apiVersion: string;
+  kind: string;
+  metadata: Metadata;
+  spec: Record<string, unknown>;
+  /** The file and the document's place in it, for problems to name. */
+  source?: { file: string; index: number };
+}
+
+export interface ApplyOptions {
+  /** Remove resources earlier applies created that the documents no longer declare. */
+  prune?: boolean;
+  /** … and resources created through the API or the UI too. */
+  pruneAll?: boolean;
+  /** Plan only (what `vigil diff` shows). */
+  dryRun?: boolean;
+  /** Who manages what this apply declares: `files` (default), or `dir:<path>` for a start-up directory. */
+  managedBy?: string;
+}
+
+export interface ApplyOutcome {
+  changes: PlannedChange[];
+  summary: { create: number; update: number; delete: number; unchanged: number };
+  /** Nothing was written: a dry run, or nothing to change. */
+  dryRun: boolean;
+  /** The audit log's id for the changes this apply made (GET /audit?changeSet=…); absent when nothing changed. */
+  changeSet?: string;
+}
+
+export interface ExportedDocument {
+  apiVersion: 'vigil/v1';
+  kind: string;
+  metadata: { name: string; title?: string };
+  spec: unknown;
+}
+
+/** What a document is, once read: its kind, its resource's name, and its spec as the server compares it. */
+interface Desired {
+  document: ApplyDocument;
+  /** Where problems point: `checks.yaml document 3`, or `document 3` of the request. */
+  where: string;
+  position: number;
+  kind: AnyKind;
+  /** Its resource's name: the API's for named kinds (the title when given), else the document's. */
+  identity: string;
+  spec: unknown;
+}
+
+const LOCK_KEY = 'vigil:gitops:apply';
+
+export class GitopsService {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly db: Db,
+    private readonly services: GitopsServices,
+    private readonly context: KindContext,
+    /** After an apply commits: the scheduler and health follow the new configuration. */
+    private readonly applied: () => void = () => undefined,
+  ) {}
+
+  /**
+   * Plans the documents against the server and, unless a dry run, carries the plan out. Throws a
+   * ValidationError naming the document (and its field) for anything refused, having changed nothing.
+   */
+  async apply(documents: readonly ApplyDocument[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
+    const problems = await this.validate(documents);
+    if (problems.length) throw new ValidationError(problems);
+    const changeSet = randomUUID();
+    const actor = { ...currentActor(), changeSet };
+    const outcome = await runAs(actor, () =>
+      inAmbientTransaction(this.pool, async () => {
+        // Held to COMMIT: a second apply (any process) waits, then plans against what this one wrote.
+        await ambientClient()!.query(`SELECT pg_advisory_xact_lock(${advisoryKey(LOCK_KEY)})`);
+        return this.run(documents, options, changeSet);
+      }),
+    );
+    if (!outcome.dryRun) this.applied();
+    return outcome;
+  }
+
+  /** The server's state as documents, in apply order then by name; secrets as references (`valueFrom: {env}`). */
+  async export(kinds: readonly string[] = KINDS.map((kind) => kind.kind)): Promise<ExportedDocument[]> {
+    const unknown = kinds.filter((kind) => !kindOf(kind));
+    if (unknown.length) throw new ValidationError([{ path: 'kinds', message: `Unknown kind "${unknown[0]}". Available: ${KINDS.map((kind) => kind.kind).join(', ')}.` }]);
+    const current = await this.current();
+    // Names as files write them: a slug, with the API's name as the title where it is not one.
+    const documentNames = new Map<string, Map<string, { name: string; title?: string }>>();
+    for (const kind of KINDS) {
+      const taken = new Set<string>();
+      const names = new Map<string, { name: string; title?: string }>();
+      for (const resource of current.get(kind.kind) ?? []) {
+        const rule = kind.name ?? Slug;
+        if (rule.safeParse(resource.name).success && !taken.has(nameKey(resource.name))) {
+          names.set(resource.id, { name: resource.name });
+          taken.add(nameKey(resource.name));
+          continue;
+        }
+        const name = unique(slugOf(resource.name), taken);
+        taken.add(name);
+        names.set(resource.id, kind.named ? { name, title: resource.name } : { name });
+      }
+      documentNames.set(kind.kind, names);
+    }
+    const names: Names = {
+      id: () => {
+        throw new Error('export reads ids only');
+      },
+      name: (kind, id) => documentNames.get(kind)?.get(id)?.name ?? id,
+    };
+    const secretsByValue = new Map<string, string>();
+    for (const secret of current.get('Secret') ?? []) {
+      const value = (secret.resource as { value?: string }).value;
+      if (value !== undefined && !secretsByValue.has(value)) secretsByValue.set(value, secret.name);
+    }
+    const added = new Map<string, string>();
+    const secretName = (value: string, suggested: string) => {
+      const known = secretsByValue.get(value) ?? added.get(value);
+      if (known) return known;
+      const name = unique(suggested.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 90), new Set([...secretsByValue.values(), ...added.values()].map(nameKey)));
+      added.set(value, name);
+      return name;
+    };
+    const wanted = new Set(kinds);
+    const documents: ExportedDocument[] = [];
+    for (const kind of KINDS) {
+      if (!wanted.has(kind.kind) || kind.kind === 'Secret') continue;
+      const store = kind.store(this.services);
+      for (const resource of current.get(kind.kind) ?? []) {
+        const { name, title } = documentNames.get(kind.kind)!.get(resource.id)!;
+        const spec = await store.toSpec(resource.resource, names);
+        const file: { spec: unknown; title?: string } = kind.toFile ? kind.toFile(spec, { name, secretName }) : { spec };
+        const shownTitle = file.title ?? title;
+        documents.push({ apiVersion: 'vigil/v1', kind: kind.kind, metadata: { name, ...(shownTitle === undefined ? {} : { title: shownTitle }) }, spec: file.spec });
+      }
+    }
+    // Secrets last in the loop, first in the output: those the server has, and those the channels' secret fields needed.
+    const secretKind = kindOf('Secret')!;
+    const secrets: ExportedDocument[] = [];
+    if (wanted.has('Secret')) for (const secret of current.get('Secret') ?? []) secrets.push(secretDocument(secretKind, secret.name));
+    for (const name of added.values()) secrets.push(secretDocument(secretKind, name));
+    secrets.sort((a, b) => nameKey(a.metadata.name).localeCompare(nameKey(b.metadata.name)));
+    const order = (document: ExportedDocument) => kindOf(document.kind)!.order;
+    return [...secrets, ...documents].sort((a, b) => order(a) - order(b) || 0);
+  }
+
+  private async validate(documents: readonly ApplyDocument[]): Promise<ErrorDetail[]> {
+    const sources: SourceDocument[] = documents.map((document, position) => ({
+      file: document.source?.file ?? 'request',
+      index: document.source?.index ?? position + 1,
+      kind: document.kind,
+      metadata: document.metadata,
+      spec: document.spec,
+      locate: () => undefined,
+    }));
+    const problems = await validateDocuments(sources, this.context, { wire: true });
+    // A reference to a resource the server has but the documents do not declare is fine here.
+    const known = await this.knownNames(problems);
+    return problems.filter((problem) => !known(problem)).map((problem) => ({ path: `documents.${sources.findIndex((source) => source.file === problem.file && source.index === problem.index)}.${problem.path}`, message: describe(problem) }));
+  }
+
+  /** Of the "no X named" problems, the ones the server answers. */
+  private async knownNames(problems: Problem[]): Promise<(problem: Problem) => boolean> {
+    const missing = problems.map((problem) => ({ problem, match: /^no (\w+) named "(.*)" in these files$/.exec(problem.message) })).filter((entry) => entry.match);
+    if (!missing.length) return () => false;
+    const kinds = new Set(missing.map((entry) => entry.match![1]!));
+    const names = new Map<string, Set<string>>();
+    for (const kind of kinds) {
+      const store = kindOf(kind)?.store(this.services);
+      names.set(kind, new Set((store ? await store.list() : []).map((resource) => nameKey(resource.name))));
+    }
+    const answered = new Set(missing.filter((entry) => names.get(entry.match![1]!)?.has(nameKey(entry.match![2]!))).map((entry) => entry.problem));
+    return (problem) => answered.has(problem);
+  }
+
+  /** Every resource of every kind the server has, by kind. */
+  private async current(): Promise<Map<string, StoredResource<unknown>[]>> {
+    const current = new Map<string, StoredResource<unknown>[]>();
+    for (const kind of KINDS) current.set(kind.kind, await kind.store(this.services).list());
+    return current;
+  }
+
+  private async run(documents: readonly ApplyDocument[], options: ApplyOptions, changeSet: string): Promise<ApplyOutcome> {
+    const managedBy = options.managedBy ?? 'files';
+    const prune = Boolean(options.prune || options.pruneAll);
+    const current = await this.current();
+    const desired = documents.map((document, position): Desired => {
+      const kind = kindOf(document.kind)!;
+      const spec = (kind.wire ?? kind.spec).parse(document.spec);
+      const where = document.source ? `${document.source.file} document ${document.source.index}` : `document ${position + 1}`;
+      return { document, where, position, kind, identity: kind.named ? (document.metadata.title ?? document.metadata.name) : document.metadata.name, spec };
+    });
+
+    // Names both ways: a document's name → its resource's name → the id the server gave it.
+    const identities = new Map<string, string>();
+    const documentNames = new Map<string, string>();
+    const ids = new Map<string, string>();
+    const key = (kind: string, name: string) => `${kind}\u0000${nameKey(name)}`;
+    for (const entry of desired) identities.set(key(entry.kind.kind, entry.document.metadata.name), entry.identity);
+    for (const [kind, resources] of current) for (const resource of resources) ids.set(key(kind, resource.name), resource.id);
+    for (const entry of desired) {
+      const id = ids.get(key(entry.kind.kind, entry.identity));
+      if (id !== undefined) documentNames.set(`${entry.kind.kind}\u0000${id}`, entry.document.metadata.name);
+    }
+    const names: Names = {
+      id(kind, name) {
+        const id = ids.get(key(kind, identities.get(key(kind, name)) ?? name));
+        if (id === undefined) throw new ValidationError([{ path: kind, message: `no ${kind} named "${name}"` }]);
+        return id;
+      },
+      name(kind, id) {
+        const named = documentNames.get(`${kind}\u0000${id}`);
+        if (named !== undefined) return named;
+        return (current.get(kind) ?? []).find((resource) => resource.id === id)?.name ?? id;
+      },
+    };
+
+    // Secrets: the documents' values first, else the server's.
+    const secretValues = new Map<string, string>();
+    for (const entry of desired) {
+      const value = entry.kind.kind === 'Secret' ? (entry.spec as { value?: string }).value : undefined;
+      if (value !== undefined) secretValues.set(nameKey(entry.identity), value);
+    }
+    const stored = new Map((current.get('Secret') ?? []).map((secret) => [nameKey(secret.name), (secret.resource as { value?: string }).value]));
+    const secret = async (name: string) => {
+      const value = secretValues.get(nameKey(name)) ?? stored.get(nameKey(name));
+      if (value === undefined) throw new ValidationError([{ path: 'secrets', message: `no Secret named "${name}": declare it (valueFrom env or file) or create it first` }]);
+      return value;
+    };
+
+    const byIdentity = new Map<string, StoredResource<unknown>>();
+    for (const [kind, resources] of current) for (const resource of resources) byIdentity.set(key(kind, resource.name), resource);
+    const applied = await this.appliedIds();
+    const currentPlanned: PlannedResource[] = [];
+    for (const kind of KINDS) {
+      const store = kind.store(this.services);
+      for (const resource of current.get(kind.kind) ?? []) {
+        currentPlanned.push({ kind: kind.kind, name: resource.name, spec: await store.toSpec(resource.resource, names), order: kind.order, fromFiles: applied.has(`${kind.kind}\u0000${resource.id}`) });
+      }
+    }
+    const currentSpecs = new Map(currentPlanned.map((resource) => [key(resource.kind, resource.name), resource.spec]));
+    const desiredPlanned: PlannedResource[] = [];
+    const resolved = new Map<Desired, unknown>();
+    for (const entry of desired) {
+      const store = entry.kind.store(this.services);
+      const spec = await this.named(entry, async () => {
+        const canonical = canonicalReferences(entry, (kind, name) => {
+          const identity = identities.get(key(kind, name));
+          return identity === undefined ? name : (desired.find((other) => other.kind.kind === kind && other.identity === identity)?.document.metadata.name ?? name);
+        });
+        const withSecrets = entry.kind.resolve ? await entry.kind.resolve(canonical, secret) : canonical;
+        const currentSpec = currentSpecs.get(key(entry.kind.kind, entry.identity));
+        return store.desired
+          ? await store.desired(withSecrets, { ...(currentSpec === undefined ? {} : { current: currentSpec }), prune, name: entry.document.metadata.name, ...(entry.document.metadata.title ? { title: entry.document.metadata.title } : {}) })
+          : withSecrets;
+      });
+      resolved.set(entry, spec);
+      desiredPlanned.push({ kind: entry.kind.kind, name: entry.identity, spec, order: entry.kind.order, secretPaths: entry.kind.secretPaths?.(spec as never) ?? [] });
+    }
+
+    const changes = plan(desiredPlanned, currentPlanned, { prune: options.prune ?? false, pruneAll: options.pruneAll ?? false });
+    const summary = { create: 0, update: 0, delete: 0, unchanged: 0 };
+    for (const change of changes) summary[change.action] += 1;
+    const nothing = summary.create + summary.update + summary.delete === 0;
+    if (options.dryRun || nothing) {
+      if (!options.dryRun) await this.own(desired, ids, managedBy);
+      return { changes, summary, dryRun: Boolean(options.dryRun) };
+    }
+
+    const context: ApplyContext = { names, prune: options.prune ?? false, secret };
+    const entryOf = (change: PlannedChange) => desired.find((entry) => entry.kind.kind === change.kind && nameKey(entry.identity) === nameKey(change.name))!;
+    const linked: { entry: Desired; id: string; current?: unknown }[] = [];
+    const finishKind = async (kind: AnyKind | undefined) => {
+      if (!kind?.store(this.services).link) return;
+      const store = kind.store(this.services);
+      for (const { entry, id, current: stored } of linked.filter((item) => item.entry.kind === kind)) {
+        await this.named(entry, () => store.link!(id, { name: entry.identity, ...title(entry), spec: resolved.get(entry), ...(stored === undefined ? {} : { current: stored }) }, context));
+      }
+    };
+    let kindInHand: AnyKind | undefined;
+    for (const change of changes) {
+      if (change.action === 'unchanged' || change.action === 'delete') continue;
+      const entry = entryOf(change);
+      if (entry.kind !== kindInHand) {
+        await finishKind(kindInHand);
+        kindInHand = entry.kind;
+      }
+      const store = entry.kind.store(this.services);
+      const spec = resolved.get(entry);
+      const existing = byIdentity.get(key(entry.kind.kind, entry.identity));
+      if (change.action === 'create') {
+        const id = await this.named(entry, () => store.create({ name: entry.identity, ...title(entry), spec }, context));
+        ids.set(key(entry.kind.kind, entry.identity), id);
+        documentNames.set(`${entry.kind.kind}\u0000${id}`, entry.document.metadata.name);
+        linked.push({ entry, id });
+      } else {
+        const replaced = await this.named(entry, () => store.update(existing!.id, { name: entry.identity, ...title(entry), spec, current: existing!.resource }, context));
+        const id = replaced ?? existing!.id;
+        ids.set(key(entry.kind.kind, entry.identity), id);
+        linked.push({ entry, id, current: existing!.resource });
+      }
+    }
+    await finishKind(kindInHand);
+    for (const change of changes) {
+      if (change.action !== 'delete') continue;
+      const resource = byIdentity.get(key(change.kind, change.name))!;
+      await kindOf(change.kind)!
+        .store(this.services)
+        .remove(resource.id)
+        .catch((error: unknown) => {
+          throw refusal(`${change.kind} ${change.name} (to prune)`, error, 'documents');
+        });
+      await this.db.delete(appliedResources).where(and(eq(appliedResources.kind, change.kind), eq(appliedResources.resourceId, resource.id)));
+    }
+    await this.own(desired, ids, managedBy);
+    await recordChange(this.db, { resourceType: 'apply', resourceId: changeSet, action: 'apply', after: { managedBy, prune: options.prune ?? false, pruneAll: options.pruneAll ?? false, ...summary } });
+    return { changes, summary, dryRun: false, changeSet };
+  }
+
+  /** Runs one document's step; what it throws is refused naming the document. */
+  private async named<T>(entry: Desired, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw refusal(`${entry.where} (${entry.kind.kind} ${entry.document.metadata.name})`, error, `documents.${entry.position}`);
+    }
+  }
+
+  /** Remembers what the documents declared, and who manages it. */
+  private async own(desired: readonly Desired[], ids: ReadonlyMap<string, string>, managedBy: string): Promise<void> {
+    const rows = desired.flatMap((entry) => {
+      const id = ids.get(`${entry.kind.kind}\u0000${nameKey(entry.identity)}`);
+      return id === undefined ? [] : [{ kind: entry.kind.kind, resourceId: id, name: entry.document.metadata.name, managedBy, appliedAt: new Date() }];
+    });
+    for (let at = 0; at < rows.length; at += 1000) {
+      await this.db
+        .insert(appliedResources)
+        .values(rows.slice(at, at + 1000))
+        .onConflictDoUpdate({ target: [appliedResources.kind, appliedResources.resourceId], set: { name: sql`excluded.name`, managedBy: sql`excluded.managed_by`, appliedAt: sql`excluded.applied_at` } });
+    }
+  }
+
+  private async appliedIds(): Promise<Set<string>> {
+    const rows = await this.db.select({ kind: appliedResources.kind, resourceId: appliedResources.resourceId }).from(appliedResources);
+    return new Set(rows.map((row) => `${row.kind}\u0000${row.resourceId}`));
+  }
+
+  /** The document names earlier applies gave resources of a kind the API names not, by id. */
+  async appliedNames(kind: string): Promise<Map<string, string>> {
+    const rows = await this.db.select({ resourceId: appliedResources.resourceId, name: appliedResources.name }).from(appliedResources).where(eq(appliedResources.kind, kind));
+    return new Map(rows.map((row) => [row.resourceId, row.name]));
+  }
+
+  /** Who manages each of these resources (`files`, `dir:<path>`), for the API's `managedBy`. */
+  async managedBy(kind: string, ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db
+      .select({ resourceId: appliedResources.resourceId, managedBy: appliedResources.managedBy })
+      .from(appliedResources)
+      .where(and(eq(appliedResources.kind, kind), inArray(appliedResources.resourceId, [...ids])));
+    return new Map(rows.map((row) => [row.resourceId, row.managedBy]));
+  }
+}
+
+function title(entry: Desired): { title?: string } {
+  return entry.document.metadata.title === undefined ? {} : { title: entry.document.metadata.title };
+}
+
+/** The spec with each name it refers to written as the document it names writes itself (names compare ignoring case). */
+function canonicalReferences(entry: Desired, canonical: (kind: string, name: string) => string): unknown {
+  const spec = structuredClone(entry.spec) as Record<string | number, unknown>;
+  for (const reference of entry.kind.references(spec)) setAt(spec, reference.path, canonical(reference.kind, reference.name), reference.name);
+  return spec;
+}
+
+function setAt(root: Record<string | number, unknown>, path: SpecPath, value: string, written: string): void {
+  let node: unknown = root;
+  for (const segment of path.slice(0, -1)) node = (node as Record<string | number, unknown> | undefined)?.[segment];
+  const last = path.at(-1)!;
+  // Only a field holding the name itself (not a template naming a secret inside a longer string).
+  if (node && typeof node === 'object' && (node as Record<string | number, unknown>)[last] === written) (node as Record<string | number, unknown>)[last] = value;
+}
+
+/** What a service refused, as the document's problem: `checks.yaml document 3 (Healthcheck x): config.url: …`. */
+function refusal(where: string, error: unknown, path: string): Error {
+  if (error instanceof ValidationError) {
+    return new ValidationError(error.details.map((detail) => ({ path, message: `${where}: ${detail.path ? `${detail.path}: ` : ''}${detail.message}` })));
+  }
+  if (error instanceof DomainError) return new ValidationError([{ path, message: `${where}: ${error.message}` }]);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function describe(problem: Problem): string {
+  const identity = [problem.kind, problem.name].filter((part) => part !== null).join(' ');
+  return `${problem.file === 'request' ? '' : `${problem.file} `}document ${problem.index}${identity ? ` (${identity})` : ''}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`;
+}
+
+function secretDocument(kind: AnyKind, name: string): ExportedDocument {
+  return { apiVersion: 'vigil/v1', kind: 'Secret', metadata: { name }, spec: kind.toFile!({}, { name, secretName: () => name }).spec };
+}
+
+function slugOf(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 55);
+  return slug || 'unnamed';
+}
+
+function unique(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(nameKey(name))) return name;
+  for (let n = 2; ; n += 1) if (!taken.has(nameKey(`${name}-${n}`))) return `${name}-${n}`;
+}
