@@ -44,6 +44,7 @@ import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
 import { automationRoutes } from './automation/routes.ts';
 import { GitopsService } from './gitops/apply.ts';
+import { ConfigDirectory } from './gitops/config-dir.ts';
 import { gitopsRoutes } from './gitops/routes.ts';
 import { AutomationService } from './automation/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -173,6 +174,13 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
+    if (settings.configDir) {
+      // Before the scheduler and the API: a start with a sound directory runs what it declares from the first tick.
+      const directory = new ConfigDirectory(settings.configDir, services.gitops, { strategies }, log);
+      await directory.start();
+      stops.set('Configuration directory', () => directory.stop());
+      log.info({ directory: settings.configDir }, 'Watching the configuration directory');
+    }
 
     const runsWorkers = settings.role === 'all' || settings.role === 'worker';
     const runsScheduler = settings.role === 'all' || settings.role === 'scheduler';
@@ -583,7 +591,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Configuration directory', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

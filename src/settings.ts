@@ -45,6 +45,8 @@ const settingsSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
   dataDir: z.string().min(1),
+  /** Configuration documents applied at start and whenever they change (issue 22). */
+  configDir: z.string().min(1).optional(),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   /** Key prefix in Redis, so several Vigil installations (or test runs) can share one server. */
@@ -170,6 +172,7 @@ export interface SettingsFlags {
   host?: string;
   port?: string | number;
   dataDir?: string;
+  configDir?: string;
 }
 
 export class SettingsError extends Error {
@@ -183,6 +186,7 @@ const fieldSources: Record<keyof Settings, string> = {
   host: '--host',
   port: '--port / PORT',
   dataDir: '--data-dir / VIGIL_DATA_DIR',
+  configDir: '--config-dir / VIGIL_CONFIG_DIR',
   databaseUrl: 'DATABASE_URL',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'VIGIL_REDIS_PREFIX',
@@ -225,6 +229,7 @@ export function loadSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv =
     host: flags.host ?? env.VIGIL_HOST ?? '127.0.0.1',
     port: flags.port ?? env.PORT ?? 8080,
     dataDir: resolve(flags.dataDir ?? env.VIGIL_DATA_DIR ?? 'data'),
+    configDir: (flags.configDir ?? env.VIGIL_CONFIG_DIR) ? resolve((flags.configDir ?? env.VIGIL_CONFIG_DIR)!) : undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.VIGIL_REDIS_PREFIX ?? 'vigil',

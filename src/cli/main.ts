@@ -19,7 +19,8 @@ program
   .option('--host <host>', 'address to listen on (default 127.0.0.1, or VIGIL_HOST)')
   .option('--port <port>', 'port to listen on (default 8080, or PORT; 0 picks a free one)')
   .option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its files (default ./data, or VIGIL_DATA_DIR)')
-  .action(async (flags: { role?: string; host?: string; port?: string; dataDir?: string }) => {
+  .option('--config-dir <dir>', 'YAML configuration documents to apply at start and whenever they change (or VIGIL_CONFIG_DIR)')
+  .action(async (flags: { role?: string; host?: string; port?: string; dataDir?: string; configDir?: string }) => {
     let settings;
     try {
       settings = loadSettings(flags);
@@ -70,7 +71,7 @@ program
 // `vigil start` starts PostgreSQL before anything else loads: the other commands (and with them
 // every strategy) load only when one of them, or the list of all, is asked for.
 if (process.argv[2] !== 'start') {
-  const [{ registerCheckCommand }, { registerSecretsCommand }, { registerLoginCommand }, { registerMaintenanceCommand }, { registerValidateCommand }, { registerPingCommand }, { registerMcpCommand }] = await Promise.all([
+  const [{ registerCheckCommand }, { registerSecretsCommand }, { registerLoginCommand }, { registerMaintenanceCommand }, { registerValidateCommand }, { registerPingCommand }, { registerMcpCommand }, { registerApplyCommands }] = await Promise.all([
     import('./check.ts'),
     import('./secrets.ts'),
     import('./login.ts'),
@@ -78,9 +79,11 @@ if (process.argv[2] !== 'start') {
     import('./validate.ts'),
     import('./ping.ts'),
     import('./mcp.ts'),
+    import('./apply.ts'),
   ]);
   registerCheckCommand(program);
   registerValidateCommand(program);
+  registerApplyCommands(program);
   registerLoginCommand(program);
   registerPingCommand(program);
   registerMcpCommand(program);

@@ -1,5 +1,5 @@
 import type { Command, CommanderError } from 'commander';
-import { UnreadablePathError, type Problem } from '../gitops/documents.ts';
+import { formatProblem, UnreadablePathError } from '../gitops/documents.ts';
 import { validateFiles } from '../gitops/validate.ts';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
 
@@ -55,13 +55,6 @@ export function registerValidateCommand(program: Command, io: ValidateIo = proce
     });
 }
 
-/** `checks.yaml:14:7: document 3 (Healthcheck payments-health): spec.config.url: Invalid URL` — what editors and CI annotate. */
-export function formatProblem(problem: Problem): string {
-  const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column}`;
-  const identity = [problem.kind, problem.name].filter((part) => part !== null).join(' ');
-  const document = `document ${problem.index}${identity ? ` (${identity})` : ''}`;
-  return `${where}: ${document}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`;
-}
 
 function summary(problems: number, documents: number, files: number): string {
   const counted = `${plural(documents, 'document')} (${plural(files, 'file')})`;

@@ -256,7 +256,7 @@ export class GitopsService {
 
     const byIdentity = new Map<string, StoredResource<unknown>>();
     for (const [kind, resources] of current) for (const resource of resources) byIdentity.set(key(kind, resource.name), resource);
-    const applied = await this.appliedIds();
+    const applied = await this.appliedIds(managedBy);
     const currentPlanned: PlannedResource[] = [];
     for (const kind of KINDS) {
       const store = kind.store(this.services);
@@ -366,8 +366,12 @@ export class GitopsService {
     }
   }
 
-  private async appliedIds(): Promise<Set<string>> {
-    const rows = await this.db.select({ kind: appliedResources.kind, resourceId: appliedResources.resourceId }).from(appliedResources);
+  /** What earlier applies of the same manager declared: what `--prune` may remove. */
+  private async appliedIds(managedBy: string): Promise<Set<string>> {
+    const rows = await this.db
+      .select({ kind: appliedResources.kind, resourceId: appliedResources.resourceId })
+      .from(appliedResources)
+      .where(eq(appliedResources.managedBy, managedBy));
     return new Set(rows.map((row) => `${row.kind}\u0000${row.resourceId}`));
   }
 
@@ -375,6 +379,16 @@ export class GitopsService {
   async appliedNames(kind: string): Promise<Map<string, string>> {
     const rows = await this.db.select({ resourceId: appliedResources.resourceId, name: appliedResources.name }).from(appliedResources).where(eq(appliedResources.kind, kind));
     return new Map(rows.map((row) => [row.resourceId, row.name]));
+  }
+
+  /** Every resource configuration documents declared, with who manages it: what the UI warns about before an edit. */
+  async managed(kind?: string): Promise<{ kind: string; resourceId: string; name: string; managedBy: string; appliedAt: string }[]> {
+    const rows = await this.db
+      .select()
+      .from(appliedResources)
+      .where(kind ? eq(appliedResources.kind, kind) : undefined)
+      .orderBy(appliedResources.kind, appliedResources.name);
+    return rows.map((row) => ({ ...row, appliedAt: row.appliedAt.toISOString() }));
   }
 
   /** Who manages each of these resources (`files`, `dir:<path>`), for the API's `managedBy`. */

@@ -218,3 +218,11 @@ export function formatDocuments(documents: readonly unknown[], header?: string):
   const body = documents.map((document) => stringify(document, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
   return `${header ? `${header.replace(/^/gm, '# ')}\n` : ''}${body}`;
 }
+
+/** `checks.yaml:14:7: document 3 (Healthcheck payments-health): spec.config.url: Invalid URL` — what editors and CI annotate. */
+export function formatProblem(problem: Problem): string {
+  const where = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}:${problem.column}`;
+  const identity = [problem.kind, problem.name].filter((part) => part !== null).join(' ');
+  const document = `document ${problem.index}${identity ? ` (${identity})` : ''}`;
+  return `${where}: ${document}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`;
+}

@@ -98,6 +98,43 @@ const exportRoute = createRoute({
   },
 });
 
+const managed = createRoute({
+  method: 'get',
+  path: '/managed-resources',
+  operationId: 'listManagedResources',
+  tags: ['Configuration as code'],
+  summary: 'Resources configuration documents declared, and who manages them (files, or the directory of vigil start --config-dir)',
+  description: 'A change made through the API or the UI to one of these is drift: the next apply of its files puts it back.',
+  request: {
+    query: z.object({
+      kind: z
+        .enum(KINDS.map((kind) => kind.kind) as [string, ...string[]], { message: `expected one of ${KINDS.map((kind) => kind.kind).join(', ')}` })
+        .optional()
+        .openapi({ description: 'Only this kind' }),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z
+        .object({
+          items: z.array(
+            z.object({
+              kind: z.string(),
+              resourceId: z.string().openapi({ description: "The resource's id (a Secret's name)" }),
+              name: z.string().openapi({ description: 'Its document’s metadata.name' }),
+              managedBy: z.string().openapi({ description: '`files` (vigil apply, POST /apply) or `dir:<path>` (a start-up directory)' }),
+              appliedAt: z.string().openapi({ format: 'date-time' }),
+            }),
+          ),
+        })
+        .openapi('ManagedResources'),
+      'Every managed resource',
+    ),
+    400: errorResponses[400],
+    401: errorResponses[401],
+  },
+});
+
 /** Configuration as code over HTTP: what `vigil apply`, `diff` and `export` call (issue 22). */
 export function gitopsRoutes(service: GitopsService) {
   const router = createRouter();
@@ -113,5 +150,6 @@ export function gitopsRoutes(service: GitopsService) {
       .filter(Boolean);
     return c.json({ documents: await service.export(wanted) }, 200);
   });
+  router.openapi(managed, async (c) => c.json({ items: await service.managed(c.req.valid('query').kind) }, 200));
   return router;
 }
