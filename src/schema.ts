@@ -11,3 +11,4 @@ export * from './maintenance/schema.ts';
 export * from './incidents/schema.ts';
 export * from './automation/schema.ts';
 export * from './heartbeats/schema.ts';
+export * from './satellites/schema.ts';
