@@ -164,7 +164,7 @@ export async function readSatelliteAssignments(pool: Pick<pg.Pool, 'query'>, sat
 /** How many assignments list each satellite (satellites listed by none are left out). */
 export async function satelliteAssignmentCounts(pool: Pick<pg.Pool, 'query'>): Promise<Map<string, number>> {
   const { rows } = await pool.query<{ id: string; count: number }>(
-    `SELECT id, count(*)::int AS count FROM assignments, jsonb_array_elements_text(satellite_ids) AS id GROUP BY id`,
+    `SELECT listed.id, count(*)::int AS count FROM assignments a, jsonb_array_elements_text(a.satellite_ids) AS listed(id) GROUP BY listed.id`,
   );
   return new Map(rows.map((row) => [row.id, row.count]));
 }
