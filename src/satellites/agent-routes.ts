@@ -4,10 +4,9 @@ import type { MiddlewareHandler } from 'hono';
 import { createRouter, errorResponses, jsonBody, jsonResponse, z } from '../api/openapi.ts';
 import { UnauthorizedError } from '../kernel/errors.ts';
 import { Feed, HeartbeatAnswer, HeartbeatInput, RunsAnswer, RunsInput } from './model.ts';
-import type { SatelliteCaller, SatellitesService } from './service.ts';
 
-/** Where the satellites' channel is mounted: outside /api/v1, whose callers are users. */
-export const SATELLITE_CHANNEL_PATH = '/api/satellite/v1';
+export { SATELLITE_CHANNEL_PATH } from './model.ts';
+import type { SatelliteCaller, SatellitesService } from './service.ts';
 
 const security = [{ satelliteToken: [] }];
 const tags = ['Satellite channel'];

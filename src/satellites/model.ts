@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { Name } from '../catalog/model.ts';
 import { Assertion } from '../checks/model.ts';
 
+/** Where the satellites' channel is mounted: outside /api/v1, whose callers are users. */
+export const SATELLITE_CHANNEL_PATH = '/api/satellite/v1';
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
 const Timestamp = z.string().meta({ format: 'date-time' });
 const Uuid = z.uuid({ message: 'expected a UUID' });
 const Labels = z

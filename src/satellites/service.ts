@@ -14,12 +14,11 @@ import { SATELLITE_OFFLINE, SATELLITE_ONLINE, type BusEvent } from '../events/to
 import type { RunRecord } from '../health/recorder.ts';
 import { ConflictError, NotFoundError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
-import type { CreatedSatellite, Feed, FeedAssignment, HeartbeatInput, RunsAnswer, Satellite, SatelliteInput, SatellitePatch, UploadedRun } from './model.ts';
+import { DEFAULT_HEARTBEAT_SECONDS, type CreatedSatellite, type Feed, type FeedAssignment, type HeartbeatInput, type RunsAnswer, type Satellite, type SatelliteInput, type SatellitePatch, type UploadedRun } from './model.ts';
 import { satellites } from './schema.ts';
 
 /** What every satellite token starts with: a leaked one is recognisable in a log or a repository. */
 export const TOKEN_PREFIX = 'vst_';
-export const DEFAULT_HEARTBEAT_SECONDS = 10;
 /** SPEC (issue #23): a satellite is offline after this many heartbeats missed in a row. */
 export const MISSED_HEARTBEATS = 3;
 
