@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSchedules } from '../src/engine/desired-schedules.ts';
 import type { BusEvent } from '../src/events/topics.ts';
 import { createTestApi, created, refused, type TestApi } from './support/api.ts';
 
@@ -149,6 +150,48 @@ describe('satellites', () => {
     expect(await runsOf(satellite.id)).toEqual([]);
     const audit = await api.call('GET', `/api/v1/audit?resourceType=assignment&resourceId=${assignment.id}`);
     expect(audit.status).toBe(200);
+  });
+
+  it('central workers schedule an assignment only when includeLocal is set', async () => {
+    const elsewhere = await created(api, '/api/v1/systems', { name: 'elsewhere' });
+    const satellite = await created(api, '/api/v1/satellites', { name: 'remote-only' });
+    const remoteOnly = await created(api, '/api/v1/assignments', { systemId: elsewhere.id, configurationId: configuration.id, includeLocal: false, satelliteIds: [satellite.id] });
+    const here = await created(api, '/api/v1/systems', { name: 'here' });
+    const local = await created(api, '/api/v1/assignments', { systemId: here.id, configurationId: configuration.id });
+    const scheduled = (await loadSchedules(api.database.pool, api.services.strategies)).map((schedule) => schedule.id);
+    expect(scheduled).toContain(local.id);
+    expect(scheduled).not.toContain(remoteOnly.id);
+  });
+
+  it('shows each source’s status in the health answer, a silent one as stale and not counted', async () => {
+    const site = await created(api, '/api/v1/systems', { name: 'site' });
+    const satellite = await created(api, '/api/v1/satellites', { name: 'sydney' });
+    await created(api, '/api/v1/assignments', {
+      systemId: site.id,
+      configurationId: configuration.id,
+      satelliteIds: [satellite.id],
+      stateThresholds: { mode: 'consecutive', degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 1 } },
+    });
+    const now = Date.now();
+    const record = (source: string, status: 'healthy' | 'unhealthy', agoMs: number) =>
+      api.services.recorder.recordRun({
+        systemId: site.id, configurationId: configuration.id, environmentId: null, source, status, latencyMs: 5, message: '', result: {},
+        scheduledFor: new Date(now - agoMs), at: new Date(now - agoMs),
+      });
+    // The satellite's last run is 4 intervals (of 30 s) old: stale.
+    await record(satellite.id, 'unhealthy', 120_000);
+    await record('Local', 'healthy', 1_000);
+    const check = (await api.call('GET', `/api/v1/systems/${site.id}/health`)).body.checks[0];
+    expect(check).toMatchObject({ status: 'healthy', quorum: 1 });
+    expect(check.sources).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'Local', status: 'healthy', stale: false }),
+        expect.objectContaining({ source: satellite.id, status: 'unhealthy', stale: true }),
+      ]),
+    );
+    // It reports again: it counts again, and one failing location fails the check (quorum 1).
+    await record(satellite.id, 'unhealthy', 0);
+    expect((await api.call('GET', `/api/v1/systems/${site.id}/health`)).body).toMatchObject({ status: 'unhealthy', checks: [{ status: 'unhealthy' }] });
   });
 
   it('only admins manage satellites', async () => {
