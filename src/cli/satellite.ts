@@ -9,6 +9,8 @@ import { DEFAULT_CONFINEMENT } from '../strategies/script/confinement.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 interface SatelliteFlags {
   server?: string;
   token?: string;
@@ -60,7 +62,8 @@ export function registerSatelliteCommand(program: Command): Command {
         console.error(`vigil satellite: ${error.message}`);
         process.exit(64);
       }
-      const log = createLogger({ level: (process.env.LOG_LEVEL as 'info') ?? 'info', format: process.env.VIGIL_LOG_FORMAT === 'pretty' ? 'pretty' : 'json' });
+      const level = LEVELS.find((known) => known === process.env.LOG_LEVEL) ?? 'info';
+      const log = createLogger({ level, format: process.env.VIGIL_LOG_FORMAT === 'pretty' ? 'pretty' : 'json' });
       const dataDir = resolve(flags.dataDir);
       // Scripts never see the buffer: it is the satellite's, not theirs.
       const strategies = buildStrategyRegistry(createStrategies({ script: { ...DEFAULT_CONFINEMENT, ...confinement, hiddenPaths: [dataDir] } }));
