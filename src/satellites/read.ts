@@ -1,4 +1,3 @@
-import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
 import type { ErrorDetail } from '../kernel/errors.ts';
@@ -9,11 +8,4 @@ import { satellites } from './schema.ts';
 /** Satellites the ids name that do not exist, as error details for `field` (`satelliteIds.1`). */
 export function missingSatellites(db: Pick<Db, 'select'>, ids: string[], field: string): Promise<ErrorDetail[]> {
   return missingReferences(db, satellites, ids, field, 'satellite');
-}
-
-/** The names of the given satellites, by id (ids that name none are left out). */
-export async function satelliteNames(db: Pick<Db, 'select'>, ids: string[]): Promise<Map<string, string>> {
-  if (!ids.length) return new Map();
-  const rows = await db.select({ id: satellites.id, name: satellites.name }).from(satellites).where(inArray(satellites.id, ids));
-  return new Map(rows.map((row) => [row.id, row.name]));
 }
