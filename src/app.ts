@@ -85,6 +85,11 @@ import { SecretsService } from './secrets/service.ts';
 import { notificationDefaults, retentionDays, type Settings } from './settings.ts';
 import { buildStrategyRegistry, createStrategies, getCollector, getStrategy, listStrategies, type StrategyRegistry } from './strategies/registry.ts';
 import { confinementStatus, type ScriptConfinement } from './strategies/script/confinement.ts';
+import { planDefinition } from './definitions/plan.ts';
+import { missingSatellites, satelliteNames } from './satellites/read.ts';
+import { SATELLITE_CHANNEL_PATH, satelliteChannelRoutes } from './satellites/agent-routes.ts';
+import { satelliteRoutes } from './satellites/routes.ts';
+import { SatellitesService } from './satellites/service.ts';
 
 export interface App {
   /** The address the API listens on, e.g. http://127.0.0.1:8080 (absent for roles without an API). */
@@ -126,6 +131,7 @@ export interface Services {
   heartbeats: HeartbeatService;
   pingLimiter: PingLimiter;
   gitops: GitopsService;
+  satellites: SatellitesService;
 }
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -284,6 +290,19 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
         clearInterval(heartbeatClock);
         await sweeping;
       });
+      // Satellites: every scheduler looks for missed heartbeats each 5 s; the conditional update announces each going offline once.
+      let watching: Promise<unknown> | undefined;
+      const satelliteClock = setInterval(() => {
+        watching ??= services.satellites
+          .sweep(new Date())
+          .catch((error: unknown) => log.error({ err: error }, 'Could not look for silent satellites; it runs again in 5 seconds'))
+          .finally(() => (watching = undefined));
+      }, 5_000);
+      satelliteClock.unref();
+      stops.set('Satellites', async () => {
+        clearInterval(satelliteClock);
+        await watching;
+      });
     }
 
     let url: string | undefined;
@@ -389,6 +408,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
         allSystems: (limit) => allSystemIds(database.db, limit),
       }),
       sloRoutesFor(services.slos),
+      satelliteRoutes(services.satellites),
       notificationRoutes(services.notifications),
       incidentRoutesFor(services.incidents),
       maintenanceRoutes(services.maintenance),
@@ -401,6 +421,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
     publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter)],
+    channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites) }],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
   // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.
@@ -495,10 +516,15 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   );
   const announceSchedules = () =>
     bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
-  const checks = new ChecksService(resourceDb, validateDefinition, (systemIds) => {
-    announceSchedules();
-    recomputeHealth(systemIds);
-  });
+  const checks = new ChecksService(
+    resourceDb,
+    validateDefinition,
+    (systemIds) => {
+      announceSchedules();
+      recomputeHealth(systemIds);
+    },
+    (db, ids, field) => missingSatellites(db, ids, field),
+  );
   const incidents = new IncidentsService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids) });
   const maintenance = new MaintenanceService(resourceDb, resourcePool, { deliver: (ids) => relay.deliver(ids), log });
   const runNow = new RunNow(queue, bus);
@@ -523,6 +549,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       strategies,
       users: { idsByEmail: (emails) => userIdsByEmail(resourceDb, emails), emails: (ids) => userEmails(resourceDb, ids) },
       appliedNames: (kind) => gitops.appliedNames(kind),
+      satelliteNames: () => satelliteNames(resourceDb),
     },
     { strategies },
     // What an apply changed was announced before it committed: the scheduler reloads once more after.
@@ -559,6 +586,19 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     loginLimiter,
     heartbeats: new HeartbeatService({ pool: database.pool, cipher, recorder, resolveSecrets: (names) => secrets.resolve(names), log }),
     pingLimiter,
+    satellites: new SatellitesService({
+      db: database.db,
+      pool: database.pool,
+      recorder,
+      resolveSecrets: (names) => secrets.resolve(names),
+      secretNamesOf: (definition) => {
+        const planned = planDefinition(strategies, definition);
+        return planned.ok ? planned.plan.secretNames : [];
+      },
+      deliver: (ids) => relay.deliver(ids),
+      onAssignmentsChanged: recomputeHealth,
+      log,
+    }),
   };
 }
 
@@ -591,7 +631,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Configuration directory', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Configuration directory', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Satellites', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

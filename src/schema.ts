@@ -12,3 +12,4 @@ export * from './incidents/schema.ts';
 export * from './automation/schema.ts';
 export * from './heartbeats/schema.ts';
 export * from './gitops/schema.ts';
+export * from './satellites/schema.ts';

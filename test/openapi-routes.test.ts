@@ -41,8 +41,9 @@ beforeAll(async () => {
   const subscription = await created('/api/v1/subscriptions', { systemId: system.id, channelId: channel.id, on: ['any'] });
   const incident = await created('/api/v1/incidents', { title: 'walk-incident', systemIds: [system.id], severity: 'minor' });
   const maintenance = await created('/api/v1/maintenance', { title: 'walk-maintenance', systemIds: [system.id], startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' });
+  const satellite = await created('/api/v1/satellites', { name: 'walk-satellite' });
   const automation = await created('/api/v1/automations', { name: 'walk-automation', trigger: 'healthcheck.system_degraded', actions: [{ type: 'incident.resolve' }] });
-  ids = { automations: automation.id, maintenance: maintenance.id, incidents: incident.id, 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
+  ids = { satellites: satellite.id, automations: automation.id, maintenance: maintenance.id, incidents: incident.id, 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
 

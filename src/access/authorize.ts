@@ -42,6 +42,8 @@ const RULES: Rule[] = [
   { path: /^\/tokens(\/[^/]+)?$/, requirement: { role: 'any' } },
   { path: /^\/users(\/|$)/, requirement: { role: 'admin' } },
   { path: /^\/audit$/, requirement: { role: 'admin' } },
+  // Satellites are credentials: only admins register, change or delete them.
+  { path: /^\/satellites(\/|$)/, methods: WRITE, requirement: { role: 'admin' } },
   // Configuration as code writes (and reads, to compare) everything, secrets included.
   { path: /^\/(apply|export)$/, requirement: { role: 'admin' } },
   // Secret values are written by admins only; their names are readable by every role.

@@ -21,6 +21,12 @@ export interface ApiOptions {
   routers: OpenAPIHono[];
   /** Routers mounted at the root, outside /api/v1 and its authentication, and outside the API document (heartbeat pings). */
   publicRouters?: Hono[];
+  /**
+   * Routers mounted at their own path, outside /api/v1 and its user authentication but in the API
+   * document: each authenticates its own callers and declares its own security scheme (the
+   * satellites' channel, whose callers are agents, not users).
+   */
+  channelRouters?: { path: string; router: OpenAPIHono }[];
   /** Readiness: database reachable and migrated. Throws or returns a reason when not ready. */
   ready(): Promise<string | undefined>;
   /**
@@ -86,6 +92,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   for (const router of options.routers) v1.route('/', router);
   app.route('/api/v1', v1);
   for (const router of options.publicRouters ?? []) app.route('/', router);
+  for (const { path, router } of options.channelRouters ?? []) app.route(path, router);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerToken', {
     type: 'http',
@@ -197,7 +204,8 @@ function withSecurity<T extends object>(doc: T): T {
   for (const [path, item] of Object.entries(paths)) {
     for (const operation of Object.values(item)) {
       if (!path.startsWith('/api/v1/')) {
-        operation.security = [];
+        // Public, unless the route authenticates its callers its own way and says so.
+        operation.security ??= [];
         continue;
       }
       if (operation.security?.length === 0) continue;

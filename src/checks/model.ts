@@ -157,10 +157,22 @@ export const NotificationPolicy = z
   .strict()
   .meta({ id: 'NotificationPolicy', description: 'Each field unset falls back to the platform default (VIGIL_SUPPRESS_DE_ESCALATIONS, VIGIL_RENOTIFY_MINUTES), then to the built-in one (no muting, no reminders)' });
 
+/** SPEC §3.6: the check is failing only when at least `min` of its sources (central workers, satellites) fail. */
+export const Quorum = z
+  .object({ min: z.number().int('expected a whole number').min(1, 'expected at least 1') })
+  .strict()
+  .meta({
+    id: 'Quorum',
+    description:
+      'How many sources must agree: unhealthy when at least min sources are unhealthy, degraded when at least min are degraded or worse. ' +
+      'At most the number of sources (includeLocal counts as one); a source with no run within 3 intervals is stale and counts toward neither',
+  });
+
 const assignmentSettings = {
   enabled: z.boolean(),
   includeLocal: z.boolean().meta({ description: 'Run on the central workers' }),
-  satelliteIds: UuidList.meta({ description: 'Also run on these remote agents. Not yet active: stored, but nothing runs on satellites until remote probes land (issue #23)' }),
+  satelliteIds: UuidList.meta({ description: 'Also run on these satellites (remote agents); each run is recorded with the satellite’s id as its source' }),
+  quorum: Quorum.nullable().meta({ description: 'SPEC §3.6; null: 1 (any failing source makes the check fail)' }),
   environmentIds: UuidList.nullable()
     .meta({ description: "null = all of the system's environments, [] = none (one env-less run), a list = those" }),
   stateThresholds: StateThresholds.nullable(),
@@ -175,6 +187,7 @@ export const AssignmentInput = z
     enabled: assignmentSettings.enabled.default(true),
     includeLocal: assignmentSettings.includeLocal.default(true),
     satelliteIds: assignmentSettings.satelliteIds.default([]),
+    quorum: assignmentSettings.quorum.default(null),
     environmentIds: assignmentSettings.environmentIds.default(null),
     stateThresholds: assignmentSettings.stateThresholds.default(null),
     retention: assignmentSettings.retention.default(null),
@@ -193,6 +206,7 @@ export const Assignment = z
     enabled: z.boolean(),
     includeLocal: z.boolean(),
     satelliteIds: z.array(z.string()),
+    quorum: Quorum.nullable(),
     environmentIds: z.array(z.string()).nullable(),
     stateThresholds: z.unknown().nullable().meta({ description: 'See StateThresholds' }),
     retention: z.unknown().nullable(),
@@ -225,3 +239,4 @@ export type AssertionInput = z.infer<typeof AssertionInput>;
 export type StateThresholds = z.output<typeof StateThresholds>;
 export type Retention = z.output<typeof Retention>;
 export type NotificationPolicy = z.output<typeof NotificationPolicy>;
+export type Quorum = z.output<typeof Quorum>;

@@ -28,8 +28,9 @@ const one = async (sql: string, ...values: string[]) => (await api.database.pool
 
 describe('checks reads for other domains', () => {
   it("a system's enabled checks: paused configurations do not count", async () => {
-    expect(await one(enabledChecksSql('$1::uuid'), systemId)).toEqual([{ configurationId: alpha.id, environmentIds: null, thresholds }]);
-    expect(await one(enabledChecksSql('$1::uuid', { names: true }), systemId)).toEqual([{ configurationId: alpha.id, name: 'alpha', environmentIds: null, thresholds }]);
+    const sources = { includeLocal: true, satelliteIds: [], quorum: null, intervalSeconds: 30 };
+    expect(await one(enabledChecksSql('$1::uuid'), systemId)).toEqual([{ configurationId: alpha.id, environmentIds: null, thresholds, sources }]);
+    expect(await one(enabledChecksSql('$1::uuid', { names: true }), systemId)).toEqual([{ configurationId: alpha.id, name: 'alpha', environmentIds: null, thresholds, sources }]);
   });
 
   it("an assignment's thresholds", async () => {

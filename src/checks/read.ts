@@ -16,14 +16,17 @@ import type { StoredCollector } from '../definitions/validation.ts';
 
 /**
  * The enabled checks of a system (SPEC §3.2: enabled assignments of enabled, unpaused
- * configurations), as a JSON array of `{configurationId, environmentIds, thresholds}` (and `name`,
- * ordered by it, when asked).
+ * configurations), as a JSON array of `{configurationId, environmentIds, thresholds, sources}` (and
+ * `name`, ordered by it, when asked). `sources` is where the check runs and how they combine
+ * (SPEC §3.6): `{includeLocal, satelliteIds, quorum, intervalSeconds}`.
  */
 export function enabledChecksSql(systemId: string, options: { names?: boolean } = {}): string {
   const name = options.names ? ", 'name', c.name" : '';
   const order = options.names ? ' ORDER BY lower(c.name)' : '';
   return `(SELECT coalesce(json_agg(json_build_object('configurationId', a.configuration_id${name}, 'environmentIds', a.environment_ids,
-                                                   'thresholds', a.state_thresholds)${order}), '[]')
+                                                   'thresholds', a.state_thresholds,
+                                                   'sources', json_build_object('includeLocal', a.include_local, 'satelliteIds', a.satellite_ids,
+                                                                                'quorum', a.quorum, 'intervalSeconds', c.interval_seconds))${order}), '[]')
              FROM assignments a JOIN configurations c ON c.id = a.configuration_id
             WHERE a.system_id = ${systemId} AND a.enabled AND c.enabled AND NOT c.paused)`;
 }
@@ -31,6 +34,19 @@ export function enabledChecksSql(systemId: string, options: { names?: boolean } 
 /** One assignment's state thresholds (NULL: the defaults). */
 export function thresholdsSql(systemId: string, configurationId: string): string {
   return `(SELECT state_thresholds FROM assignments WHERE system_id = ${systemId} AND configuration_id = ${configurationId})`;
+}
+
+/** Where one check runs and how its sources combine (SPEC §3.6), as enabledChecksSql answers it. */
+export interface CheckSources {
+  includeLocal: boolean;
+  satelliteIds: string[];
+  quorum: { min: number } | null;
+  intervalSeconds: number;
+}
+
+/** A configuration's interval in seconds, or NULL (an SQL expression over its id). */
+export function intervalSecondsSql(configurationId: string): string {
+  return `(SELECT interval_seconds FROM configurations WHERE id = ${configurationId})`;
 }
 
 export interface JobState {
@@ -107,6 +123,50 @@ export async function readScheduledAssignments(pool: pg.Pool): Promise<Scheduled
       WHERE a.enabled AND a.include_local AND c.enabled AND NOT c.paused`,
   );
   return rows;
+}
+
+/** What a satellite runs of one assignment (SPEC §1): its definition, its system and effective environments' context. */
+export interface SatelliteAssignment {
+  id: string;
+  configurationId: string;
+  systemId: string;
+  systemName: string;
+  name: string;
+  strategy: string;
+  config: Record<string, unknown>;
+  assertions: Assertion[];
+  collectors: StoredCollector[];
+  intervalSeconds: number;
+  environmentIds: string[] | null;
+  /** The system's environments in its order, with their fields. */
+  membership: { id: string; name: string; fields: Record<string, unknown> }[];
+  /** The newer edit of the assignment and its configuration: a satellite replans when it moves. */
+  version: string;
+}
+
+/**
+ * The enabled assignments of enabled, unpaused configurations that list the satellite, ordered by
+ * id (so an unchanged set reads the same, byte for byte).
+ */
+export async function readSatelliteAssignments(pool: Pick<pg.Pool, 'query'>, satelliteId: string): Promise<SatelliteAssignment[]> {
+  const { rows } = await pool.query<SatelliteAssignment & { version: Date }>(
+    `SELECT a.id, a.configuration_id AS "configurationId", a.system_id AS "systemId", coalesce(${systemNameSql('a.system_id')}, a.system_id::text) AS "systemName",
+            c.name, c.strategy, c.config, c.assertions, c.collectors, c.interval_seconds AS "intervalSeconds", a.environment_ids AS "environmentIds",
+            ${membershipSql('a.system_id', { fields: true })} AS membership, greatest(a.updated_at, c.updated_at) AS version
+       FROM assignments a JOIN configurations c ON c.id = a.configuration_id
+      WHERE a.satellite_ids @> jsonb_build_array($1::text) AND a.enabled AND c.enabled AND NOT c.paused
+      ORDER BY a.id`,
+    [satelliteId],
+  );
+  return rows.map((row) => ({ ...row, version: row.version.toISOString() }));
+}
+
+/** How many assignments list each satellite (satellites listed by none are left out). */
+export async function satelliteAssignmentCounts(pool: Pick<pg.Pool, 'query'>): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ id: string; count: number }>(
+    `SELECT listed.id, count(*)::int AS count FROM assignments a, jsonb_array_elements_text(a.satellite_ids) AS listed(id) GROUP BY listed.id`,
+  );
+  return new Map(rows.map((row) => [row.id, row.count]));
 }
 
 /** The systems a configuration is assigned to. */

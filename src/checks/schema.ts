@@ -4,7 +4,7 @@ import { systems } from '../catalog/schema.ts';
 import type { Assertion } from '../assertions/types.ts';
 import { createdAt, id, updatedAt } from '../db/columns.ts';
 import type { StoredCollector } from '../definitions/validation.ts';
-import type { NotificationPolicy, Retention, StateThresholds } from './model.ts';
+import type { NotificationPolicy, Quorum, Retention, StateThresholds } from './model.ts';
 
 export const configurations = pgTable(
   'configurations',
@@ -36,6 +36,8 @@ export const assignments = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     includeLocal: boolean('include_local').notNull().default(true),
     satelliteIds: jsonb('satellite_ids').$type<string[]>().notNull().default([]),
+    /** SPEC §3.6: how many sources must agree before the check is failing; null = 1 (worst wins). */
+    quorum: jsonb('quorum').$type<Quorum | null>(),
     /** null = all of the system's environments, [] = env-less, list = those (SPEC §2.4). */
     environmentIds: jsonb('environment_ids').$type<string[] | null>(),
     stateThresholds: jsonb('state_thresholds').$type<StateThresholds | null>(),

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { NotFoundError, ValidationError, formatPath } from '../kernel/errors.ts';
+import { NotFoundError, ValidationError, formatPath, type ErrorDetail } from '../kernel/errors.ts';
 import { mergePatch } from '../kernel/merge-patch.ts';
 import type { Assignment, AssignmentInput, AssignmentPatch, AssignmentWithWarnings, Configuration, ConfigurationInput, ConfigurationPatch } from './model.ts';
 import { assignments, configurations } from './schema.ts';
@@ -37,6 +37,8 @@ export class ChecksService {
      * health is computed: schedules follow at once (SPEC §2.1), health views are re-evaluated.
      */
     private readonly onChange: (systemIds: string[]) => void = () => undefined,
+    /** The satellite ids that name none, as error details for `field` (satellites/ owns them; app.ts wires its read). */
+    private readonly missingSatellites: (db: Pick<Db, 'select'>, ids: string[], field: string) => Promise<ErrorDetail[]> = async () => [],
   ) {}
 
   private changed<T>(result: T, systemIds: string[]): T {
@@ -168,8 +170,10 @@ export class ChecksService {
           ...(await missingSystems(tx, [input.systemId], 'systemId')),
           ...(await missingReferences(tx, configurations, [input.configurationId], 'configurationId', 'configuration')),
           ...(await missingEnvironments(tx, input.environmentIds ?? [], 'environmentIds')),
+          ...(await this.missingSatellites(tx, input.satelliteIds, 'satelliteIds')),
         ];
         if (missing.length) throw new ValidationError(missing);
+        checkQuorum(input);
         const [row] = await tx.insert(assignments).values(input).returning();
         const assignment = toAssignment(row!);
         await recordChange(tx, { resourceType: 'assignment', resourceId: assignment.id, action: 'create', after: assignment });
@@ -180,10 +184,14 @@ export class ChecksService {
 
   async updateAssignment(id: string, patch: AssignmentPatch): Promise<AssignmentWithWarnings> {
     return this.db.transaction(async (tx) => {
-      const missing = await missingEnvironments(tx, patch.environmentIds ?? [], 'environmentIds');
+      const missing = [
+        ...(await missingEnvironments(tx, patch.environmentIds ?? [], 'environmentIds')),
+        ...(await this.missingSatellites(tx, patch.satelliteIds ?? [], 'satelliteIds')),
+      ];
       if (missing.length) throw new ValidationError(missing);
       const [current] = await tx.select().from(assignments).where(eq(assignments.id, id)).for('update');
       if (!current) throw new NotFoundError('Assignment', id);
+      checkQuorum({ ...toAssignment(current), ...patch });
       const [row] = await tx
         .update(assignments)
         .set({ ...patch, updatedAt: new Date() })
@@ -203,6 +211,43 @@ export class ChecksService {
       return row;
     });
     this.onChange([deleted.systemId]);
+  }
+}
+
+/**
+ * Takes a deleted satellite out of every assignment that lists it (SPEC §6.3), in the caller's
+ * transaction, each change audited; a quorum left above the sources that remain comes down with
+ * them. Answers the systems whose checks changed.
+ */
+export async function removeSatelliteFromAssignments(tx: Db, satelliteId: string): Promise<string[]> {
+  const listing = await tx
+    .select()
+    .from(assignments)
+    .where(sql`${assignments.satelliteIds} @> ${JSON.stringify([satelliteId])}::jsonb`)
+    .for('update');
+  for (const current of listing) {
+    const satelliteIds = current.satelliteIds.filter((id) => id !== satelliteId);
+    const sources = sourceCount({ includeLocal: current.includeLocal, satelliteIds });
+    const quorum = current.quorum && current.quorum.min > Math.max(1, sources) ? (sources > 1 ? { min: sources } : null) : current.quorum;
+    const [row] = await tx.update(assignments).set({ satelliteIds, quorum, updatedAt: new Date() }).where(eq(assignments.id, current.id)).returning();
+    await recordChange(tx, { resourceType: 'assignment', resourceId: current.id, action: 'update', before: toAssignment(current), after: toAssignment(row!) });
+  }
+  return [...new Set(listing.map((row) => row.systemId))];
+}
+
+/** Where an assignment runs: the central workers count as one source, each satellite as one. */
+export function sourceCount(assignment: Pick<Assignment, 'includeLocal' | 'satelliteIds'>): number {
+  return (assignment.includeLocal ? 1 : 0) + new Set(assignment.satelliteIds).size;
+}
+
+/** SPEC §3.6: a quorum no set of sources could reach would keep the check healthy forever. */
+function checkQuorum(assignment: Pick<Assignment, 'includeLocal' | 'satelliteIds' | 'quorum'>): void {
+  if (!assignment.quorum) return;
+  const sources = sourceCount(assignment);
+  if (assignment.quorum.min > Math.max(1, sources)) {
+    throw new ValidationError([
+      { path: 'quorum.min', message: `expected at most the number of sources (${sources}: ${assignment.includeLocal ? 'the central workers and ' : ''}${new Set(assignment.satelliteIds).size} satellite(s)), got ${assignment.quorum.min}` },
+    ]);
   }
 }
 
@@ -242,6 +287,7 @@ function toAssignment(row: typeof assignments.$inferSelect): Assignment {
     enabled: row.enabled,
     includeLocal: row.includeLocal,
     satelliteIds: row.satelliteIds,
+    quorum: row.quorum ?? null,
     environmentIds: row.environmentIds ?? null,
     stateThresholds: row.stateThresholds ?? null,
     retention: row.retention ?? null,

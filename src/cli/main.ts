@@ -89,6 +89,7 @@ if (process.argv[2] !== 'start') {
   registerMcpCommand(program);
   registerSecretsCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
   registerMaintenanceCommand(program, (settings) => createLogger({ level: settings.logLevel, format: settings.logFormat }));
+  (await import('./satellite.ts')).registerSatelliteCommand(program);
 }
 
 await program.parseAsync(process.argv);

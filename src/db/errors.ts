@@ -17,6 +17,7 @@ const uniqueFields: Record<string, { resource: string; field: string }> = {
   assignments_system_configuration_key: { resource: 'assignment', field: 'configurationId' },
   slos_name_key: { resource: 'service-level objective', field: 'name' },
   automation_rules_name_key: { resource: 'automation rule', field: 'name' },
+  satellites_name_key: { resource: 'satellite', field: 'name' },
   users_email_key: { resource: 'user', field: 'email' },
 };
 

@@ -52,6 +52,16 @@ const MaintenanceChange = z.object({
   timestamp: Timestamp,
 });
 
+/** A satellite stopped or resumed sending heartbeats (once across processes). */
+const SatelliteChange = z.object({
+  satelliteId: z.string(),
+  name: z.string(),
+  location: z.string().nullable(),
+  /** Its last heartbeat (null: it never sent one). */
+  lastSeenAt: Timestamp.nullable(),
+  timestamp: Timestamp,
+});
+
 const IncidentStatus = z.enum(['investigating', 'identified', 'monitoring', 'resolved']);
 /** An incident opened or changed: what its subscribers are told. */
 const IncidentChange = z.object({
@@ -136,6 +146,10 @@ export const TOPICS = {
   'maintenance.started': MaintenanceChange,
   /** It ended: back to planned until the next occurrence, or completed. */
   'maintenance.ended': MaintenanceChange,
+  /** A satellite missed 3 heartbeats in a row (durable, through the outbox, once across processes). */
+  'satellite.offline': SatelliteChange,
+  /** A satellite sent a heartbeat again, or for the first time (durable, through the outbox, once across processes). */
+  'satellite.online': SatelliteChange,
   /** An incident was opened (durable, through the outbox). */
   'incident.created': IncidentChange,
   /** An update was posted to an incident's timeline (its status may have changed, to resolved too). */
@@ -163,6 +177,8 @@ export const INCIDENT_CREATED = 'incident.created' satisfies Topic;
 export const INCIDENT_UPDATED = 'incident.updated' satisfies Topic;
 export const MAINTENANCE_STARTED = 'maintenance.started' satisfies Topic;
 export const MAINTENANCE_ENDED = 'maintenance.ended' satisfies Topic;
+export const SATELLITE_OFFLINE = 'satellite.offline' satisfies Topic;
+export const SATELLITE_ONLINE = 'satellite.online' satisfies Topic;
 
 export function isTopic(topic: string): topic is Topic {
   return Object.hasOwn(TOPICS, topic);

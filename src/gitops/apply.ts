@@ -10,7 +10,7 @@ import { DomainError, ValidationError, type ErrorDetail } from '../kernel/errors
 import type { Metadata, Problem, SourceDocument } from './documents.ts';
 import { nameKey } from './kinds/names.ts';
 import { KINDS, kindOf } from './kinds/registry.ts';
-import { Slug, type AnyKind, type ApplyContext, type KindContext, type Names, type SpecPath, type StoredResource } from './kinds/types.ts';
+import { Slug, type AnyKind, type ApplyContext, type KindContext, type KindStore, type Names, type SpecPath, type StoredResource } from './kinds/types.ts';
 import { plan, type PlannedChange, type PlannedResource } from './plan.ts';
 import { appliedResources } from './schema.ts';
 import type { GitopsServices } from './services.ts';
@@ -75,6 +75,9 @@ interface Desired {
 
 const LOCK_KEY = 'vigil:gitops:apply';
 
+/** Each kind's store, made once for one apply or export (a store may keep what its list read). */
+type Stores = ReadonlyMap<string, KindStore<unknown>>;
+
 export class GitopsService {
   constructor(
     private readonly pool: pg.Pool,
@@ -98,7 +101,7 @@ export class GitopsService {
       inAmbientTransaction(this.pool, async () => {
         // Held to COMMIT: a second apply (any process) waits, then plans against what this one wrote.
         await ambientClient()!.query(`SELECT pg_advisory_xact_lock(${advisoryKey(LOCK_KEY)})`);
-        return this.run(documents, options, changeSet);
+        return this.run(documents, options, changeSet, this.stores());
       }),
     );
     if (!outcome.dryRun) this.applied();
@@ -109,7 +112,8 @@ export class GitopsService {
   async export(kinds: readonly string[] = KINDS.map((kind) => kind.kind)): Promise<ExportedDocument[]> {
     const unknown = kinds.filter((kind) => !kindOf(kind));
     if (unknown.length) throw new ValidationError([{ path: 'kinds', message: `Unknown kind "${unknown[0]}". Available: ${KINDS.map((kind) => kind.kind).join(', ')}.` }]);
-    const current = await this.current();
+    const stores = this.stores();
+    const current = await this.current(stores);
     // Names as files write them: a slug, with the API's name as the title where it is not one.
     const documentNames = new Map<string, Map<string, { name: string; title?: string }>>();
     for (const kind of KINDS) {
@@ -151,7 +155,7 @@ export class GitopsService {
     const documents: ExportedDocument[] = [];
     for (const kind of KINDS) {
       if (!wanted.has(kind.kind) || kind.kind === 'Secret') continue;
-      const store = kind.store(this.services);
+      const store = stores.get(kind.kind)!;
       for (const resource of current.get(kind.kind) ?? []) {
         const { name, title } = documentNames.get(kind.kind)!.get(resource.id)!;
         const spec = await store.toSpec(resource.resource, names);
@@ -199,17 +203,21 @@ export class GitopsService {
     return (problem) => answered.has(problem);
   }
 
+  private stores(): Stores {
+    return new Map(KINDS.map((kind) => [kind.kind, kind.store(this.services) as KindStore<unknown>]));
+  }
+
   /** Every resource of every kind the server has, by kind. */
-  private async current(): Promise<Map<string, StoredResource<unknown>[]>> {
+  private async current(stores: Stores): Promise<Map<string, StoredResource<unknown>[]>> {
     const current = new Map<string, StoredResource<unknown>[]>();
-    for (const kind of KINDS) current.set(kind.kind, await kind.store(this.services).list());
+    for (const kind of KINDS) current.set(kind.kind, await stores.get(kind.kind)!.list());
     return current;
   }
 
-  private async run(documents: readonly ApplyDocument[], options: ApplyOptions, changeSet: string): Promise<ApplyOutcome> {
+  private async run(documents: readonly ApplyDocument[], options: ApplyOptions, changeSet: string, stores: Stores): Promise<ApplyOutcome> {
     const managedBy = options.managedBy ?? 'files';
     const prune = Boolean(options.prune || options.pruneAll);
-    const current = await this.current();
+    const current = await this.current(stores);
     const desired = documents.map((document, position): Desired => {
       const kind = kindOf(document.kind)!;
       const spec = (kind.wire ?? kind.spec).parse(document.spec);
@@ -259,7 +267,7 @@ export class GitopsService {
     const applied = await this.appliedIds(managedBy);
     const currentPlanned: PlannedResource[] = [];
     for (const kind of KINDS) {
-      const store = kind.store(this.services);
+      const store = stores.get(kind.kind)!;
       for (const resource of current.get(kind.kind) ?? []) {
         currentPlanned.push({ kind: kind.kind, name: resource.name, spec: await store.toSpec(resource.resource, names), order: kind.order, fromFiles: applied.has(`${kind.kind}\u0000${resource.id}`) });
       }
@@ -268,7 +276,7 @@ export class GitopsService {
     const desiredPlanned: PlannedResource[] = [];
     const resolved = new Map<Desired, unknown>();
     for (const entry of desired) {
-      const store = entry.kind.store(this.services);
+      const store = stores.get(entry.kind.kind)!;
       const spec = await this.named(entry, async () => {
         const canonical = canonicalReferences(entry, (kind, name) => {
           const identity = identities.get(key(kind, name));
@@ -297,8 +305,8 @@ export class GitopsService {
     const entryOf = (change: PlannedChange) => desired.find((entry) => entry.kind.kind === change.kind && nameKey(entry.identity) === nameKey(change.name))!;
     const linked: { entry: Desired; id: string; current?: unknown }[] = [];
     const finishKind = async (kind: AnyKind | undefined) => {
-      if (!kind?.store(this.services).link) return;
-      const store = kind.store(this.services);
+      const store = kind && stores.get(kind.kind)!;
+      if (!kind || !store?.link) return;
       for (const { entry, id, current: stored } of linked.filter((item) => item.entry.kind === kind)) {
         await this.named(entry, () => store.link!(id, { name: entry.identity, ...title(entry), spec: resolved.get(entry), ...(stored === undefined ? {} : { current: stored }) }, context));
       }
@@ -311,7 +319,7 @@ export class GitopsService {
         await finishKind(kindInHand);
         kindInHand = entry.kind;
       }
-      const store = entry.kind.store(this.services);
+      const store = stores.get(entry.kind.kind)!;
       const spec = resolved.get(entry);
       const existing = byIdentity.get(key(entry.kind.kind, entry.identity));
       if (change.action === 'create') {
@@ -330,8 +338,8 @@ export class GitopsService {
     for (const change of changes) {
       if (change.action !== 'delete') continue;
       const resource = byIdentity.get(key(change.kind, change.name))!;
-      await kindOf(change.kind)!
-        .store(this.services)
+      await stores
+        .get(change.kind)!
         .remove(resource.id)
         .catch((error: unknown) => {
           throw refusal(`${change.kind} ${change.name} (to prune)`, error, 'documents');

@@ -43,6 +43,8 @@ export interface GitopsServices {
   strategies: StrategyRegistry;
   /** Users are not documents: subscriptions name them by email. */
   users: { idsByEmail(emails: readonly string[]): Promise<Map<string, string>>; emails(ids: readonly string[]): Promise<Map<string, string>> };
+  /** Satellites are registered, not declared (each has a token): documents name them, by id → name. */
+  satelliteNames(): Promise<Map<string, string>>;
   /** The names documents applied earlier were given, for kinds the API names not (by resource id). */
   appliedNames(kind: string): Promise<Map<string, string>>;
 }

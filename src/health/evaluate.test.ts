@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StateThresholds } from '../checks/model.ts';
-import { evaluateStream, evaluateView, parseViewId, viewId, worst, type CheckState, type Status } from './evaluate.ts';
+import { checkStatus, evaluateStream, evaluateView, isStale, parseViewId, quorumStatus, viewId, worst, type CheckState, type Status, type StreamState } from './evaluate.ts';
 
 const runs = (text: string): Status[] => [...text].map((c) => ({ h: 'healthy', d: 'degraded', u: 'unhealthy' })[c] as Status);
 const consecutive = (healthy: number, degraded: number, unhealthy: number): StateThresholds => ({
@@ -74,6 +74,49 @@ describe('evaluateView (SPEC §3.2–3.4)', () => {
     },
   ];
   for (const row of rows) it(row.name, () => expect(evaluateView(row.checks, row.environmentId)).toEqual(row.expected));
+});
+
+describe('location quorum (SPEC §3.6)', () => {
+  const at = (source: string, status: Status, stale = false): StreamState => ({ environmentId: null, source, status, ...(stale && { stale }) });
+  const rows: { name: string; streams: StreamState[]; quorum?: number; expected: Status }[] = [
+    { name: 'quorum 1 is worst wins: one failing location fails the check', streams: [at('Local', 'healthy'), at('eu', 'unhealthy')], expected: 'unhealthy' },
+    { name: 'quorum 2: one failing location of three is not enough', streams: [at('Local', 'healthy'), at('eu', 'unhealthy'), at('us', 'healthy')], quorum: 2, expected: 'healthy' },
+    { name: 'quorum 2: two failing locations agree', streams: [at('Local', 'healthy'), at('eu', 'unhealthy'), at('us', 'unhealthy')], quorum: 2, expected: 'unhealthy' },
+    { name: 'quorum 2: one unhealthy and one degraded make it degraded', streams: [at('eu', 'unhealthy'), at('us', 'degraded'), at('Local', 'healthy')], quorum: 2, expected: 'degraded' },
+    { name: 'quorum 2: two degraded make it degraded', streams: [at('eu', 'degraded'), at('us', 'degraded')], quorum: 2, expected: 'degraded' },
+    { name: 'a stale failing source counts toward nothing', streams: [at('Local', 'healthy'), at('eu', 'unhealthy', true)], expected: 'healthy' },
+    { name: 'a stale source does not help reach the quorum', streams: [at('eu', 'unhealthy'), at('us', 'unhealthy', true)], quorum: 2, expected: 'healthy' },
+    { name: 'every source stale: nothing fails', streams: [at('eu', 'unhealthy', true), at('us', 'unhealthy', true)], expected: 'healthy' },
+    { name: 'no streams yet: the healthy baseline', streams: [], quorum: 2, expected: 'healthy' },
+  ];
+  for (const row of rows) it(row.name, () => expect(quorumStatus(row.streams, row.quorum)).toBe(row.expected));
+
+  it('takes the quorum within each environment, then the worst environment wins', () => {
+    const streams: StreamState[] = [
+      { environmentId: 'prod', source: 'eu', status: 'unhealthy' },
+      { environmentId: 'prod', source: 'us', status: 'healthy' },
+      { environmentId: 'staging', source: 'eu', status: 'unhealthy' },
+      { environmentId: 'staging', source: 'us', status: 'unhealthy' },
+    ];
+    expect(checkStatus(streams, 2)).toBe('unhealthy');
+    expect(checkStatus(streams.slice(0, 2), 2)).toBe('healthy');
+  });
+
+  it('a view follows its checks’ quorum', () => {
+    const check: CheckState = { configurationId: 'geo', environmentIds: [], streams: [at('Local', 'healthy'), at('eu', 'unhealthy')], quorum: 2 };
+    expect(evaluateView([check])).toEqual({ status: 'healthy', healthyChecks: 1, totalChecks: 1 });
+    expect(evaluateView([{ ...check, quorum: 1 }])).toEqual({ status: 'unhealthy', healthyChecks: 0, totalChecks: 1 });
+  });
+
+  const staleRows: { name: string; agoSeconds: number; intervalSeconds: number; expected: boolean }[] = [
+    { name: 'a run one interval ago is fresh', agoSeconds: 30, intervalSeconds: 30, expected: false },
+    { name: 'exactly three intervals ago is still fresh', agoSeconds: 90, intervalSeconds: 30, expected: false },
+    { name: 'past three intervals it is stale', agoSeconds: 91, intervalSeconds: 30, expected: true },
+  ];
+  const now = new Date('2030-01-01T00:00:00Z');
+  for (const row of staleRows) {
+    it(row.name, () => expect(isStale(new Date(now.getTime() - row.agoSeconds * 1000), row.intervalSeconds, now)).toBe(row.expected));
+  }
 });
 
 describe('view ids (SPEC §3.4)', () => {

@@ -59,6 +59,8 @@ export interface StreamState {
   environmentId: string | null;
   source: string;
   status: Status;
+  /** SPEC §3.6: no run within STALE_AFTER_INTERVALS intervals; counts as neither failing nor passing. */
+  stale?: boolean;
 }
 
 /** One enabled check of a system as a view needs it. */
@@ -67,6 +69,38 @@ export interface CheckState {
   /** Environments this check runs in; empty = env-less. */
   environmentIds: readonly string[];
   streams: readonly StreamState[];
+  /** SPEC §3.6: how many sources must agree before the check fails; 1 (the default) is worst wins. */
+  quorum?: number;
+}
+
+/** SPEC §3.6: a source silent for this many intervals is stale. */
+export const STALE_AFTER_INTERVALS = 3;
+
+/** Whether a stream whose newest run was at `lastRunAt` is stale at `now`. */
+export function isStale(lastRunAt: Date, intervalSeconds: number, now: Date): boolean {
+  return now.getTime() - lastRunAt.getTime() > STALE_AFTER_INTERVALS * intervalSeconds * 1000;
+}
+
+/**
+ * Location quorum (SPEC §3.6) over the streams of one environment, one per source: unhealthy when
+ * at least `quorum` sources are unhealthy, degraded when at least `quorum` are degraded or worse,
+ * else healthy. Stale sources count toward neither. With a quorum of 1 this is worst wins.
+ */
+export function quorumStatus(streams: readonly StreamState[], quorum = 1): Status {
+  const live = streams.filter((stream) => !stream.stale);
+  if (live.filter((stream) => stream.status === 'unhealthy').length >= quorum) return 'unhealthy';
+  if (live.filter((stream) => stream.status !== 'healthy').length >= quorum) return 'degraded';
+  return 'healthy';
+}
+
+/**
+ * One check's status over its streams: the quorum is taken among the sources of each environment
+ * (a location is a source, not an environment), then the worst environment wins (SPEC §3.2).
+ */
+export function checkStatus(streams: readonly StreamState[], quorum = 1): Status {
+  const byEnvironment = new Map<string | null, StreamState[]>();
+  for (const stream of streams) byEnvironment.set(stream.environmentId, [...(byEnvironment.get(stream.environmentId) ?? []), stream]);
+  return worst([...byEnvironment.values()].map((group) => quorumStatus(group, quorum)));
 }
 
 export interface HealthView {
@@ -78,15 +112,20 @@ export interface HealthView {
 /**
  * The health of a view (SPEC §3.2–3.4): the rollup (`environmentId` undefined) covers every stream
  * of every check; a per-environment view covers the checks that run in that environment and only
- * their streams there. Each check is the worst of its streams, so a failing environment or
- * location is never hidden by healthy runs elsewhere; the view is the worst of its checks. A
+ * their streams there. Each check is the worst of its environments, each environment decided by
+ * the check's location quorum (SPEC §3.6: 1, worst wins, unless the assignment asks for more), so
+ * a failing environment or location is never hidden by healthy runs elsewhere; the view is the
+ * worst of its checks. A
  * view with no checks has no health at all (null), while a check with no runs yet is healthy.
  */
 export function evaluateView(checks: readonly CheckState[], environmentId?: string): HealthView | null {
   const covered = environmentId === undefined ? checks : checks.filter((c) => c.environmentIds.includes(environmentId));
   if (!covered.length) return null;
   const statuses = covered.map((check) =>
-    worst(check.streams.filter((s) => environmentId === undefined || s.environmentId === environmentId).map((s) => s.status)),
+    checkStatus(
+      check.streams.filter((s) => environmentId === undefined || s.environmentId === environmentId),
+      check.quorum,
+    ),
   );
   return {
     status: worst(statuses),

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { membershipIdsSql, systemNameSql } from '../catalog/read.ts';
-import { enabledChecksSql, thresholdsSql } from '../checks/read.ts';
+import { enabledChecksSql, intervalSecondsSql, thresholdsSql, type CheckSources } from '../checks/read.ts';
 import type { StateThresholds } from '../checks/model.ts';
 import type { Database } from '../db/database.ts';
 import { withXactLock } from '../db/locks.ts';
@@ -10,7 +10,7 @@ import { writeOutbox, type OutboxRelay } from '../events/outbox.ts';
 import type { Logger } from '../kernel/log.ts';
 import { CHECK_FAILED, RUN_COMPLETED, type BusEvent } from '../events/topics.ts';
 import { changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
-import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, viewId, type CheckState, type Status } from './evaluate.ts';
+import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, isStale, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';
 import { sketchKey } from './sketch.ts';
 
@@ -55,7 +55,7 @@ export class HealthRecorder {
       const inserted = await insertRun(client, run);
       if (!inserted) return { runId: undefined, eventIds: [] };
       const newRun = { configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: inserted.previous };
-      const eventIds = mayChangeView(inserted, run.status)
+      const eventIds = mayChangeView(inserted, run.status, run.at)
         ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, newRun)
         : [];
       return { runId: inserted.id, eventIds };
@@ -159,7 +159,7 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<Inserte
   const { rows } = await client.query<InsertedRun>({
     name: 'vigil.insert-run',
     text: `WITH previous AS (
-       SELECT recent FROM stream_states
+       SELECT recent, last_run_at FROM stream_states
         WHERE system_id = $1 AND configuration_id = $2 AND environment_id IS NOT DISTINCT FROM $3::uuid AND source = $4
      ), run AS (
        INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
@@ -176,8 +176,8 @@ async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<Inserte
          recent = left(excluded.recent || s.recent, ${MAX_EVALUATED_RUNS}),
          last_run_at = greatest(s.last_run_at, excluded.last_run_at)
      )
-     SELECT run.id, (SELECT recent FROM previous) AS previous,
-            ${thresholdsSql('$1', '$2')} AS thresholds,
+     SELECT run.id, (SELECT recent FROM previous) AS previous, (SELECT last_run_at FROM previous) AS previous_run_at,
+            ${thresholdsSql('$1', '$2')} AS thresholds, ${intervalSecondsSql('$2')} AS interval_seconds,
             EXISTS (SELECT 1 FROM health_states WHERE entity_id = $14) AS view_exists
        FROM run`,
     values: [
@@ -204,18 +204,27 @@ interface InsertedRun {
   id: string;
   /** The stream's newest statuses before this run (h/d/u letters, newest first); null for its first run. */
   previous: string | null;
+  /** When the stream's newest run before this one was (null for its first run). */
+  previous_run_at: Date | null;
   thresholds: StateThresholds | null;
+  interval_seconds: number | null;
   view_exists: boolean;
 }
 
 /**
  * Pure: whether this run can change its view at all. A view is the worst of its checks, each the
  * worst of its streams; if this stream's own status stays the same, nothing above it moves — so
- * the (comparatively costly) re-evaluation is skipped for most runs. A stream's first run, or a
- * view not stored yet, is always evaluated.
+ * the (comparatively costly) re-evaluation is skipped for most runs. A stream's first run, a view
+ * not stored yet, or a stream that may have been stale (SPEC §3.6: it counts again now) is always
+ * evaluated.
  */
-export function mayChangeView(inserted: Pick<InsertedRun, 'previous' | 'thresholds' | 'view_exists'>, status: Status): boolean {
+export function mayChangeView(
+  inserted: Pick<InsertedRun, 'previous' | 'thresholds' | 'view_exists'> & Partial<Pick<InsertedRun, 'previous_run_at' | 'interval_seconds'>>,
+  status: Status,
+  at = new Date(),
+): boolean {
   if (inserted.previous === null || !inserted.view_exists) return true;
+  if (inserted.previous_run_at && inserted.interval_seconds && isStale(new Date(inserted.previous_run_at), inserted.interval_seconds, at)) return true;
   const thresholds = inserted.thresholds ?? DEFAULT_THRESHOLDS;
   const before = decodeRecent(inserted.previous);
   const after = [status, ...before].slice(0, MAX_EVALUATED_RUNS);
@@ -228,8 +237,8 @@ function decodeRecent(recent: string): Status[] {
 
 interface Snapshot {
   system_name: string | null;
-  checks: { configurationId: string; environmentIds: string[] | null; thresholds: StateThresholds | null }[];
-  streams: { configurationId: string; environmentId: string | null; source: string; recent: string }[];
+  checks: { configurationId: string; environmentIds: string[] | null; thresholds: StateThresholds | null; sources?: CheckSources }[];
+  streams: { configurationId: string; environmentId: string | null; source: string; recent: string; lastRunAt?: string }[];
   membership: string[];
   stored: { status: Status; healthyChecks: number; totalChecks: number; since: string } | null;
 }
@@ -242,7 +251,7 @@ async function loadSnapshot(client: pg.PoolClient, systemId: string, view: strin
        ${systemNameSql('$1')} AS system_name,
        ${enabledChecksSql('$1')} AS checks,
        (SELECT coalesce(json_agg(json_build_object('configurationId', configuration_id, 'environmentId', environment_id,
-                                                   'source', source, 'recent', recent)), '[]')
+                                                   'source', source, 'recent', recent, 'lastRunAt', last_run_at)), '[]')
           FROM stream_states WHERE system_id = $1) AS streams,
        ${membershipIdsSql('$1')} AS membership,
        (SELECT json_build_object('status', status, 'healthyChecks', healthy_checks, 'totalChecks', total_checks, 'since', since)
@@ -252,20 +261,35 @@ async function loadSnapshot(client: pg.PoolClient, systemId: string, view: strin
   return rows[0]!;
 }
 
-/** Pure: the snapshot as the evaluator's check states. */
-export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'membership'>): CheckState[] {
-  return snapshot.checks.map((check) => ({
-    configurationId: check.configurationId,
-    environmentIds: effectiveEnvironments(check.environmentIds, snapshot.membership),
-    streams: snapshot.streams
-      .filter((s) => s.configurationId === check.configurationId)
-      .map((s) => ({
-        environmentId: s.environmentId,
-        source: s.source,
-        status: evaluateStream(decodeRecent(s.recent), check.thresholds ?? DEFAULT_THRESHOLDS),
-      })),
-  }));
+/**
+ * Pure: the snapshot as the evaluator's check states at `now`. A satellite's stream counts while
+ * the assignment lists it (a removed satellite's history stays, its verdict does not); the central
+ * workers' (`Local`) always does, as run-now and heartbeats record there. A check that runs from
+ * several sources gets its quorum, and its silent sources are stale (SPEC §3.6).
+ */
+export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'membership'>, now = new Date()): CheckState[] {
+  return snapshot.checks.map((check) => {
+    const sources = check.sources;
+    const counted = (source: string) => !sources || source === LOCAL_SOURCE || sources.satelliteIds.includes(source);
+    const several = sources !== undefined && (sources.includeLocal ? 1 : 0) + new Set(sources.satelliteIds).size >= 2;
+    return {
+      configurationId: check.configurationId,
+      environmentIds: effectiveEnvironments(check.environmentIds, snapshot.membership),
+      streams: snapshot.streams
+        .filter((s) => s.configurationId === check.configurationId && counted(s.source))
+        .map((s) => ({
+          environmentId: s.environmentId,
+          source: s.source,
+          status: evaluateStream(decodeRecent(s.recent), check.thresholds ?? DEFAULT_THRESHOLDS),
+          ...(several && s.lastRunAt && isStale(new Date(s.lastRunAt), sources.intervalSeconds, now) ? { stale: true } : {}),
+        })),
+      ...(several && sources.quorum ? { quorum: sources.quorum.min } : {}),
+    };
+  });
 }
+
+/** The source of runs made by the central workers (SPEC §1). */
+export const LOCAL_SOURCE = 'Local';
 
 /** The run a re-evaluation follows: its stream, and that stream's statuses before it (null: its first). */
 interface NewRun {
@@ -299,9 +323,10 @@ async function reevaluate(
   const view = viewId(systemId, environmentId);
   const snapshot = await loadSnapshot(client, systemId, view);
   if (snapshot.system_name === null) return []; // the system was deleted meanwhile
-  const next = evaluateView(checkStates(snapshot), environmentId);
+  const now = new Date();
+  const next = evaluateView(checkStates(snapshot, now), environmentId);
   const stored: StoredView | null = snapshot.stored ? { ...snapshot.stored, since: new Date(snapshot.stored.since) } : null;
-  const before = stored === null && run ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, run) }), environmentId) : next;
+  const before = stored === null && run ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, run) }, now), environmentId) : next;
   const plan = planViewChange({ stored, before, next }, at);
   return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, at });
 }

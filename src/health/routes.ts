@@ -43,7 +43,24 @@ const SystemHealth = z
     healthyChecks: z.number(),
     totalChecks: z.number(),
     since: Timestamp.nullable(),
-    checks: z.array(z.object({ configurationId: z.string(), name: z.string(), status: StatusEnum, lastRun: Timestamp.nullable() })),
+    checks: z.array(
+      z.object({
+        configurationId: z.string(),
+        name: z.string(),
+        status: StatusEnum.openapi({ description: 'Decided across its sources by the assignment’s quorum (SPEC §3.6)' }),
+        lastRun: Timestamp.nullable(),
+        quorum: z.number().openapi({ description: 'How many sources must agree before the check fails (1: worst wins)' }),
+        sources: z.array(
+          z.object({
+            source: z.string().openapi({ description: '`Local` (the central workers) or a satellite id' }),
+            environmentId: z.string().nullable(),
+            status: StatusEnum,
+            stale: z.boolean().openapi({ description: 'No run within 3 intervals: counts as neither failing nor passing' }),
+            lastRunAt: Timestamp,
+          }),
+        ).openapi({ description: 'Each source’s stream, per environment, as evaluated by the thresholds (SPEC §3.1)' }),
+      }),
+    ),
     environments: z.array(
       z.object({ environmentId: z.string(), name: z.string(), status: StatusEnum, healthyChecks: z.number(), totalChecks: z.number(), since: Timestamp }),
     ),

@@ -4,8 +4,9 @@ import { enabledChecksSql } from '../checks/read.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
 import { NotFoundError } from '../kernel/errors.ts';
 import { systemsInMaintenance } from '../maintenance/read.ts';
-import { worst, type Status } from './evaluate.ts';
+import { checkStatus, type Status } from './evaluate.ts';
 import { checkStates, type RunRecord } from './recorder.ts';
+import type { CheckSources } from '../checks/read.ts';
 import { mergeSketches, sketchQuantile, type Sketch } from './sketch.ts';
 
 /** A stored run as the API shows it: times as ISO-8601 strings. */
@@ -28,7 +29,16 @@ export interface SystemHealth {
   healthyChecks: number;
   totalChecks: number;
   since: string | null;
-  checks: { configurationId: string; name: string; status: Status; lastRun: string | null }[];
+  checks: {
+    configurationId: string;
+    name: string;
+    status: Status;
+    lastRun: string | null;
+    /** SPEC §3.6: how many sources must agree (1: worst wins). */
+    quorum: number;
+    /** Each source's stream (per environment): its own status, and whether it is stale. */
+    sources: { source: string; environmentId: string | null; status: Status; stale: boolean; lastRunAt: string }[];
+  }[];
   environments: { environmentId: string; name: string; status: Status; healthyChecks: number; totalChecks: number; since: string }[];
   inStatusSince: string | null;
   inStatusForMs: number;
@@ -166,7 +176,7 @@ export class HealthService {
 
 interface HealthRow {
   id: string;
-  checks: { configurationId: string; name: string; environmentIds: string[] | null; thresholds: null }[];
+  checks: { configurationId: string; name: string; environmentIds: string[] | null; thresholds: null; sources: CheckSources }[];
   streams: { configurationId: string; environmentId: string | null; source: string; recent: string; lastRunAt: string }[];
   membership: { id: string; name: string }[];
   views: { environmentId: string | null; status: Status; healthyChecks: number; totalChecks: number; since: string }[];
@@ -176,7 +186,7 @@ interface HealthRow {
 }
 
 function toSystemHealth(row: HealthRow, now: Date, inMaintenance: boolean): SystemHealth {
-  const states = checkStates({ checks: row.checks, streams: row.streams, membership: row.membership.map((m) => m.id) });
+  const states = checkStates({ checks: row.checks, streams: row.streams, membership: row.membership.map((m) => m.id) }, now);
   const rollup = row.views.find((v) => v.environmentId === null);
   const names = new Map(row.membership.map((m) => [m.id, m.name]));
   const hasChecks = row.checks.length > 0;
@@ -190,12 +200,23 @@ function toSystemHealth(row: HealthRow, now: Date, inMaintenance: boolean): Syst
     totalChecks: hasChecks ? row.checks.length : 0,
     since: hasChecks ? (rollup?.since ?? null) : null,
     checks: states.map((check, index) => {
-      const lastRuns = row.streams.filter((s) => s.configurationId === check.configurationId).map((s) => s.lastRunAt).sort();
+      const streams = row.streams.filter((s) => s.configurationId === check.configurationId);
+      const lastRuns = streams.map((s) => s.lastRunAt).sort();
+      const lastRunOf = (source: string, environmentId: string | null) =>
+        streams.find((s) => s.source === source && s.environmentId === environmentId)?.lastRunAt ?? '';
       return {
         configurationId: check.configurationId,
         name: row.checks[index]!.name,
-        status: worst(check.streams.map((s) => s.status)),
+        status: checkStatus(check.streams, check.quorum),
         lastRun: lastRuns.at(-1) ?? null,
+        quorum: check.quorum ?? 1,
+        sources: check.streams.map((s) => ({
+          source: s.source,
+          environmentId: s.environmentId,
+          status: s.status,
+          stale: s.stale ?? false,
+          lastRunAt: new Date(lastRunOf(s.source, s.environmentId)).toISOString(),
+        })),
       };
     }),
     environments: row.views

@@ -2,13 +2,17 @@ import { z } from 'zod';
 import { SystemInput, type System } from '../../catalog/model.ts';
 import { findCycle } from '../../catalog/dependencies.ts';
 import { AssignmentInput, type Assignment } from '../../checks/model.ts';
+import { ValidationError } from '../../kernel/errors.ts';
 import { everything, type GitopsServices } from '../services.ts';
 import { nameKey, Ref, refList } from './names.ts';
 import type { ApplyContext, Kind, KindStore, Names, Reference } from './types.ts';
 
 /** An assignment (SPEC §1.1) of a Healthcheck to this system, by name. */
-const AssignmentDocument = AssignmentInput.omit({ systemId: true, configurationId: true, environmentIds: true }).extend({
+const AssignmentDocument = AssignmentInput.omit({ systemId: true, configurationId: true, environmentIds: true, satelliteIds: true }).extend({
   ref: Ref.meta({ description: 'The Healthcheck' }),
+  satellites: refList(100)
+    .default([])
+    .meta({ description: 'Also run on these satellites, by name (registered with POST /api/v1/satellites, not declared in files)' }),
   environments: refList(500)
     .nullable()
     .default(null)
@@ -69,10 +73,20 @@ export const systemKind: Kind<SystemSpec, StoredSystem> = {
   store: (services) => systemStore(services),
 };
 
-function systemStore({ catalog, checks }: GitopsServices): KindStore<SystemSpec, StoredSystem> {
+function systemStore({ catalog, checks, satelliteNames }: GitopsServices): KindStore<SystemSpec, StoredSystem> {
+  // Satellites by id, read with the systems: assignments hold their ids, documents their names.
+  let satellites = new Map<string, string>();
+  const satelliteIds = (names: readonly string[], at: string) =>
+    names.map((name, index) => {
+      const id = [...satellites].find(([, known]) => known.toLowerCase() === name.toLowerCase())?.[0];
+      if (id === undefined) throw new ValidationError([{ path: `${at}.${index}`, message: `no satellite named "${name}": register it first (POST /api/v1/satellites)` }]);
+      return id;
+    });
+  const satelliteName = (id: string) => satellites.get(id) ?? id;
   return {
     async list() {
-      const [systems, assignments] = await Promise.all([everything((page) => catalog.listSystems(page)), everything((page) => checks.listAssignments(page))]);
+      const [systems, assignments, names] = await Promise.all([everything((page) => catalog.listSystems(page)), everything((page) => checks.listAssignments(page)), satelliteNames()]);
+      satellites = names;
       const bySystem = new Map<string, Assignment[]>();
       for (const assignment of assignments) bySystem.set(assignment.systemId, [...(bySystem.get(assignment.systemId) ?? []), assignment]);
       return systems.map((system) => ({ id: system.id, name: system.name, resource: { system, assignments: bySystem.get(system.id) ?? [] } }));
@@ -85,7 +99,7 @@ function systemStore({ catalog, checks }: GitopsServices): KindStore<SystemSpec,
         groups: system.groupIds.map((id) => names.name('Group', id)),
         environments: system.environmentIds.map((id) => names.name('Environment', id)),
         dependsOn: system.dependsOn.map((id) => names.name('System', id)),
-        healthchecks: assignments.map((assignment) => assignmentSpec(assignment, names)),
+        healthchecks: assignments.map((assignment) => assignmentSpec(assignment, names, satelliteName)),
       }),
     desired(system, { current, prune }) {
       // Without --prune, healthchecks assigned on the server but not listed stay assigned.
@@ -117,14 +131,15 @@ function systemStore({ catalog, checks }: GitopsServices): KindStore<SystemSpec,
   async function syncAssignments(systemId: string, wanted: AssignmentSpec[], current: Assignment[], context: ApplyContext): Promise<void> {
     const byConfiguration = new Map(current.map((assignment) => [assignment.configurationId, assignment]));
     const listed = new Set<string>();
-    for (const { ref, environments, ...settings } of wanted) {
+    for (const [index, { ref, environments, satellites: onSatellites, ...settings }] of wanted.entries()) {
       const configurationId = context.names.id('Healthcheck', ref);
       listed.add(configurationId);
       const environmentIds = environments === null ? null : environments.map((environment) => context.names.id('Environment', environment));
+      const fields = { ...settings, environmentIds, satelliteIds: satelliteIds(onSatellites, `healthchecks.${index}.satellites`) };
       const existing = byConfiguration.get(configurationId);
-      if (!existing) await checks.createAssignment({ systemId, configurationId, environmentIds, ...settings });
-      else if (JSON.stringify(assignmentSpec(existing, context.names)) !== JSON.stringify(assignmentSpec({ ...existing, ...settings, environmentIds }, context.names))) {
-        await checks.updateAssignment(existing.id, { environmentIds, ...settings });
+      if (!existing) await checks.createAssignment({ systemId, configurationId, ...fields });
+      else if (JSON.stringify(assignmentSpec(existing, context.names, satelliteName)) !== JSON.stringify(assignmentSpec({ ...existing, ...fields }, context.names, satelliteName))) {
+        await checks.updateAssignment(existing.id, fields);
       }
     }
     if (context.prune) for (const assignment of current) if (!listed.has(assignment.configurationId)) await checks.deleteAssignment(assignment.id);
@@ -136,12 +151,13 @@ function fields(system: SystemSpec, names: Names) {
 }
 
 /** An assignment as a file writes it: names for ids, the API's settings as they are (new ones included). */
-function assignmentSpec(assignment: Assignment, names: Names): AssignmentSpec {
-  const { id: _id, systemId: _system, configurationId, environmentIds, pingUrl: _ping, createdAt: _created, updatedAt: _updated, ...settings } = assignment as Assignment & { warnings?: unknown };
+function assignmentSpec(assignment: Assignment, names: Names, satelliteName: (id: string) => string): AssignmentSpec {
+  const { id: _id, systemId: _system, configurationId, environmentIds, satelliteIds, pingUrl: _ping, createdAt: _created, updatedAt: _updated, ...settings } = assignment as Assignment & { warnings?: unknown };
   delete (settings as { warnings?: unknown }).warnings;
   return {
     ref: names.name('Healthcheck', configurationId),
     ...settings,
+    satellites: satelliteIds.map(satelliteName),
     environments: environmentIds === null ? null : environmentIds.map((id) => names.name('Environment', id)),
   } as AssignmentSpec;
 }
@@ -153,6 +169,6 @@ function inOrder(system: SystemSpec): SystemSpec {
     ...system,
     groups: [...system.groups].sort(byName),
     dependsOn: [...system.dependsOn].sort(byName),
-    healthchecks: [...system.healthchecks].sort((a, b) => byName(a.ref, b.ref)),
+    healthchecks: [...system.healthchecks].sort((a, b) => byName(a.ref, b.ref)).map((assignment) => ({ ...assignment, satellites: [...assignment.satellites].sort(byName) })),
   };
 }
