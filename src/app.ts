@@ -74,7 +74,7 @@ import { systemOfRun } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { StartError } from './kernel/errors.ts';
-import { ambientDb, ambientPool } from './db/ambient.ts';
+import { ambientDb, ambientPool, whenCommitted } from './db/ambient.ts';
 import type { Logger } from './kernel/log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
 import type { CheckQueue } from './queue/types.ts';
@@ -491,10 +491,12 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     // A run that lands in an hour or day already closed changes what dashboards cached of it.
     if (event.topic === 'run.completed') history.forget(event.payload.systemId, new Date(event.payload.timestamp));
   });
-  /** Best effort: a failure leaves the stored views as they were until the system's next run. */
+  /** Best effort: a failure leaves the stored views as they were until the system's next run. After COMMIT inside an apply. */
   const recomputeHealth = (systemIds: string[]) => {
     for (const systemId of new Set(systemIds)) {
-      recorder.recomputeSystem(systemId).catch((error: unknown) => log.error({ err: error, systemId }, 'Could not re-evaluate the health of a changed system'));
+      whenCommitted(`recompute:${systemId}`, () => {
+        recorder.recomputeSystem(systemId).catch((error: unknown) => log.error({ err: error, systemId }, 'Could not re-evaluate the health of a changed system'));
+      });
     }
   };
   const notifications = new NotificationsService(resourceDb, cipher, async (tx, ids, field) =>
@@ -515,7 +517,9 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
     log,
   );
   const announceSchedules = () =>
-    bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+    whenCommitted('schedules.changed', () => {
+      bus.publish({ id: randomUUID(), topic: 'schedules.changed', payload: {} }).catch((error: unknown) => log.warn({ err: error }, 'Could not announce a schedule change'));
+    });
   const checks = new ChecksService(
     resourceDb,
     validateDefinition,
@@ -552,8 +556,6 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
       satelliteNames: () => satelliteNames(resourceDb),
     },
     { strategies },
-    // What an apply changed was announced before it committed: the scheduler reloads once more after.
-    () => void announceSchedules(),
   );
   return {
     gitops,

@@ -15,6 +15,8 @@ import type pg from 'pg';
 interface Ambient {
   client: pg.PoolClient;
   tx: NodePgDatabase;
+  /** What waits for COMMIT (announcements, re-evaluations), by key: each once, however often asked. */
+  afterCommit: Map<string, () => void>;
 }
 
 const current = new AsyncLocalStorage<Ambient>();
@@ -50,4 +52,15 @@ export function ambientPool(pool: pg.Pool): pg.Pool {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * Runs `effect` now, or — inside an ambient transaction — once it commits (never if it rolls
+ * back): what others would read before the commit (a schedule reload, a health re-evaluation on
+ * another connection) would see nothing of it yet. Effects with one key run once.
+ */
+export function whenCommitted(key: string, effect: () => void): void {
+  const ambient = current.getStore();
+  if (ambient) ambient.afterCommit.set(key, effect);
+  else effect();
 }

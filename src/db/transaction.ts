@@ -55,10 +55,14 @@ async function inSavepoint<T>(client: pg.PoolClient, work: (client: pg.PoolClien
  */
 export async function inAmbientTransaction<T>(pool: pg.Pool, work: () => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const afterCommit = new Map<string, () => void>();
+  let result: T;
   try {
     // A drizzle transaction (not a plain handle on the client), so the services' own transactions nest as savepoints.
-    return await drizzle(client).transaction((tx) => withinAmbient({ client, tx: tx as unknown as NodePgDatabase }, work));
+    result = await drizzle(client).transaction((tx) => withinAmbient({ client, tx: tx as unknown as NodePgDatabase, afterCommit }, work));
   } finally {
     client.release();
   }
+  for (const effect of afterCommit.values()) effect();
+  return result;
 }

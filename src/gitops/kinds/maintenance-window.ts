@@ -37,7 +37,9 @@ export const maintenanceWindowKind: Kind<MaintenanceWindowSpec, MaintenanceWindo
   toFile: ({ title, ...window }: MaintenanceWindowSpec & { title?: string }) => ({ spec: window, ...(title === undefined ? {} : { title }) }),
   store: ({ maintenance, appliedNames }) => ({
     async list() {
-      const [windows, applied] = await Promise.all([everything((page) => maintenance.list(page)), appliedNames('MaintenanceWindow')]);
+      // One after the other: inside an apply these share the transaction's one connection.
+      const windows = await everything((page) => maintenance.list(page));
+      const applied = await appliedNames('MaintenanceWindow');
       return windows.map((window) => ({ id: window.id, name: appliedName('maintenance', window.id, applied), resource: window }));
     },
     toSpec: (window, names) => ({

@@ -57,7 +57,10 @@ export const notificationChannelKind: Kind<ChannelSpec, Channel & { opened: Reco
     async list() {
       const channels = await everything((page) => notifications.listChannels(page));
       // Secret fields are sealed and read "****" in the API: diff compares their values, on the server only.
-      return Promise.all(channels.map(async (channel) => ({ id: channel.id, name: channel.name, resource: { ...channel, opened: (await notifications.openChannel(channel.id)).config } })));
+      const opened = [];
+      // One after the other: inside an apply these share the transaction's one connection.
+      for (const channel of channels) opened.push({ id: channel.id, name: channel.name, resource: { ...channel, opened: (await notifications.openChannel(channel.id)).config } });
+      return opened;
     },
     toSpec: (channel) => ({ type: channel.type, config: channel.opened, enabled: channel.enabled, groupWindowSeconds: channel.groupWindowSeconds }),
     create: async ({ name, spec: channel }) => (await notifications.createChannel({ name, ...channel })).id,

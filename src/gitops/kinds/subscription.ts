@@ -40,7 +40,9 @@ export const subscriptionKind: Kind<SubscriptionSpec, Subscription & { email: st
   },
   store: ({ notifications, users, appliedNames }) => ({
     async list() {
-      const [subscriptions, applied] = await Promise.all([everything((page) => notifications.listSubscriptions(page)), appliedNames('Subscription')]);
+      // One after the other: inside an apply these share the transaction's one connection.
+      const subscriptions = await everything((page) => notifications.listSubscriptions(page));
+      const applied = await appliedNames('Subscription');
       const emails = await users.emails(subscriptions.flatMap((subscription) => (subscription.userId ? [subscription.userId] : [])));
       return subscriptions.map((subscription) => ({
         id: subscription.id,
