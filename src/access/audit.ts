@@ -56,21 +56,29 @@ export interface Change {
 }
 
 /** Writes one entry, as the current actor, with the transaction the change is made in. */
-export async function recordChange(tx: Pick<Db, 'insert'>, change: Change): Promise<void> {
+export function recordChange(tx: Pick<Db, 'insert'>, change: Change): Promise<void> {
+  return recordChanges(tx, [change]);
+}
+
+/** Writes one entry per change in one statement (a change made to many resources at once). */
+export async function recordChanges(tx: Pick<Db, 'insert'>, changes: readonly Change[]): Promise<void> {
+  if (!changes.length) return;
   const actor = currentActor();
-  await tx.insert(auditLog).values({
-    actorKind: actor.kind,
-    actorId: actor.id,
-    actorLabel: actor.via ? `${actor.label} via ${actor.via}` : actor.label,
-    tokenId: actor.tokenId ?? null,
-    ip: actor.ip ?? null,
-    resourceType: change.resourceType,
-    resourceId: change.resourceId,
-    action: change.action,
-    before: change.before === undefined ? null : snapshot(change.before),
-    after: change.after === undefined ? null : snapshot(change.after),
-    changeSet: actor.changeSet ?? null,
-  });
+  await tx.insert(auditLog).values(
+    changes.map((change) => ({
+      actorKind: actor.kind,
+      actorId: actor.id,
+      actorLabel: actor.via ? `${actor.label} via ${actor.via}` : actor.label,
+      tokenId: actor.tokenId ?? null,
+      ip: actor.ip ?? null,
+      resourceType: change.resourceType,
+      resourceId: change.resourceId,
+      action: change.action,
+      before: change.before === undefined ? null : snapshot(change.before),
+      after: change.after === undefined ? null : snapshot(change.after),
+      changeSet: actor.changeSet ?? null,
+    })),
+  );
 }
 
 /** What an entry keeps of a resource: redacted, without the timestamps the entry has itself. */

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import { translateDbError } from '../db/errors.ts';
 import { missingReferences } from '../db/references.ts';
 import { cursorKey, toPage, type Page, type PageRequest } from '../db/pagination.ts';
-import { recordChange } from '../access/audit.ts';
+import { recordChange, recordChanges } from '../access/audit.ts';
 import { NotFoundError, ValidationError } from '../kernel/errors.ts';
 import type {
   Environment,
@@ -72,16 +72,35 @@ export class CatalogService {
   }
 
   async createSystem(input: SystemInput): Promise<System> {
+    return (await this.createSystems([input]))[0]!;
+  }
+
+  /**
+   * Several systems at once (an apply of configuration documents), each with its groups and, in
+   * order, its environments: one statement per table and one audit insert.
+   */
+  async createSystems(inputs: readonly (SystemInput & { environmentIds?: string[] })[]): Promise<System[]> {
+    if (!inputs.length) return [];
     return this.db
       .transaction(async (tx) => {
-        const [row] = await tx
+        await requireExisting(tx, groups, [...new Set(inputs.flatMap((input) => input.groupIds))], 'groupIds', 'group');
+        await requireExisting(tx, environments, [...new Set(inputs.flatMap((input) => input.environmentIds ?? []))], 'environmentIds', 'environment');
+        const rows = await tx
           .insert(systems)
-          .values({ name: input.name, description: input.description, public: input.public, tags: input.tags })
+          .values(inputs.map((input) => ({ name: input.name, description: input.description, public: input.public, tags: input.tags })))
           .returning();
-        await this.replaceSystemGroups(tx, row!.id, input.groupIds);
-        const system = await this.getSystem(row!.id, tx);
-        await recordChange(tx, { resourceType: 'system', resourceId: system.id, action: 'create', after: system });
-        return system;
+        const idOf = new Map(rows.map((row) => [row.name.toLowerCase(), row.id]));
+        const memberships = inputs.flatMap((input) => input.groupIds.map((groupId) => ({ groupId, systemId: idOf.get(input.name.toLowerCase())! })));
+        if (memberships.length) await tx.insert(groupSystems).values(memberships);
+        const placed = inputs.flatMap((input) => (input.environmentIds ?? []).map((environmentId, position) => ({ systemId: idOf.get(input.name.toLowerCase())!, environmentId, position })));
+        if (placed.length) await tx.insert(systemEnvironments).values(placed);
+        const links = await this.systemLinks(tx, rows.map((row) => row.id));
+        const created = new Map(rows.map((row) => [row.id, toSystem(row, links)]));
+        await recordChanges(
+          tx,
+          [...created.values()].map((system) => ({ resourceType: 'system', resourceId: system.id, action: 'create', after: system })),
+        );
+        return inputs.map((input) => created.get(idOf.get(input.name.toLowerCase())!)!);
       })
       .catch(translateDbError);
   }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { recordChange } from '../access/audit.ts';
+import { recordChange, recordChanges } from '../access/audit.ts';
 import { systemsOfConfiguration } from './read.ts';
 import { environmentsOutsideSystem, missingEnvironments, missingSystems } from '../catalog/read.ts';
 import type { Db } from '../db/database.ts';
@@ -77,16 +77,40 @@ export class ChecksService {
   }
 
   async createConfiguration(input: ConfigurationInput): Promise<Configuration> {
-    const definition = await this.normalize(input);
-    const configuration = await this.db
+    return (await this.createConfigurations([input]))[0]!;
+  }
+
+  /**
+   * Several configurations at once (an apply of configuration documents): each validated as one
+   * alone would be, all written in one statement with one audit insert. With more than one, a
+   * problem's path starts with its input's index (`3.config.url`).
+   */
+  async createConfigurations(inputs: readonly ConfigurationInput[]): Promise<Configuration[]> {
+    if (!inputs.length) return [];
+    const rows: (ConfigurationInput & NormalizedDefinition)[] = [];
+    const problems: ErrorDetail[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        rows.push({ ...input, ...(await this.normalize(input)) });
+      } catch (error) {
+        if (!(error instanceof ValidationError) || inputs.length === 1) throw error;
+        problems.push(...error.details.map((detail) => ({ path: detail.path ? `${index}.${detail.path}` : `${index}`, message: detail.message })));
+      }
+    }
+    if (problems.length) throw new ValidationError(problems);
+    const created = await this.db
       .transaction(async (tx) => {
-        const [row] = await tx.insert(configurations).values({ ...input, ...definition }).returning();
-        const created = toConfiguration(row!);
-        await recordChange(tx, { resourceType: 'configuration', resourceId: created.id, action: 'create', after: created });
-        return created;
+        const inserted = (await tx.insert(configurations).values(rows).returning()).map(toConfiguration);
+        await recordChanges(
+          tx,
+          inserted.map((configuration) => ({ resourceType: 'configuration', resourceId: configuration.id, action: 'create', after: configuration })),
+        );
+        // In the order given (names are unique).
+        const byName = new Map(inserted.map((configuration) => [configuration.name.toLowerCase(), configuration]));
+        return inputs.map((input) => byName.get(input.name.toLowerCase())!);
       })
       .catch(translateDbError);
-    return this.changed(configuration, []);
+    return this.changed(created, []);
   }
 
   /** Merges the patch over the stored configuration (its `config` as a JSON merge patch) and validates the result as a whole. */
@@ -164,22 +188,35 @@ export class ChecksService {
   }
 
   async createAssignment(input: AssignmentInput): Promise<AssignmentWithWarnings> {
+    const [assignment] = await this.createAssignments([input]);
+    return withWarnings(this.db, assignment!);
+  }
+
+  /**
+   * Several assignments at once (an apply of configuration documents): what they name checked in
+   * one query per kind, all written in one statement with one audit insert.
+   */
+  async createAssignments(inputs: readonly AssignmentInput[]): Promise<Assignment[]> {
+    if (!inputs.length) return [];
+    const unique = (ids: (string | null | undefined)[]) => [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
     return this.db
       .transaction(async (tx) => {
         const missing = [
-          ...(await missingSystems(tx, [input.systemId], 'systemId')),
-          ...(await missingReferences(tx, configurations, [input.configurationId], 'configurationId', 'configuration')),
-          ...(await missingEnvironments(tx, input.environmentIds ?? [], 'environmentIds')),
-          ...(await this.missingSatellites(tx, input.satelliteIds, 'satelliteIds')),
+          ...(await missingSystems(tx, unique(inputs.map((input) => input.systemId)), 'systemId')),
+          ...(await missingReferences(tx, configurations, unique(inputs.map((input) => input.configurationId)), 'configurationId', 'configuration')),
+          ...(await missingEnvironments(tx, unique(inputs.flatMap((input) => input.environmentIds ?? [])), 'environmentIds')),
+          ...(await this.missingSatellites(tx, unique(inputs.flatMap((input) => input.satelliteIds)), 'satelliteIds')),
         ];
         if (missing.length) throw new ValidationError(missing);
-        checkQuorum(input);
-        const [row] = await tx.insert(assignments).values(input).returning();
-        const assignment = toAssignment(row!);
-        await recordChange(tx, { resourceType: 'assignment', resourceId: assignment.id, action: 'create', after: assignment });
-        return withWarnings(tx, assignment);
+        for (const input of inputs) checkQuorum(input);
+        const created = (await tx.insert(assignments).values([...inputs]).returning()).map(toAssignment);
+        await recordChanges(
+          tx,
+          created.map((assignment) => ({ resourceType: 'assignment', resourceId: assignment.id, action: 'create', after: assignment })),
+        );
+        return created;
       })
-      .then((result) => this.changed(result, [result.systemId]), translateDbError);
+      .then((created) => this.changed(created, [...new Set(created.map((assignment) => assignment.systemId))]), translateDbError);
   }
 
   async updateAssignment(id: string, patch: AssignmentPatch): Promise<AssignmentWithWarnings> {

@@ -84,8 +84,6 @@ export class GitopsService {
     private readonly db: Db,
     private readonly services: GitopsServices,
     private readonly context: KindContext,
-    /** After an apply commits: the scheduler and health follow the new configuration. */
-    private readonly applied: () => void = () => undefined,
   ) {}
 
   /**
@@ -104,7 +102,6 @@ export class GitopsService {
         return this.run(documents, options, changeSet, this.stores());
       }),
     );
-    if (!outcome.dryRun) this.applied();
     return outcome;
   }
 
@@ -275,12 +272,13 @@ export class GitopsService {
     const currentSpecs = new Map(currentPlanned.map((resource) => [key(resource.kind, resource.name), resource.spec]));
     const desiredPlanned: PlannedResource[] = [];
     const resolved = new Map<Desired, unknown>();
+    const declaredName = new Map(desired.map((entry) => [key(entry.kind.kind, entry.identity), entry.document.metadata.name]));
     for (const entry of desired) {
       const store = stores.get(entry.kind.kind)!;
       const spec = await this.named(entry, async () => {
         const canonical = canonicalReferences(entry, (kind, name) => {
           const identity = identities.get(key(kind, name));
-          return identity === undefined ? name : (desired.find((other) => other.kind.kind === kind && other.identity === identity)?.document.metadata.name ?? name);
+          return identity === undefined ? name : (declaredName.get(key(kind, identity)) ?? name);
         });
         const withSecrets = entry.kind.resolve ? await entry.kind.resolve(canonical, secret) : canonical;
         const currentSpec = currentSpecs.get(key(entry.kind.kind, entry.identity));
@@ -302,7 +300,8 @@ export class GitopsService {
     }
 
     const context: ApplyContext = { names, prune: options.prune ?? false, secret };
-    const entryOf = (change: PlannedChange) => desired.find((entry) => entry.kind.kind === change.kind && nameKey(entry.identity) === nameKey(change.name))!;
+    const entries = new Map(desired.map((entry) => [key(entry.kind.kind, entry.identity), entry]));
+    const entryOf = (change: PlannedChange) => entries.get(key(change.kind, change.name))!;
     const linked: { entry: Desired; id: string; current?: unknown }[] = [];
     const finishKind = async (kind: AnyKind | undefined) => {
       const store = kind && stores.get(kind.kind)!;
@@ -311,30 +310,33 @@ export class GitopsService {
         await this.named(entry, () => store.link!(id, { name: entry.identity, ...title(entry), spec: resolved.get(entry), ...(stored === undefined ? {} : { current: stored }) }, context));
       }
     };
-    let kindInHand: AnyKind | undefined;
-    for (const change of changes) {
-      if (change.action === 'unchanged' || change.action === 'delete') continue;
-      const entry = entryOf(change);
-      if (entry.kind !== kindInHand) {
-        await finishKind(kindInHand);
-        kindInHand = entry.kind;
-      }
-      const store = stores.get(entry.kind.kind)!;
-      const spec = resolved.get(entry);
-      const existing = byIdentity.get(key(entry.kind.kind, entry.identity));
-      if (change.action === 'create') {
-        const id = await this.named(entry, () => store.create({ name: entry.identity, ...title(entry), spec }, context));
+    // Kind by kind in apply order: the creates together (one statement where the kind can), then the updates, then what refers to the kind itself.
+    const kindsInOrder = [...new Set(changes.filter((change) => change.action === 'create' || change.action === 'update').map((change) => change.kind))];
+    for (const kindName of kindsInOrder) {
+      const ofKind = changes.filter((change) => change.kind === kindName && (change.action === 'create' || change.action === 'update'));
+      const store = stores.get(kindName)!;
+      const creates = ofKind.filter((change) => change.action === 'create').map(entryOf);
+      const applied = (entry: Desired) => ({ name: entry.identity, ...title(entry), spec: resolved.get(entry) });
+      const createdIds =
+        store.createMany && creates.length > 1
+          ? await this.namedBatch(creates, () => store.createMany!(creates.map(applied), context))
+          : await this.oneByOne(creates, (entry) => this.named(entry, () => store.create(applied(entry), context)));
+      creates.forEach((entry, index) => {
+        const id = createdIds[index]!;
         ids.set(key(entry.kind.kind, entry.identity), id);
         documentNames.set(`${entry.kind.kind}\u0000${id}`, entry.document.metadata.name);
         linked.push({ entry, id });
-      } else {
-        const replaced = await this.named(entry, () => store.update(existing!.id, { name: entry.identity, ...title(entry), spec, current: existing!.resource }, context));
-        const id = replaced ?? existing!.id;
+      });
+      for (const change of ofKind.filter((item) => item.action === 'update')) {
+        const entry = entryOf(change);
+        const existing = byIdentity.get(key(entry.kind.kind, entry.identity))!;
+        const replaced = await this.named(entry, () => store.update(existing.id, { ...applied(entry), current: existing.resource }, context));
+        const id = replaced ?? existing.id;
         ids.set(key(entry.kind.kind, entry.identity), id);
-        linked.push({ entry, id, current: existing!.resource });
+        linked.push({ entry, id, current: existing.resource });
       }
+      await finishKind(kindOf(kindName));
     }
-    await finishKind(kindInHand);
     for (const change of changes) {
       if (change.action !== 'delete') continue;
       const resource = byIdentity.get(key(change.kind, change.name))!;
@@ -349,6 +351,31 @@ export class GitopsService {
     await this.own(desired, ids, managedBy);
     await recordChange(this.db, { resourceType: 'apply', resourceId: changeSet, action: 'apply', after: { managedBy, prune: options.prune ?? false, pruneAll: options.pruneAll ?? false, ...summary } });
     return { changes, summary, dryRun: false, changeSet };
+  }
+
+  /** One after the other: every step shares the transaction's one connection. */
+  private async oneByOne<T, R>(items: readonly T[], step: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = [];
+    for (const item of items) results.push(await step(item));
+    return results;
+  }
+
+  /** Runs one kind's batch step; a problem whose path starts with an index is refused naming that document. */
+  private async namedBatch<T>(entries: readonly Desired[], step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      throw new ValidationError(
+        error.details.map((detail) => {
+          const match = /^(\d+)(?:\.(.*))?$/.exec(detail.path);
+          const entry = match ? entries[Number(match[1])] : undefined;
+          if (!entry) return { path: 'documents', message: `${entries[0]!.kind.kind} documents: ${detail.path ? `${detail.path}: ` : ''}${detail.message}` };
+          const where = `${entry.where} (${entry.kind.kind} ${entry.document.metadata.name})`;
+          return { path: `documents.${entry.position}`, message: `${where}: ${match![2] ? `${match![2]}: ` : ''}${detail.message}` };
+        }),
+      );
+    }
   }
 
   /** Runs one document's step; what it throws is refused naming the document. */

@@ -18,6 +18,7 @@ export interface GitopsServices {
     CatalogService,
     | 'listSystems'
     | 'createSystem'
+    | 'createSystems'
     | 'updateSystem'
     | 'deleteSystem'
     | 'setSystemEnvironments'
@@ -31,7 +32,19 @@ export interface GitopsServices {
     | 'updateEnvironment'
     | 'deleteEnvironment'
   >;
-  checks: Pick<ChecksService, 'listConfigurations' | 'createConfiguration' | 'updateConfiguration' | 'deleteConfiguration' | 'listAssignments' | 'createAssignment' | 'updateAssignment' | 'deleteAssignment'>;
+  checks: Pick<
+    ChecksService,
+    | 'listConfigurations'
+    | 'createConfiguration'
+    | 'createConfigurations'
+    | 'updateConfiguration'
+    | 'deleteConfiguration'
+    | 'listAssignments'
+    | 'createAssignment'
+    | 'createAssignments'
+    | 'updateAssignment'
+    | 'deleteAssignment'
+  >;
   secrets: Pick<SecretsService, 'list' | 'create' | 'update' | 'remove' | 'resolve'>;
   notifications: Pick<
     NotificationsService,

@@ -48,6 +48,7 @@ export const healthcheckKind: Kind<HealthcheckSpec, Configuration> = {
       return { ...check, ...outcome.definition } as HealthcheckSpec;
     },
     create: async ({ name, spec: check }) => (await checks.createConfiguration({ name, ...check })).id,
+    createMany: async (documents) => (await checks.createConfigurations(documents.map(({ name, spec: check }) => ({ name, ...check })))).map((configuration) => configuration.id),
     // The API merges a config patch over the stored config (RFC 7396): null takes away what the document no longer has.
     update: async (id, { name, spec: check, current }) => void (await checks.updateConfiguration(id, { name, ...check, config: mergePatch(current.config, check.config) as Record<string, unknown> })),
     remove: (id) => checks.deleteConfiguration(id),

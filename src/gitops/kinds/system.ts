@@ -85,8 +85,10 @@ function systemStore({ catalog, checks, satelliteNames }: GitopsServices): KindS
   const satelliteName = (id: string) => satellites.get(id) ?? id;
   return {
     async list() {
-      const [systems, assignments, names] = await Promise.all([everything((page) => catalog.listSystems(page)), everything((page) => checks.listAssignments(page)), satelliteNames()]);
-      satellites = names;
+      // One after the other: inside an apply these share the transaction's one connection.
+      const systems = await everything((page) => catalog.listSystems(page));
+      const assignments = await everything((page) => checks.listAssignments(page));
+      satellites = await satelliteNames();
       const bySystem = new Map<string, Assignment[]>();
       for (const assignment of assignments) bySystem.set(assignment.systemId, [...(bySystem.get(assignment.systemId) ?? []), assignment]);
       return systems.map((system) => ({ id: system.id, name: system.name, resource: { system, assignments: bySystem.get(system.id) ?? [] } }));
@@ -107,11 +109,17 @@ function systemStore({ catalog, checks, satelliteNames }: GitopsServices): KindS
       const kept = prune || !current ? [] : current.healthchecks.filter((assignment) => !listed.has(nameKey(assignment.ref)));
       return inOrder({ ...system, healthchecks: [...system.healthchecks, ...kept] });
     },
-    async create({ name, spec: system }, context) {
-      const created = await catalog.createSystem({ name, ...fields(system, context.names) });
-      if (system.environments.length) await catalog.setSystemEnvironments(created.id, system.environments.map((environment) => context.names.id('Environment', environment)));
-      await syncAssignments(created.id, system.healthchecks, [], context);
-      return created.id;
+    async create(document, context) {
+      const [id] = await this.createMany!([document], context);
+      return id!;
+    },
+    async createMany(documents, context) {
+      const created = await catalog.createSystems(
+        documents.map(({ name, spec: system }) => ({ name, ...fields(system, context.names), environmentIds: system.environments.map((environment) => context.names.id('Environment', environment)) })),
+      );
+      const wanted = documents.flatMap(({ spec: system }, index) => system.healthchecks.map((assignment, at) => assignmentInput(created[index]!.id, assignment, `${index}.healthchecks.${at}`, context)));
+      await checks.createAssignments(wanted);
+      return created.map((system) => system.id);
     },
     async update(id, { name, spec: system, current }, context) {
       await catalog.updateSystem(id, { name, ...fields(system, context.names) });
@@ -127,15 +135,25 @@ function systemStore({ catalog, checks, satelliteNames }: GitopsServices): KindS
     remove: (id) => catalog.deleteSystem(id),
   };
 
+  /** An assignment of the document as the API takes it: ids for names. */
+  function assignmentInput(systemId: string, assignment: AssignmentSpec, at: string, context: ApplyContext) {
+    const { ref, environments, satellites: onSatellites, ...settings } = assignment;
+    return {
+      ...settings,
+      systemId,
+      configurationId: context.names.id('Healthcheck', ref),
+      environmentIds: environments === null ? null : environments.map((environment) => context.names.id('Environment', environment)),
+      satelliteIds: satelliteIds(onSatellites, `${at}.satellites`),
+    };
+  }
+
   /** Creates, updates and (with --prune) deletes the system's assignments to match its list. */
   async function syncAssignments(systemId: string, wanted: AssignmentSpec[], current: Assignment[], context: ApplyContext): Promise<void> {
     const byConfiguration = new Map(current.map((assignment) => [assignment.configurationId, assignment]));
     const listed = new Set<string>();
-    for (const [index, { ref, environments, satellites: onSatellites, ...settings }] of wanted.entries()) {
-      const configurationId = context.names.id('Healthcheck', ref);
+    for (const [at, assignment] of wanted.entries()) {
+      const { systemId: _system, configurationId, ...fields } = assignmentInput(systemId, assignment, `healthchecks.${at}`, context);
       listed.add(configurationId);
-      const environmentIds = environments === null ? null : environments.map((environment) => context.names.id('Environment', environment));
-      const fields = { ...settings, environmentIds, satelliteIds: satelliteIds(onSatellites, `healthchecks.${index}.satellites`) };
       const existing = byConfiguration.get(configurationId);
       if (!existing) await checks.createAssignment({ systemId, configurationId, ...fields });
       else if (JSON.stringify(assignmentSpec(existing, context.names, satelliteName)) !== JSON.stringify(assignmentSpec({ ...existing, ...fields }, context.names, satelliteName))) {

@@ -122,6 +122,11 @@ export interface KindStore<Spec, Resource = unknown> {
   /** A stored resource as a resolved spec (names for ids, secret fields holding their values): what diff compares. */
   toSpec(resource: Resource, names: Names): Promise<Spec> | Spec;
   create(document: Applied<Spec>, context: ApplyContext): Promise<string>;
+  /**
+   * Many at once, for kinds a large apply has thousands of (one statement instead of one per
+   * resource); answers their ids in order. A problem of one names it by its index: `3.config.url`.
+   */
+  createMany?(documents: readonly Applied<Spec>[], context: ApplyContext): Promise<string[]>;
   /** Changes it in place, or answers the id of the resource that replaced it (a subscription to another channel is another subscription). */
   update(id: string, document: Applied<Spec> & { current: Resource }, context: ApplyContext): Promise<string | void>;
   remove(id: string): Promise<void>;
