@@ -23,6 +23,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'notifications', args: ['bench/notifications.ts'] },
   { name: 'heartbeats', args: ['bench/heartbeats.ts'] },
   { name: 'gitops', args: ['bench/gitops.ts'] },
+  { name: 'satellites', args: ['bench/satellites.ts'] },
   { name: 'engine-embedded', args: ['bench/engine.ts', 'embedded'] },
   { name: 'engine-redis-1', args: ['bench/engine.ts', 'redis', '1'] },
   { name: 'engine-redis-2', args: ['bench/engine.ts', 'redis', '2'] },
