@@ -41,6 +41,7 @@ import { accessRoutes } from './access/routes.ts';
 import { AccessService, type AccessOptions } from './access/service.ts';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
+import { webAssets } from './api/web-assets.ts';
 import { automationRoutes } from './automation/routes.ts';
 import { AutomationService } from './automation/service.ts';
 import { catalogRoutes } from './catalog/routes.ts';
@@ -370,7 +371,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       heartbeatRoutes(services.heartbeats, services.checks, options.publicUrl),
       testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns, strategies: services.strategies }),
       catalogueRoutes(services.strategies),
-      healthRoutes(services.health),
+      healthRoutes(services.health, { allSystems: (limit) => allSystemIds(database.db, limit) }),
       historyRoutes(services.history, {
         systemsOfGroup: (id) => systemsOfGroup(database.db, id),
         missingSystems: (ids, field) => missingSystems(database.db, ids, field),
@@ -387,7 +388,8 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log }),
       oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
-    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter)],
+    // The web UI last: it answers only what nothing above does.
+    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter), webAssets()],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
   // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.
