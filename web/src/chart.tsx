@@ -13,7 +13,7 @@ export function LatencyChart({ times, series, label }: { times: number[]; series
     const options: uPlot.Options = {
       width: Math.max(280, element.clientWidth),
       height: 260,
-      series: [{}, ...series.map((s) => ({ label: s.name, stroke: s.color, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`) }))],
+      series: [{}, ...series.map((s) => ({ label: s.name, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`) }))],
       axes: [axis, { ...axis, values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t} ms`), size: 60 }],
       scales: { x: { time: true } },
       legend: { live: true },

@@ -366,7 +366,11 @@ function TestRun({ draft, systems, environments, preselected }: { draft: Draft; 
     setResult(undefined);
     const answer = await action.run(() =>
       ok(api.POST('/api/v1/configurations/test-run', {
-        body: { definition: { ...body(draft), name: draft.name || undefined }, ...(systemId && { systemId }), ...(environmentId && { environmentId }) } as Schemas['DefinitionTestRun'],
+        body: {
+          definition: { strategy: draft.strategy, config: draft.config, assertions: draft.assertions, collectors: draft.collectors, intervalSeconds: draft.intervalSeconds, ...(draft.name && { name: draft.name }) },
+          ...(systemId && { systemId }),
+          ...(environmentId && { environmentId }),
+        },
       })),
     );
     if (answer) setResult(answer as Schemas['TestRunResult']);

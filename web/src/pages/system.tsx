@@ -98,7 +98,7 @@ function SystemView({ system, environments, assignments, configurations }: { sys
                   <dt>In this status for</dt><dd>{since(h.inStatusSince)}</dd>
                   <dt>Latest latency</dt><dd>{ms(h.latencyMs)}</dd>
                   <dt>p95 latency</dt><dd>{ms(h.p95LatencyMs)}</dd>
-                  <dt>Success rate</dt><dd>{percent(h.successRate)}</dd>
+                  <dt>Healthy runs, 24 h</dt><dd>{percent(h.successRate === null ? null : h.successRate * 100)}</dd>
                   <dt>In maintenance</dt><dd>{h.inMaintenance ? 'yes' : 'no'}</dd>
                 </dl>
               </div>
