@@ -225,6 +225,34 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows a loading state while the API is slow, and a readable error when it fails', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/health', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/');
+    await page.getByRole('status').filter({ hasText: 'Loading systems' }).waitFor();
+    await shot('07-loading');
+    release();
+    await page.locator('.system-row[data-system="checkout"]').waitFor();
+    await page.unroute('**/api/v1/health');
+
+    expected.push({ status: 500, path: /^\/api\/v1\/health$/ });
+    await page.route('**/api/v1/health', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Internal server error', details: [] } }) }));
+    await page.reload();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Internal server error');
+    await shot('08-error');
+    await page.unroute('**/api/v1/health');
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('.system-row[data-system="checkout"]').waitFor();
+    expected.pop();
+    expect(problems).toEqual([]);
+  });
+
   it('shows a viewer no edit controls, and refuses a forced write with 403', async () => {
     await services.access.createUser({ email: VIEWER.email, password: VIEWER.password, role: 'viewer', name: 'Viewer', grants: [] } as Parameters<Services['access']['createUser']>[0]);
     const viewerContext = await browser.newContext({ baseURL: server.base, viewport: { width: 375, height: 800 } });
@@ -247,7 +275,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(await viewer.getByRole('link', { name: 'Add a check' }).count()).toBe(0);
     expect(await viewer.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Run now' }).count()).toBe(0);
-    await shot('07-viewer-375px', viewer);
+    await shot('09-viewer-375px', viewer);
     const status = await viewer.evaluate(async () => (await fetch('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sneaky' }) })).status);
     expect(status).toBe(403);
     await viewerContext.close();

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { all, api, ok, type Schemas, type Status } from '../api/client.ts';
-import { useLiveEvents } from '../live.ts';
+import { useLiveEvents, type HealthChanged, type RunCompleted } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { Dot, Gate, percent, since, StatusBadge, useLoad, ms } from '../ui.tsx';
@@ -61,6 +61,28 @@ async function loadBoard(): Promise<Board> {
   };
 }
 
+/** Health changes from the stream, applied to the board in order: the rollup, or one environment's dot. */
+function applyHealth(board: Board, changes: HealthChanged[]): Board {
+  const health = new Map(board.health);
+  for (const event of changes) {
+    const current = health.get(event.systemId);
+    if (!current) continue;
+    const status: Status = event.newStatus ?? 'healthy';
+    const counts = { status, healthyChecks: event.healthyChecks, totalChecks: event.totalChecks, since: event.timestamp };
+    if (!event.environmentId) {
+      health.set(event.systemId, { ...current, ...counts, inStatusSince: event.timestamp });
+      continue;
+    }
+    const known = current.environments.some((e) => e.environmentId === event.environmentId);
+    const name = board.environments.find((e) => e.id === event.environmentId)?.name ?? 'environment';
+    const environments = known
+      ? current.environments.map((e) => (e.environmentId === event.environmentId ? { ...e, ...counts } : e))
+      : [...current.environments, { environmentId: event.environmentId, name, ...counts }];
+    health.set(event.systemId, { ...current, environments });
+  }
+  return { ...board, health };
+}
+
 type SortKey = 'status' | 'name' | 'uptime' | 'latency' | 'since';
 const SEVERITY: Record<string, number> = { unhealthy: 0, degraded: 1, none: 2, healthy: 3 };
 
@@ -94,6 +116,21 @@ function Board({ data, setData, reload }: { data: Board; setData(update: (b: Boa
   const pendingReload = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const known = useRef(new Set<string>());
   known.current = new Set(data.systems.map((s) => s.id));
+  // Events arrive in bursts (50 a second with thousands of systems): applied together, at most every 100 ms.
+  const pending = useRef<{ health: HealthChanged[]; runs: RunCompleted[]; timer?: ReturnType<typeof setTimeout> }>({ health: [], runs: [] });
+  const flush = useCallback(() => {
+    const { health: changes, runs } = pending.current;
+    pending.current = { health: [], runs: [] };
+    if (changes.length) setData((board) => (board ? applyHealth(board, changes) : board));
+    if (runs.length) {
+      setLive((current) => {
+        const next = new Map(current);
+        for (const run of runs) if (run.latencyMs !== null) next.set(run.systemId, [...(next.get(run.systemId) ?? []), run.latencyMs].slice(-12));
+        return next;
+      });
+    }
+  }, [setData]);
+  const later = () => (pending.current.timer ??= setTimeout(flush, 100));
   useLiveEvents(
     { environments: 'all' },
     {
@@ -103,31 +140,12 @@ function Board({ data, setData, reload }: { data: Board; setData(update: (b: Boa
           pendingReload.current = setTimeout(reload, 500);
           return;
         }
-        const status: Status = event.newStatus ?? 'healthy';
-        setData((board) => {
-          if (!board) return board;
-          const current = board.health.get(event.systemId);
-          if (!current) return board;
-          const next: Schemas['SystemHealth'] = event.environmentId
-            ? {
-                ...current,
-                environments: current.environments.some((e) => e.environmentId === event.environmentId)
-                  ? current.environments.map((e) => (e.environmentId === event.environmentId ? { ...e, status, healthyChecks: event.healthyChecks, totalChecks: event.totalChecks, since: event.timestamp } : e))
-                  : [...current.environments, { environmentId: event.environmentId, name: board.environments.find((e) => e.id === event.environmentId)?.name ?? 'environment', status, healthyChecks: event.healthyChecks, totalChecks: event.totalChecks, since: event.timestamp }],
-              }
-            : { ...current, status, healthyChecks: event.healthyChecks, totalChecks: event.totalChecks, since: event.timestamp, inStatusSince: event.timestamp };
-          const health = new Map(board.health);
-          health.set(event.systemId, next);
-          return { ...board, health };
-        });
+        pending.current.health.push(event);
+        later();
       },
       run: (event) => {
-        if (event.latencyMs === null) return;
-        setLive((current) => {
-          const next = new Map(current);
-          next.set(event.systemId, [...(current.get(event.systemId) ?? []), event.latencyMs!].slice(-12));
-          return next;
-        });
+        pending.current.runs.push(event);
+        later();
       },
       ready: reload,
     },
