@@ -225,6 +225,30 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('opens every catalog page, and sends a channel’s test message', async () => {
+    const receiver = await startFlipTarget(200);
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).click();
+      for (const [kind, heading] of <[string, string][]>[['groups', 'Groups'], ['environments', 'Environments'], ['secrets', 'Secrets'], ['maintenance', 'Maintenance windows'], ['incidents', 'Incidents'], ['users', 'Users'], ['audit', 'Audit log'], ['channels', 'Notification channels']]) {
+        await page.getByRole('navigation', { name: 'Catalog' }).getByRole('link', { name: heading.replace(' windows', '') }).click();
+        await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+        expect(new URL(page.url()).pathname).toBe(`/catalog/${kind}`);
+      }
+      await page.getByText('New channel').click();
+      await page.getByLabel('Name').fill('ops hook');
+      await page.getByLabel('Settings (JSON)').fill(JSON.stringify({ url: receiver.url }));
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('cell', { name: 'ops hook' }).waitFor();
+      await page.getByRole('button', { name: 'Send test' }).click();
+      await page.getByText(/^delivered/).waitFor();
+      expect(receiver.hits()).toBe(1);
+      await shot('07-catalog-channels');
+    } finally {
+      await receiver.close();
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('shows a loading state while the API is slow, and a readable error when it fails', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -234,7 +258,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     });
     await page.goto('/');
     await page.getByRole('status').filter({ hasText: 'Loading systems' }).waitFor();
-    await shot('07-loading');
+    await shot('08-loading');
     release();
     await page.locator('.system-row[data-system="checkout"]').waitFor();
     await page.unroute('**/api/v1/health');
@@ -245,7 +269,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Internal server error');
-    await shot('08-error');
+    await shot('09-error');
     await page.unroute('**/api/v1/health');
     await alert.getByRole('button', { name: 'Try again' }).click();
     await page.locator('.system-row[data-system="checkout"]').waitFor();
@@ -275,7 +299,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(await viewer.getByRole('link', { name: 'Add a check' }).count()).toBe(0);
     expect(await viewer.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Run now' }).count()).toBe(0);
-    await shot('09-viewer-375px', viewer);
+    await shot('10-viewer-375px', viewer);
     const status = await viewer.evaluate(async () => (await fetch('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sneaky' }) })).status);
     expect(status).toBe(403);
     await viewerContext.close();

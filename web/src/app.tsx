@@ -5,11 +5,15 @@ import { SessionContext, type Session } from './session.tsx';
 import { ErrorBox, Loading, useLoad } from './ui.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { SetupPage, SignInPage } from './pages/sign-in.tsx';
+import type { CatalogKind } from './pages/catalog.tsx';
+
+const CATALOG_KINDS = new Set(['groups', 'environments', 'secrets', 'channels', 'maintenance', 'incidents', 'users', 'audit']);
 
 const SystemPage = lazy(() => import('./pages/system.tsx'));
 const CheckEditor = lazy(() => import('./pages/check-editor.tsx'));
 const AccountPage = lazy(() => import('./pages/account.tsx'));
 const SystemsPage = lazy(() => import('./pages/systems.tsx'));
+const CatalogPage = lazy(() => import('./pages/catalog.tsx'));
 
 export function App() {
   const { path } = useLocation();
@@ -42,10 +46,13 @@ function SignedIn({ me, refresh }: { me: Session['me']; refresh(): void }) {
   else if (path === '/checks/new') page = <CheckEditor />;
   else if ((params = match('/checks/:id', path))) page = <CheckEditor id={params.id} />;
   else if (path === '/account') page = <AccountPage />;
+  else if (path === '/catalog') page = <CatalogPage />;
+  else if ((params = match('/catalog/:kind', path)) && CATALOG_KINDS.has(params.kind!)) page = <CatalogPage kind={params.kind as CatalogKind} />;
   else page = <div className="page"><h1>Not found</h1><p>No page at {path}. <Link to="/">Back to the dashboard</Link>.</p></div>;
   const nav = [
     ['/', 'Dashboard'],
     ['/systems', 'Systems'],
+    ['/catalog', 'Catalog'],
     ...(session.canEdit ? [['/checks/new', 'New check']] : []),
     ['/account', 'Account'],
   ] as const;

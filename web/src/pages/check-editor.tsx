@@ -71,7 +71,12 @@ function Editor({ strategies, systems, environments, configuration, assignments 
   );
   const [placements, setPlacements] = useState<Placement[]>(() =>
     configuration
-      ? assignments.map((a) => ({ systemId: a.systemId, environmentIds: a.environmentIds, thresholds: 'default', degradedAfter: 2, unhealthyAfter: 5 }))
+      ? assignments.map((a) => {
+          const t = a.stateThresholds as { mode?: string; degraded?: { minFailureCount?: number }; unhealthy?: { minFailureCount?: number } } | null | undefined;
+          return t?.mode === 'consecutive'
+            ? { systemId: a.systemId, environmentIds: a.environmentIds, thresholds: 'consecutive' as const, degradedAfter: t.degraded?.minFailureCount ?? 2, unhealthyAfter: t.unhealthy?.minFailureCount ?? 5 }
+            : { systemId: a.systemId, environmentIds: a.environmentIds, thresholds: 'default' as const, degradedAfter: 2, unhealthyAfter: 5 };
+        })
       : preselected ? [{ systemId: preselected, environmentIds: null, thresholds: 'default', degradedAfter: 2, unhealthyAfter: 5 }] : [],
   );
   const strategy = strategies.find((s) => s.id === draft.strategy);
