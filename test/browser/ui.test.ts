@@ -252,6 +252,26 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('creates an API token shown once with a copy button, and revokes it', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByRole('textbox', { name: 'Name' }).fill('ci token');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const value = await page.locator('#new-token').inputValue();
+    expect(value).toMatch(/^vgl_/);
+    // The token works: the API takes it.
+    expect((await fetch(`${server.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${value}` } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Copy' }).waitFor();
+    await shot('08-token-created');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.locator('#new-token').count()).toBe(0);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('row', { name: /ci token/ }).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No tokens.').waitFor();
+    expect((await fetch(`${server.base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${value}` } })).status).toBe(401);
+    expect(problems).toEqual([]);
+  });
+
   it('shows a loading state while the API is slow, and a readable error when it fails', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -261,7 +281,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     });
     await page.goto('/');
     await page.getByRole('status').filter({ hasText: 'Loading systems' }).waitFor();
-    await shot('08-loading');
+    await shot('09-loading');
     release();
     await page.locator('.system-row[data-system="checkout"]').waitFor();
     await page.unroute('**/api/v1/health');
@@ -272,7 +292,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Internal server error');
-    await shot('09-error');
+    await shot('10-error');
     await page.unroute('**/api/v1/health');
     await alert.getByRole('button', { name: 'Try again' }).click();
     await page.locator('.system-row[data-system="checkout"]').waitFor();
@@ -282,7 +302,8 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
 
   it('shows a viewer no edit controls, and refuses a forced write with 403', async () => {
     await services.access.createUser({ email: VIEWER.email, password: VIEWER.password, role: 'viewer', name: 'Viewer', grants: [] } as Parameters<Services['access']['createUser']>[0]);
-    const viewerContext = await browser.newContext({ baseURL: server.base, viewport: { width: 375, height: 800 } });
+    // A phone-sized screen with the OS in dark mode: the UI follows it.
+    const viewerContext = await browser.newContext({ baseURL: server.base, viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
     const viewer = await viewerContext.newPage();
     watch(viewer);
     expected.push({ status: 403, path: /^\/api\/v1\/systems$/ });
@@ -302,7 +323,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(await viewer.getByRole('link', { name: 'Add a check' }).count()).toBe(0);
     expect(await viewer.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Run now' }).count()).toBe(0);
-    await shot('10-viewer-375px', viewer);
+    await shot('11-viewer-375px-dark', viewer);
     const status = await viewer.evaluate(async () => (await fetch('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sneaky' }) })).status);
     expect(status).toBe(403);
     await viewerContext.close();
