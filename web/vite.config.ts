@@ -7,5 +7,5 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 600 },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080', '/setup': 'http://127.0.0.1:8080' } },
+  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

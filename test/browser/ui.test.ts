@@ -228,6 +228,20 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('edits the check: the editor opens with what is stored and saves a change', async () => {
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit checkout http' }).waitFor();
+    expect(await page.locator('#f-config-url').inputValue()).toBe(target.url);
+    expect(await page.locator('#a-assertions-0-field').inputValue()).toBe('statusCode');
+    await page.locator('#check-interval').fill('2');
+    await page.getByText('✓ Valid').waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Latest runs' }).waitFor();
+    const [assignment] = (await services.checks.listAssignments({ limit: 1 }, { systemId })).items;
+    expect((await services.checks.getConfiguration(assignment!.configurationId)).intervalSeconds).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
   it('opens every catalog page, and sends a channel’s test message', async () => {
     const receiver = await startFlipTarget(200);
     try {
