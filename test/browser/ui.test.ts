@@ -246,7 +246,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     const receiver = await startFlipTarget(200);
     try {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).click();
-      for (const [kind, heading] of <[string, string][]>[['groups', 'Groups'], ['environments', 'Environments'], ['secrets', 'Secrets'], ['maintenance', 'Maintenance windows'], ['incidents', 'Incidents'], ['users', 'Users'], ['audit', 'Audit log'], ['channels', 'Notification channels']]) {
+      for (const [kind, heading] of <[string, string][]>[['groups', 'Groups'], ['environments', 'Environments'], ['secrets', 'Secrets'], ['maintenance', 'Maintenance windows'], ['incidents', 'Incidents'], ['users', 'Users'], ['audit', 'Audit log'], ['automations', 'Automations'], ['channels', 'Notification channels']]) {
         await page.getByRole('navigation', { name: 'Catalog' }).getByRole('link', { name: heading.replace(' windows', '') }).click();
         await page.getByRole('heading', { name: heading, exact: true }).waitFor();
         expect(new URL(page.url()).pathname).toBe(`/catalog/${kind}`);
@@ -260,6 +260,13 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
       await page.getByText(/^delivered/).waitFor();
       expect(receiver.hits()).toBe(1);
       await shot('07-catalog-channels');
+      // A subscription of the system to that channel.
+      await page.getByRole('navigation', { name: 'Catalog' }).getByRole('link', { name: 'Subscriptions' }).click();
+      await page.getByText('New subscription').click();
+      await page.getByLabel('About').selectOption({ label: 'checkout' });
+      await page.getByLabel('Channel').selectOption({ label: 'ops hook' });
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('cell', { name: 'ops hook', exact: true }).waitFor();
     } finally {
       await receiver.close();
     }

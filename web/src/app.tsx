@@ -7,7 +7,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { SetupPage, SignInPage } from './pages/sign-in.tsx';
 import type { CatalogKind } from './pages/catalog.tsx';
 
-const CATALOG_KINDS = new Set(['groups', 'environments', 'secrets', 'channels', 'maintenance', 'incidents', 'users', 'audit']);
+const CATALOG_KINDS = new Set(['groups', 'environments', 'secrets', 'channels', 'subscriptions', 'automations', 'maintenance', 'incidents', 'users', 'audit']);
 
 const SystemPage = lazy(() => import('./pages/system.tsx'));
 const CheckEditor = lazy(() => import('./pages/check-editor.tsx'));

@@ -10,6 +10,8 @@ export const CATALOG = [
   ['environments', 'Environments'],
   ['secrets', 'Secrets'],
   ['channels', 'Notification channels'],
+  ['subscriptions', 'Subscriptions'],
+  ['automations', 'Automations'],
   ['maintenance', 'Maintenance'],
   ['incidents', 'Incidents'],
   ['users', 'Users'],
@@ -23,6 +25,8 @@ export default function CatalogPage({ kind }: { kind?: CatalogKind }) {
     environments: () => <Environments />,
     secrets: () => <Secrets />,
     channels: () => <Channels />,
+    subscriptions: () => <Subscriptions />,
+    automations: () => <Automations />,
     maintenance: () => <Maintenance />,
     incidents: () => <Incidents />,
     users: () => <Users />,
@@ -374,5 +378,130 @@ function Audit() {
         )}
       </Gate>
     </>
+  );
+}
+
+const ON = ['degraded', 'unhealthy', 'recovered', 'any'] as const;
+
+function Subscriptions() {
+  const { canEdit } = useSession();
+  const loaded = useLoad(async () => {
+    const [items, systems, groups, channels] = await Promise.all([
+      all((cursor) => api.GET('/api/v1/subscriptions', { params: { query: { limit: 500, cursor } } })),
+      all((cursor) => api.GET('/api/v1/systems', { params: { query: { limit: 500, cursor } } })),
+      all((cursor) => api.GET('/api/v1/groups', { params: { query: { limit: 500, cursor } } })),
+      all((cursor) => api.GET('/api/v1/notification-channels', { params: { query: { limit: 500, cursor } } })),
+    ]);
+    return { items, systems, groups, channels };
+  }, []);
+  const [target, setTarget] = useState('');
+  const [channelId, setChannelId] = useState('');
+  const [on, setOn] = useState<(typeof ON)[number][]>(['any']);
+  return (
+    <>
+      <h1>Subscriptions</h1>
+      <Gate loaded={loaded}>
+        {({ items, systems, groups, channels }) => {
+          const name = (id: string | null, list: { id: string; name: string }[]) => (id ? (list.find((x) => x.id === id)?.name ?? id) : '');
+          return (
+            <>
+              {canEdit && (
+                <CreateForm title="New subscription" reload={loaded.reload} onSubmit={() => {
+                  const [kind, id] = target.split(':');
+                  return ok(api.POST('/api/v1/subscriptions', { body: { systemId: kind === 'system' ? id! : null, groupId: kind === 'group' ? id! : null, channelId, userId: null, on, environmentIds: null } }));
+                }}>
+                  <Field label="About" id="sub-target">
+                    <select id="sub-target" required value={target} onChange={(e) => setTarget(e.target.value)}>
+                      <option value="">Choose…</option>
+                      <optgroup label="Groups">{groups.map((g) => <option key={g.id} value={`group:${g.id}`}>{g.name}</option>)}</optgroup>
+                      <optgroup label="Systems">{systems.slice(0, 1000).map((x) => <option key={x.id} value={`system:${x.id}`}>{x.name}</option>)}</optgroup>
+                    </select>
+                  </Field>
+                  <Field label="Channel" id="sub-channel">
+                    <select id="sub-channel" required value={channelId} onChange={(e) => setChannelId(e.target.value)}>
+                      <option value="">Choose…</option>
+                      {channels.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+                    </select>
+                  </Field>
+                  <fieldset className="nested">
+                    <legend>On</legend>
+                    {ON.map((o) => (
+                      <label key={o}><input type="checkbox" checked={on.includes(o)} onChange={(e) => setOn(e.target.checked ? [...on, o] : on.filter((x) => x !== o))} /> {o}</label>
+                    ))}
+                  </fieldset>
+                </CreateForm>
+              )}
+              {items.length === 0 ? <p className="empty">No subscriptions.</p> : (
+                <table>
+                  <thead><tr><th scope="col">About</th><th scope="col">To</th><th scope="col">On</th><th scope="col"></th></tr></thead>
+                  <tbody>
+                    {items.map((x) => (
+                      <tr key={x.id}><td>{x.systemId ? name(x.systemId, systems) : `group ${name(x.groupId, groups)}`}</td><td>{x.channelId ? name(x.channelId, channels) : 'email to a user'}</td><td>{x.on.join(', ')}</td>
+                        <td>{canEdit && <Remove label="this subscription" reload={loaded.reload} action={() => ok(api.DELETE('/api/v1/subscriptions/{id}', { params: { path: { id: x.id } } }))} />}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </>
+          );
+        }}
+      </Gate>
+    </>
+  );
+}
+
+const EXAMPLE_RULE = JSON.stringify({ name: 'page on unhealthy', description: '', enabled: true, trigger: 'healthcheck.system_health_changed', filter: 'trigger.payload.newStatus == "unhealthy"', window: null, for: null, actions: [] }, null, 2);
+
+function Automations() {
+  const { canEdit } = useSession();
+  const rules = useLoad(() => all((cursor) => api.GET('/api/v1/automations', { params: { query: { limit: 500, cursor } } })), []);
+  const [rule, setRule] = useState(EXAMPLE_RULE);
+  const [open, setOpen] = useState<string | undefined>();
+  return (
+    <>
+      <h1>Automations</h1>
+      {canEdit && (
+        <CreateForm title="New rule (JSON)" reload={rules.reload} onSubmit={() => ok(api.POST('/api/v1/automations', { body: JSON.parse(rule) as Schemas['AutomationRuleInput'] }))}>
+          <Field label="Rule" id="rule-json" hint="Triggers and actions: GET /api/v1/automation/triggers and /automation/actions (see /api/docs)">
+            <textarea id="rule-json" rows={10} value={rule} onChange={(e) => setRule(e.target.value)} />
+          </Field>
+        </CreateForm>
+      )}
+      <Table loaded={rules} empty="No rules." head={['Name', 'Trigger', 'Enabled', '']} row={(r: Schemas['AutomationRule']) => (
+        <tr key={r.id}><td><button type="button" className="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? undefined : r.id)}>{r.name}</button>{open === r.id && <RuleDetail rule={r} />}</td>
+          <td><code>{r.trigger}</code>{r.filter && <small> if {r.filter}</small>}</td><td>{r.enabled ? 'yes' : 'no'}</td>
+          <td>{canEdit && <Remove label={r.name} reload={rules.reload} action={() => ok(api.DELETE('/api/v1/automations/{id}', { params: { path: { id: r.id } } }))} />}</td></tr>
+      )} />
+    </>
+  );
+}
+
+function RuleDetail({ rule }: { rule: Schemas['AutomationRule'] }) {
+  const executions = useLoad(() => ok(api.GET('/api/v1/automations/{id}/executions', { params: { path: { id: rule.id }, query: { limit: 20 } } })), [rule.id]);
+  const [payload, setPayload] = useState('{\n  "newStatus": "unhealthy"\n}');
+  const dry = useAction();
+  const [verdict, setVerdict] = useState<Schemas['AutomationDryRun'] | undefined>();
+  const run = async () => {
+    const answer = await dry.run(() => ok(api.POST('/api/v1/automations/dry-run', { body: { ruleId: rule.id, event: { type: rule.trigger as never, payload: JSON.parse(payload) as Record<string, unknown> } } })));
+    if (answer) setVerdict(answer);
+  };
+  return (
+    <div className="card">
+      <h4>Latest executions</h4>
+      <Gate loaded={executions}>
+        {(page) => page.items.length === 0 ? <p className="empty">None yet.</p> : (
+          <ul className="plain">
+            {page.items.map((x) => <li key={x.id}>{when(x.createdAt)} · <strong>{x.state}</strong>{x.reason ? ` (${x.reason})` : ''} · {x.actions.map((a) => `${a.type}: ${a.state}`).join(', ')}</li>)}
+          </ul>
+        )}
+      </Gate>
+      <h4>Dry run</h4>
+      <Field label="A made-up event's payload (JSON)" id={`dry-${rule.id}`}>
+        <textarea id={`dry-${rule.id}`} rows={4} value={payload} onChange={(e) => setPayload(e.target.value)} />
+      </Field>
+      <button type="button" onClick={run} disabled={dry.busy}>Dry run</button>
+      {dry.error && <ErrorBox error={dry.error} />}
+      {verdict && <p role="status">Verdict: <strong>{verdict.verdict}</strong>{verdict.reason ? ` — ${verdict.reason}` : ''}</p>}
+    </div>
   );
 }
