@@ -48,23 +48,29 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
 }
 
 const seeding = performance.now();
-const environments: string[] = [];
-for (let i = 0; i < ENVIRONMENTS; i++) environments.push((await call('POST', '/api/v1/environments', { name: `env-${i}` })).id);
-const configurations: string[] = [];
-for (let i = 0; i < CHECKS; i++) configurations.push((await call('POST', '/api/v1/configurations', { name: `check-${i}`, strategy: 'tcp', config: { host: '127.0.0.1', port: 1, timeout: 1000 }, intervalSeconds: 3600, enabled: true })).id);
 const systems: string[] = [];
-await pool([...Array(SYSTEMS).keys()], 8, async (i) => {
-  const system = await call('POST', '/api/v1/systems', { name: `system-${String(i).padStart(4, '0')}`, description: `bench system ${i}` });
-  systems.push(system.id);
-  await call('PUT', `/api/v1/systems/${system.id}/environments`, { environmentIds: environments.slice(0, 1 + (i % 3)) });
-});
-const assignments: { systemId: string; configurationId: string }[] = systems.flatMap((systemId) => configurations.map((configurationId) => ({ systemId, configurationId })));
-await pool(assignments, 8, (a) => call('POST', '/api/v1/assignments', { ...a, environmentIds: [] }));
-// One run per assignment: every system has a status and a latency.
-await pool(assignments, 8, (a) => {
-  const at = new Date();
-  return services.recorder.recordRun({ ...a, environmentId: null, source: 'Local', status: Math.random() < 0.05 ? 'unhealthy' : 'healthy', latencyMs: Math.round(5 + Math.random() * 50), message: '', result: {}, scheduledFor: at, at });
-});
+const assignments: { systemId: string; configurationId: string }[] = [];
+try {
+  const environments: string[] = [];
+  for (let i = 0; i < ENVIRONMENTS; i++) environments.push((await call('POST', '/api/v1/environments', { name: `env-${i}` })).id);
+  const configurations: string[] = [];
+  for (let i = 0; i < CHECKS; i++) configurations.push((await call('POST', '/api/v1/configurations', { name: `check-${i}`, strategy: 'tcp', config: { host: '127.0.0.1', port: 1, timeout: 1000 }, intervalSeconds: 3600, enabled: true })).id);
+  await pool([...Array(SYSTEMS).keys()], 8, async (i) => {
+    const system = await call('POST', '/api/v1/systems', { name: `system-${String(i).padStart(4, '0')}`, description: `bench system ${i}` });
+    systems.push(system.id);
+    await call('PUT', `/api/v1/systems/${system.id}/environments`, { environmentIds: environments.slice(0, 1 + (i % 3)) });
+  });
+  assignments.push(...systems.flatMap((systemId) => configurations.map((configurationId) => ({ systemId, configurationId }))));
+  await pool(assignments, 8, (a) => call('POST', '/api/v1/assignments', { ...a, environmentIds: [] }));
+  // One run per assignment: every system has a status and a latency.
+  await pool(assignments, 8, (a) => {
+    const at = new Date();
+    return services.recorder.recordRun({ ...a, environmentId: null, source: 'Local', status: Math.random() < 0.05 ? 'unhealthy' : 'healthy', latencyMs: Math.round(5 + Math.random() * 50), message: '', result: {}, scheduledFor: at, at });
+  });
+} catch (error) {
+  await drop();
+  throw error;
+}
 console.log(`Seeded ${SYSTEMS} systems, ${assignments.length} assignments and as many runs in ${((performance.now() - seeding) / 1000).toFixed(1)} s.\n`);
 
 const server = await serveOnLoopback(app.fetch);
