@@ -42,6 +42,7 @@ import { AccessService, type AccessOptions } from './access/service.ts';
 import { userEmails, userIdsByEmail } from './access/read.ts';
 import { createApi } from './api/server.ts';
 import { createMetrics, type Metrics } from './api/metrics.ts';
+import { webAssets } from './api/web-assets.ts';
 import { automationRoutes } from './automation/routes.ts';
 import { GitopsService } from './gitops/apply.ts';
 import { ConfigDirectory } from './gitops/config-dir.ts';
@@ -401,7 +402,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       heartbeatRoutes(services.heartbeats, services.checks, options.publicUrl),
       testRunRoutes({ checks: services.checks, catalog: services.catalog, validateDefinition: services.validateDefinition, hostCommands, testRuns: services.testRuns, strategies: services.strategies }),
       catalogueRoutes(services.strategies),
-      healthRoutes(services.health),
+      healthRoutes(services.health, { allSystems: (limit) => allSystemIds(database.db, limit) }),
       historyRoutes(services.history, {
         systemsOfGroup: (id) => systemsOfGroup(database.db, id),
         missingSystems: (ids, field) => missingSystems(database.db, ids, field),
@@ -420,7 +421,8 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       accessRoutes(services.access, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log }),
       oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
-    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter)],
+    // The web UI last: it answers only what nothing above does (never /api, where the satellites' channel is).
+    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter), webAssets()],
     channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites) }],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });

@@ -144,6 +144,11 @@ describe('a check run through the engine', () => {
     expect(health).toMatchObject({ status: null, healthyChecks: 0, totalChecks: 0, checks: [] });
     const many = await api.call('GET', `/api/v1/health?systemIds=${system.id},00000000-0000-4000-8000-000000000000`);
     expect(many.body.items.map((h: { systemId: string }) => h.systemId)).toEqual([system.id]);
+    // Without systemIds: every system, by name (one call for a dashboard).
+    const everyone = await api.call('GET', '/api/v1/health');
+    const systems = (await api.call('GET', '/api/v1/systems?limit=500')).body.items.map((s: { id: string; name: string }) => s);
+    expect(everyone.body.items.map((h: { systemId: string }) => h.systemId).sort()).toEqual(systems.map((s: { id: string }) => s.id).sort());
+    expect(everyone.body.items.find((h: { systemId: string }) => h.systemId === system.id)).toMatchObject({ status: null, totalChecks: 0 });
   });
 
   it('records nothing for a paused configuration (SPEC §2.2)', async () => {

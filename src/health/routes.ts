@@ -140,20 +140,22 @@ const manyHealth = createRoute({
   operationId: 'getSystemsHealth',
   tags: ['Health'],
   summary: 'The health of many systems in one call',
+  description: 'Without systemIds, every system (up to 5000, by name): one call for a dashboard. A role limited to some groups must name its systems.',
   request: {
     query: z.object({
       systemIds: z
         .string()
         .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
         .pipe(z.array(Uuid).min(1, 'expected at least one system id').max(500, 'expected at most 500 system ids'))
-        .openapi({ description: 'Comma-separated system ids', type: 'string' }),
+        .optional()
+        .openapi({ description: 'Comma-separated system ids; absent: every system', type: 'string' }),
     }),
   },
-  responses: { 200: jsonResponse(z.object({ items: z.array(SystemHealth) }), 'Health of each system that exists, in the order asked'), 400: errorResponses[400] },
+  responses: { 200: jsonResponse(z.object({ items: z.array(SystemHealth) }), 'Health of each system that exists, in the order asked (by name when not asked)'), 400: errorResponses[400] },
 });
 
 /** HTTP routes for runs, transitions and health. */
-export function healthRoutes(health: HealthService) {
+export function healthRoutes(health: HealthService, deps: { allSystems(limit: number): Promise<string[]> }) {
   const router = createRouter();
   router.openapi(listRuns, async (c) => {
     const { limit, cursor, from, to, ...filter } = c.req.valid('query');
@@ -167,6 +169,9 @@ export function healthRoutes(health: HealthService) {
     return c.json(await health.listTransitions({ limit, cursor }, filter), 200);
   });
   router.openapi(systemHealth, async (c) => c.json(await health.systemHealth(c.req.valid('param').id), 200));
-  router.openapi(manyHealth, async (c) => c.json({ items: await health.systemsHealth(c.req.valid('query').systemIds) }, 200));
+  router.openapi(manyHealth, async (c) => {
+    const systemIds = c.req.valid('query').systemIds ?? (await deps.allSystems(5000));
+    return c.json({ items: await health.systemsHealth(systemIds) }, 200);
+  });
   return router;
 }
