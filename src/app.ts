@@ -266,44 +266,20 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
         await Promise.all([retaining, evaluating, purging]);
       });
       // Maintenance windows (SPEC §3.5): every scheduler moves their status each 5 s; the conditional update announces each start and end once.
-      let advancing: Promise<unknown> | undefined;
-      const maintenanceClock = setInterval(() => {
-        advancing ??= services.maintenance
-          .advance(new Date())
-          .catch((error: unknown) => log.error({ err: error }, 'Could not advance maintenance windows; it runs again in 5 seconds'))
-          .finally(() => (advancing = undefined));
-      }, 5_000);
-      maintenanceClock.unref();
-      stops.set('Maintenance windows', async () => {
-        clearInterval(maintenanceClock);
-        await advancing;
-      });
+      stops.set(
+        'Maintenance windows',
+        every(5_000, () => services.maintenance.advance(new Date()), (error) => log.error({ err: error }, 'Could not advance maintenance windows; it runs again in 5 seconds')),
+      );
       // Heartbeats (SPEC §2.11): every scheduler looks for missed pings each 5 s; the run key records each missed slot once.
-      let sweeping: Promise<unknown> | undefined;
-      const heartbeatClock = setInterval(() => {
-        sweeping ??= services.heartbeats
-          .sweep(new Date())
-          .catch((error: unknown) => log.error({ err: error }, 'Could not sweep heartbeats; it runs again in 5 seconds'))
-          .finally(() => (sweeping = undefined));
-      }, 5_000);
-      heartbeatClock.unref();
-      stops.set('Heartbeats', async () => {
-        clearInterval(heartbeatClock);
-        await sweeping;
-      });
+      stops.set(
+        'Heartbeats',
+        every(5_000, () => services.heartbeats.sweep(new Date()), (error) => log.error({ err: error }, 'Could not sweep heartbeats; it runs again in 5 seconds')),
+      );
       // Satellites: every scheduler looks for missed heartbeats each 5 s; the conditional update announces each going offline once.
-      let watching: Promise<unknown> | undefined;
-      const satelliteClock = setInterval(() => {
-        watching ??= services.satellites
-          .sweep(new Date())
-          .catch((error: unknown) => log.error({ err: error }, 'Could not look for silent satellites; it runs again in 5 seconds'))
-          .finally(() => (watching = undefined));
-      }, 5_000);
-      satelliteClock.unref();
-      stops.set('Satellites', async () => {
-        clearInterval(satelliteClock);
-        await watching;
-      });
+      stops.set(
+        'Satellites',
+        every(5_000, () => services.satellites.sweep(new Date()), (error) => log.error({ err: error }, 'Could not look for silent satellites; it runs again in 5 seconds')),
+      );
     }
 
     let url: string | undefined;
@@ -331,6 +307,21 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     await stopParts(stops, database, log);
     throw error;
   }
+}
+
+/** Runs `work` every `ms`, never two at once; the answer stops it and waits for a run under way. */
+function every(ms: number, work: () => Promise<unknown>, failed: (error: unknown) => void): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const clock = setInterval(() => {
+    running ??= work()
+      .catch(failed)
+      .finally(() => (running = undefined));
+  }, ms);
+  clock.unref();
+  return async () => {
+    clearInterval(clock);
+    await running;
+  };
 }
 
 /**
