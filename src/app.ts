@@ -414,7 +414,7 @@ export function createHttpApp(database: Database, services: Services, log: Logge
     ],
     // The web UI last: it answers only what nothing above does (never /api, where the satellites' channel is).
     publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter), webAssets()],
-    channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites) }],
+    channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites, services.bus) }],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });
   // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.

@@ -93,6 +93,29 @@ describe('satellites', () => {
     expect((await api.call('GET', `/api/v1/satellites/${mine.id}`)).body.assignments).toBe(1);
   });
 
+  it('holds an unchanged feed as a long poll, and answers as soon as an assignment changes', async () => {
+    const probe = await created(api, '/api/v1/satellites', { name: 'oslo' });
+    const first = await channel(probe.token, 'GET', '/assignments');
+    const etag = first.headers.get('etag')!;
+    // Unchanged: held for the time asked, then 304.
+    let started = Date.now();
+    expect((await channel(probe.token, 'GET', '/assignments?wait=1', undefined, { 'if-none-match': etag })).status).toBe(304);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // Changed while held: answered at once with the new set, long before the 30 s asked.
+    started = Date.now();
+    const held = channel(probe.token, 'GET', '/assignments?wait=30', undefined, { 'if-none-match': etag });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const site = await created(api, '/api/v1/systems', { name: 'long-poll-site' });
+    await created(api, '/api/v1/assignments', { systemId: site.id, configurationId: configuration.id, satelliteIds: [probe.id] });
+    const answer = await held;
+    expect(answer.status).toBe(200);
+    expect((await answer.json()).assignments).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await channel(probe.token, 'GET', '/assignments?wait=60')).status).toBe(400);
+    await api.call('DELETE', `/api/v1/systems/${site.id}`);
+    await api.call('DELETE', `/api/v1/satellites/${probe.id}`);
+  });
+
   it('records uploaded runs once, with the satellite as source, and refuses runs of checks it was not assigned', async () => {
     const satellite = await created(api, '/api/v1/satellites', { name: 'madrid' });
     await api.call('PATCH', `/api/v1/assignments/${(await api.call('GET', `/api/v1/assignments?systemId=${system.id}`)).body.items[0].id}`, {

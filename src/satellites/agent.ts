@@ -39,6 +39,8 @@ export type AgentEnd = 'stopped' | 'revoked';
 const UPLOAD_RUNS = 200;
 const UPLOAD_BYTES = 512 * 1024;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** The feed is asked as a long poll: the server holds an unchanged answer this long, and answers at once on a change. */
+const LONG_POLL_SECONDS = 25;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
 
@@ -54,6 +56,7 @@ export class SatelliteAgent {
   private readonly scheduled = new Map<string, Scheduled>();
   private secrets = new Map<string, string>();
   private etag: string | undefined;
+  private nextPollMs = 0;
   private heartbeatMs = DEFAULT_HEARTBEAT_SECONDS * 1000;
   private buffer!: RunBuffer<UploadedRun>;
   private stopped = false;
@@ -79,7 +82,8 @@ export class SatelliteAgent {
   async start(): Promise<void> {
     this.buffer = await RunBuffer.open<UploadedRun>(join(this.options.dataDir, 'buffer'), { maxRuns: this.options.maxBufferedRuns ?? 100_000 });
     if (this.buffer.size) this.options.log.info({ backlog: this.buffer.size }, 'Runs left from before are waiting for upload');
-    this.every(this.options.pollMs ?? 10_000, () => this.poll());
+    // Asked again at once after each answer (the server held it until a change or 25 s); after a failure, in pollMs.
+    this.every(() => this.nextPollMs, () => this.poll());
     this.every(() => this.heartbeatMs, () => this.heartbeat());
     this.every(RETRY_MAX_MS, async () => this.upload());
   }
@@ -125,14 +129,14 @@ export class SatelliteAgent {
 
   // ── talking to the server ────────────────────────────────────────────────
 
-  private async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response | undefined> {
+  private async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response | undefined> {
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       this.unreachable((error as Error).cause ?? error);
@@ -159,8 +163,14 @@ export class SatelliteAgent {
   }
 
   private async poll(): Promise<void> {
-    const response = await this.request('GET', '/assignments', undefined, this.etag ? { 'if-none-match': this.etag } : {});
-    if (!response || response.status === 304) return;
+    this.nextPollMs = this.options.pollMs ?? 10_000;
+    const headers: Record<string, string> = this.etag ? { 'if-none-match': this.etag } : {};
+    const response = await this.request('GET', `/assignments?wait=${LONG_POLL_SECONDS}`, undefined, headers, REQUEST_TIMEOUT_MS + LONG_POLL_SECONDS * 1000);
+    if (!response) return;
+    if (response.status === 304) {
+      this.nextPollMs = 0;
+      return;
+    }
     if (response.status !== 200) {
       this.options.log.warn({ status: response.status }, 'Could not read the assignments; keeping the ones known');
       return;
@@ -168,6 +178,7 @@ export class SatelliteAgent {
     const feed = (await response.json()) as Feed;
     this.etag = response.headers.get('etag') ?? undefined;
     this.apply(feed);
+    this.nextPollMs = 0;
   }
 
   private async heartbeat(): Promise<void> {
