@@ -38,7 +38,7 @@ export function registerSatelliteCommand(program: Command): Command {
     .option('--server <url>', "the Vigil server's URL (or VIGIL_SERVER)")
     .option('--token <token>', "the satellite's token from POST /api/v1/satellites (or VIGIL_SATELLITE_TOKEN)")
     .option('--data-dir <dir>', 'where runs wait for upload', './satellite-data')
-    .option('--poll-seconds <n>', 'how often to ask for the assignments', positive('seconds'), 10)
+    .option('--poll-seconds <n>', 'after a failed ask for the assignments, seconds before the next (they are long-polled otherwise)', positive('seconds'), 10)
     .option('--max-buffered-runs <n>', 'runs kept while the server is away; the oldest are dropped beyond it', positive('runs'), 100_000)
     .option('--concurrency <n>', 'checks running at once', positive('checks'), 50)
     .action(async (flags: SatelliteFlags) => {
