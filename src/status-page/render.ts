@@ -32,7 +32,7 @@ export function stretches(days: PublicSystemStatus['days']): Stretch[] {
   days.uptime.forEach((uptime, index) => {
     const date = new Date(start + index * DAY_MS).toISOString().slice(0, 10);
     const { level, label } = dayLevel(uptime);
-    const text = uptime === null ? 'no data' : `${formatUptime(uptime)}% uptime, ${label}`;
+    const text = uptime === null ? 'no data' : `${formatUptime(uptime)}%, ${label}`;
     const last = result.at(-1);
     if (last && last.level === level && last.text === text) {
       last.to = date;
@@ -44,25 +44,24 @@ export function stretches(days: PublicSystemStatus['days']): Stretch[] {
   return result;
 }
 
+/** A bar's tooltip: its day (or days), the uptime and the status in words. */
 function stretchTitle(stretch: Stretch): string {
   const when = stretch.days === 1 ? stretch.from : `${stretch.from} to ${stretch.to}`;
-  const each = stretch.days > 1 && stretch.level !== 'none' ? ' each day' : '';
-  return `${when}: ${stretch.text}${each}`;
+  return stretch.level === 'none' ? `${when}: no data` : `${when}: ${stretch.text}${stretch.days > 1 ? ' each day' : ''}`;
 }
 
 function uptimeBar(system: PublicSystemStatus): string {
-  const parts = stretches(system.days);
   const below = system.days.uptime.filter((u) => u !== null && u < 99.9).length;
   const empty = system.days.uptime.filter((u) => u === null).length;
-  const summary = [
-    system.uptime === null ? 'no runs in 90 days' : `${formatUptime(system.uptime)}% uptime over 90 days`,
-    below ? `${below} day${below === 1 ? '' : 's'} below 99.9%` : '',
-    empty ? `${empty} day${empty === 1 ? '' : 's'} without data` : '',
-  ]
+  const total = system.uptime === null ? 'No runs in 90 days' : `${formatUptime(system.uptime)}% uptime over 90 days`;
+  const summary = [total, below ? `${below} day${below === 1 ? '' : 's'} below 99.9%` : '', empty ? `${empty} day${empty === 1 ? '' : 's'} without data` : '']
     .filter(Boolean)
     .join(', ');
-  const bars = parts.map((s) => `<i class="${s.level}" style="flex:${s.days}" title="${escape(stretchTitle(s))}"></i>`).join('');
-  return `<div class="bar" role="img" aria-label="${escape(summary)}">${bars}</div><p class="axis"><span>90 days ago</span><span>${escape(system.uptime === null ? 'No data' : `${formatUptime(system.uptime)}% uptime`)}</span><span>Today</span></p>`;
+  // Terse markup on purpose: this is most of the page's bytes (the budget is 50 KB for 50 systems).
+  const bars = stretches(system.days)
+    .map((s) => `<i class=${s.level}${s.days > 1 ? ` style=flex:${s.days}` : ''} title="${escape(stretchTitle(s))}"></i>`)
+    .join('');
+  return `<div class=bar role=img aria-label="${escape(summary)}">${bars}</div><p class=axis>${escape(total)}</p>`;
 }
 
 const time = (iso: string) => `<time datetime="${escape(iso)}">${escape(iso.slice(0, 16).replace('T', ' '))} UTC</time>`;
@@ -84,8 +83,8 @@ function maintenanceArticle(window: PublicMaintenance): string {
 }
 
 function systemItem(system: PublicSystemStatus): string {
-  const description = system.description ? `<p class="desc">${escape(system.description)}</p>` : '';
-  return `<li><div class="row"><h3>${escape(system.name)}</h3><span class="st ${system.level}">${escape(system.label)}</span></div>${description}${uptimeBar(system)}</li>`;
+  const description = system.description ? `<p class=desc>${escape(system.description)}</p>` : '';
+  return `<li><div class=row><h3>${escape(system.name)}</h3><span class="st ${system.level}">${escape(system.label)}</span></div>${description}${uptimeBar(system)}</li>`;
 }
 
 /** Inline: the page is one request. Colours pass AA contrast on their background in both themes. */
@@ -101,8 +100,8 @@ a{color:var(--info)}a:focus-visible{outline:2px solid var(--info);outline-offset
 .st{font-weight:600;font-size:.875rem}.st.ok{color:var(--ok)}.st.warn{color:var(--warn)}.st.bad{color:var(--bad)}.st.info{color:var(--info)}.st.none{color:var(--none)}
 .bar{position:relative;display:flex;height:2rem;margin-top:.5rem;border-radius:2px;overflow:hidden}
 .bar::after{content:"";position:absolute;inset:0;pointer-events:none;background:repeating-linear-gradient(90deg,transparent 0 calc(100%/90 - 1px),var(--bg) calc(100%/90 - 1px) calc(100%/90))}
-.bar i{display:block;min-width:0;background:var(--none)}.bar i:hover{opacity:.7}.bar .ok{background:var(--ok)}.bar .warn{background:var(--warn)}.bar .bad{background:var(--bad)}
-.axis{display:flex;justify-content:space-between;margin:.25rem 0 0}
+.bar i{display:block;flex:1;min-width:0;background:var(--none)}.bar i:hover{opacity:.7}.bar .ok{background:var(--ok)}.bar .warn{background:var(--warn)}.bar .bad{background:var(--bad)}
+.axis{margin:.25rem 0 0}
 .card{padding:.75rem 1rem;margin:.5rem 0;border-radius:6px;border:1px solid var(--line);border-left:6px solid var(--none);background:var(--card)}
 .card.warn{border-left-color:var(--warn)}.card.bad{border-left-color:var(--bad)}.card.info{border-left-color:var(--info)}
 .timeline{list-style:none;padding:0;margin:.5rem 0 0}.timeline li{margin:.5rem 0}.timeline p{margin:.1rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}time{color:var(--muted);font-size:.875rem}
@@ -129,7 +128,7 @@ export function renderPage(page: StatusPage, base: string): string {
   const maintenance = page.maintenance.length
     ? `<section aria-labelledby="maintenance"><h2 id="maintenance">Maintenance</h2>${page.maintenance.map(maintenanceArticle).join('')}</section>`
     : '';
-  const systems = page.systems.length ? `<ul class="systems">${page.systems.map(systemItem).join('')}</ul>` : '<p>No systems are published here yet.</p>';
+  const systems = page.systems.length ? `<p class=axis>Each bar is a day, the last 90 days from left to right; hover a day for its uptime.</p><ul class="systems">${page.systems.map(systemItem).join('')}</ul>` : '<p>No systems are published here yet.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(heading)}</title>
 <link rel="alternate" type="application/atom+xml" title="Incidents" href="/status/feed.atom"><style>${STYLE}</style></head>
