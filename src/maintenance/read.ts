@@ -60,46 +60,45 @@ export async function systemsInMaintenance(
   return found;
 }
 
-/** A window as the public status page tells it. */
-export interface WindowOfSystems {
+/** A window as the public status page reads it: what it says, when, and what it names. */
+export interface CurrentWindow {
   id: string;
   title: string;
   description: string;
-  /** Of the systems asked about, those it covers, named directly or through a group (never the others). */
+  /** The systems it names directly… */
   systemIds: string[];
+  /** …and the groups whose systems it covers. */
+  groupIds: string[];
   /** The occurrence on at the time asked, if any. */
   current: Occurrence | null;
-  /** The next occurrence to start, if any. */
+  /** The next occurrence to start before `until`, if any. */
   next: Occurrence | null;
 }
 
 /**
- * The windows covering any of the systems that are on at `at` or have an occurrence starting
- * before `until`: on ones first, then by their next start.
+ * Every window on at `at` or with an occurrence starting before `until`: on ones first, then by
+ * their next start. Few rows (windows, not systems), so the caller decides which of its systems
+ * each covers.
  */
-export async function maintenanceOfSystems(db: Pick<pg.Pool, 'query'>, systemIds: readonly string[], at: Date, until: Date): Promise<WindowOfSystems[]> {
-  if (!systemIds.length) return [];
-  const { rows } = await db.query<Omit<CandidateRow, 'system_id' | 'suppress_notifications'> & { description: string; system_ids: string[] }>(
-    `WITH asked AS (SELECT DISTINCT unnest($1::uuid[]) AS system_id),
-          named AS (
-            SELECT ms.system_id, ms.window_id FROM maintenance_systems ms WHERE ms.system_id IN (SELECT system_id FROM asked)
-            UNION
-            SELECT a.system_id, mg.window_id FROM asked a JOIN maintenance_groups mg ON mg.group_id IN ${groupIdsOfSystemSql('a.system_id')})
-     SELECT w.id, w.title, w.description, w.starts_at, w.ends_at, w.rrule, w.time_zone, array_agg(n.system_id::text ORDER BY n.system_id) AS system_ids
-       FROM named n JOIN maintenance_windows w ON w.id = n.window_id
-      WHERE w.starts_at < $3 AND (w.rrule IS NOT NULL OR w.ends_at > $2)
-        AND (w.status <> 'completed' OR w.status_changed_at > $2)
-      GROUP BY w.id`,
-    [systemIds, at, until],
+export async function currentMaintenance(db: Pick<pg.Pool, 'query'>, at: Date, until: Date): Promise<CurrentWindow[]> {
+  const { rows } = await db.query<Omit<CandidateRow, 'system_id' | 'suppress_notifications'> & { description: string; system_ids: string[]; group_ids: string[] }>(
+    `SELECT w.id, w.title, w.description, w.starts_at, w.ends_at, w.rrule, w.time_zone,
+            ARRAY(SELECT system_id::text FROM maintenance_systems WHERE window_id = w.id ORDER BY system_id) AS system_ids,
+            ARRAY(SELECT group_id::text FROM maintenance_groups WHERE window_id = w.id ORDER BY group_id) AS group_ids
+       FROM maintenance_windows w
+      WHERE w.starts_at < $2 AND (w.rrule IS NOT NULL OR w.ends_at > $1)
+        AND (w.status <> 'completed' OR w.status_changed_at > $1)`,
+    [at, until],
   );
-  const windows: WindowOfSystems[] = [];
+  const windows: CurrentWindow[] = [];
   for (const row of rows) {
     const schedule = { startsAt: row.starts_at, endsAt: row.ends_at, rrule: row.rrule, timeZone: row.time_zone };
     const current = occurrenceAt(schedule, at);
     const next = nextOccurrence(schedule, at);
-    if (!current && !(next && next.startsAt < until)) continue;
-    windows.push({ id: row.id, title: row.title, description: row.description, systemIds: row.system_ids, current, next: next && next.startsAt < until ? next : null });
+    const soon = next && next.startsAt < until ? next : null;
+    if (!current && !soon) continue;
+    windows.push({ id: row.id, title: row.title, description: row.description, systemIds: row.system_ids, groupIds: row.group_ids, current, next: soon });
   }
-  const starts = (w: WindowOfSystems) => (w.current ?? w.next)!.startsAt.getTime();
+  const starts = (w: CurrentWindow) => (w.current ?? w.next)!.startsAt.getTime();
   return windows.sort((a, b) => Number(!a.current) - Number(!b.current) || starts(a) - starts(b) || a.id.localeCompare(b.id));
 }

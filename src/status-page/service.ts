@@ -5,7 +5,7 @@ import type { Db } from '../db/database.ts';
 import type { HealthService } from '../health/service.ts';
 import type { HistoryService } from '../history/service.ts';
 import { incidentsOfSystems, type IncidentOfSystems } from '../incidents/read.ts';
-import { maintenanceOfSystems } from '../maintenance/read.ts';
+import { currentMaintenance, type CurrentWindow } from '../maintenance/read.ts';
 import {
   NOT_FOUND_BADGE,
   latencyBadge,
@@ -65,7 +65,7 @@ export class StatusPageService {
       this.parts.health.systemsHealth(ids, now),
       this.parts.history.uptime(ids, ['90d']),
       incidentsOfSystems(this.parts.pool, ids, { open: true, limit: PAGE_INCIDENTS }),
-      maintenanceOfSystems(this.parts.pool, ids, now, new Date(now.getTime() + MAINTENANCE_HORIZON_MS)),
+      currentMaintenance(this.parts.pool, now, new Date(now.getTime() + MAINTENANCE_HORIZON_MS)),
     ]);
     const healthOf = new Map(health.map((h) => [h.systemId, h]));
     const uptimeOf = new Map(uptime.map((u) => [u.systemId, u]));
@@ -87,16 +87,18 @@ export class StatusPageService {
       overall: overallLevel(shown.map((s) => s.level)),
       systems: shown,
       incidents: incidents.map((incident) => publicIncident(incident, names)),
-      maintenance: windows.map((w) => {
+      maintenance: windows.flatMap((w) => {
+        const covered = coveredBy(w, systems);
+        if (!covered.length) return [];
         const occurrence = (w.current ?? w.next)!;
-        return {
+        return [{
           title: w.title,
           description: w.description,
           active: w.current !== null,
           startsAt: occurrence.startsAt.toISOString(),
           endsAt: occurrence.endsAt.toISOString(),
-          systems: w.systemIds.map((id) => names.get(id)!).sort(byName),
-        };
+          systems: covered.sort(byName),
+        }];
       }),
     };
   }
@@ -128,6 +130,13 @@ export class StatusPageService {
 }
 
 const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
+
+/** The names of the systems a window covers, named directly or through a group: of `systems` only, so the others it covers stay unsaid. */
+function coveredBy(window: CurrentWindow, systems: readonly PublicSystem[]): string[] {
+  const direct = new Set(window.systemIds);
+  const groups = new Set(window.groupIds);
+  return systems.filter((s) => direct.has(s.id) || s.groupIds.some((g) => groups.has(g))).map((s) => s.name);
+}
 
 function namesOf(systems: readonly PublicSystem[]): Map<string, string> {
   return new Map(systems.map((s) => [s.id, s.name]));
