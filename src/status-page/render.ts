@@ -101,7 +101,7 @@ a{color:var(--info)}a:focus-visible{outline:2px solid var(--info);outline-offset
 .banner{margin:0;padding:1rem;border-radius:6px;border:1px solid var(--line);border-left:6px solid var(--none);background:var(--card);font-weight:600;font-size:1.1rem}
 .banner.ok{border-left-color:var(--ok)}.banner.warn{border-left-color:var(--warn)}.banner.bad{border-left-color:var(--bad)}.banner.info{border-left-color:var(--info)}
 .systems{list-style:none;padding:0;margin:0}.systems>li{padding:.75rem 0;border-bottom:1px solid var(--line)}
-.row{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;align-items:baseline}.desc,.meta,.axis,footer{color:var(--muted);font-size:.875rem;margin:.25rem 0}
+.row{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;align-items:baseline}.desc,.meta,.axis{color:var(--muted);font-size:.875rem;margin:.25rem 0}footer{color:var(--muted);font-size:.875rem}
 .st{font-weight:600;font-size:.875rem}.st.ok{color:var(--ok)}.st.warn{color:var(--warn)}.st.bad{color:var(--bad)}.st.info{color:var(--info)}.st.none{color:var(--none)}
 .bar{position:relative;display:flex;height:2rem;margin-top:.5rem;border-radius:2px;overflow:hidden}
 .bar::after{content:"";position:absolute;inset:0;pointer-events:none;background:repeating-linear-gradient(90deg,transparent 0 calc(100%/90 - 1px),var(--bg) calc(100%/90 - 1px) calc(100%/90))}
@@ -117,7 +117,7 @@ a{color:var(--info)}a:focus-visible{outline:2px solid var(--info);outline-offset
  * revalidating with the ETag, and swaps the main content when it changed. Without JavaScript the
  * page is whole; it just does not refresh.
  */
-const SCRIPT = `(()=>{const m=document.querySelector("main"),u=document.getElementById("updated");async function f(){try{const r=await fetch(location.pathname,{cache:"no-cache"});if(!r.ok)throw 0;const n=new DOMParser().parseFromString(await r.text(),"text/html").querySelector("main");if(n&&n.innerHTML!==m.innerHTML)m.innerHTML=n.innerHTML;u.textContent="Updated "+new Date().toLocaleTimeString()}catch{u.textContent="Could not refresh; trying again in 30 s"}}setInterval(()=>{if(!document.hidden)f()},30000)})()`;
+const SCRIPT = `(()=>{const m=document.querySelector("main"),u=document.getElementById("updated");async function f(){try{const r=await fetch(location.pathname,{cache:"no-cache"});if(!r.ok)throw 0;const n=new DOMParser().parseFromString(await r.text(),"text/html").querySelector("main");if(n&&n.innerHTML!==m.innerHTML)m.innerHTML=n.innerHTML;u.textContent="· Updated "+new Date().toLocaleTimeString()}catch{u.textContent="· Could not refresh; trying again in 30 s"}}setInterval(()=>{if(!document.hidden)f()},30000)})()`;
 
 /** The whole page: complete without JavaScript. `base` is the status page's own path (/status or /status/<slug>). */
 export function renderPage(page: StatusPage, base: string): string {
@@ -140,7 +140,7 @@ export function renderPage(page: StatusPage, base: string): string {
 <body><header><h1>${escape(heading)}</h1>${nav}</header>
 <main><h2 class="sr">Overall status</h2><p class="banner ${page.overall.level}" role="status">${escape(page.overall.label)}</p>
 ${incidents}${maintenance}<section aria-labelledby="systems"><h2 id="systems">Systems</h2>${systems}</section></main>
-<footer><p><a href="/status/feed.atom">Incident feed (Atom)</a> · <a href="${escape(base)}.json">JSON</a> · <span id="updated" aria-live="off"></span></p></footer>
+<footer><p><a href="/status/feed.atom">Incident feed (Atom)</a> · <a href="${escape(base)}.json">JSON</a> <span id="updated"></span></p></footer>
 <script>${SCRIPT}</script></body></html>`;
 }
 
