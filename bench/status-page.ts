@@ -4,12 +4,19 @@
  * warm, on the local PostgreSQL. Each system has one check, a run recorded now through the real
  * recorder (its health state) and 89 earlier days of daily buckets written with SQL, in two shapes:
  * `typical` (a bad day now and then, every other day 100 %) and `worst` (every day's uptime
- * different from the day before, so no two days' bars merge).
+ * different from the day before, so no two days' bars merge). When Chromium is installed
+ * (/usr/bin/chromium), also the first contentful paint of the page in it, 375 px wide, over the
+ * DevTools protocol: the first load of the process and the median of five more.
  *
  *   node bin/run-ts.js bench/status-page.ts [systems=50,500] [requests=30]     (BENCH_DATABASE_URL, else the local PostgreSQL)
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'undici';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { serve } from '@hono/node-server';
@@ -36,6 +43,60 @@ function fetchTimed(url: string): Promise<{ firstByte: number; total: number; bo
       response.on('end', () => resolve({ firstByte, total: performance.now() - started, body: Buffer.concat(chunks).toString(), status: response.statusCode ?? 0 }));
     }).on('error', reject);
   });
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** First contentful paint (ms from navigation start) of each of `times` loads of `url` in headless Chromium. */
+async function paints(url: string, times: number): Promise<number[]> {
+  const profile = mkdtempSync(join(tmpdir(), 'vigil-paint-'));
+  const chromium = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${profile}`, '--remote-debugging-port=0', '--window-size=375,800', 'about:blank'], { stdio: 'ignore' });
+  try {
+    let port: string | undefined;
+    for (let i = 0; i < 100 && !port; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (existsSync(join(profile, 'DevToolsActivePort'))) port = readFileSync(join(profile, 'DevToolsActivePort'), 'utf8').split('\n')[0];
+    }
+    if (!port) throw new Error('Chromium did not open its DevTools port');
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
+    const socket = new WebSocket(targets.find((t) => t.type === 'page')!.webSocketDebuggerUrl);
+    await new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+    let id = 0;
+    const waiting = new Map<number, (result: unknown) => void>();
+    let loaded: (() => void) | undefined;
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data));
+      if (message.method === 'Page.loadEventFired') loaded?.();
+      waiting.get(message.id)?.(message.result);
+    });
+    const send = (method: string, params: object = {}) =>
+      new Promise<{ result: { value: number } }>((resolve) => {
+        waiting.set(++id, resolve as (result: unknown) => void);
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    await send('Page.enable');
+    await send('Network.enable');
+    await send('Network.setCacheDisabled', { cacheDisabled: true });
+    const found: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const load = new Promise<void>((resolve) => (loaded = resolve));
+      await send('Page.navigate', { url });
+      await load;
+      // The paint entry may land just after the load event: wait for it (a page that never paints counts as -1).
+      const expression = `new Promise((resolve) => {
+        new PerformanceObserver((list) => list.getEntriesByName('first-contentful-paint').forEach((e) => resolve(e.startTime))).observe({ type: 'paint', buffered: true });
+        setTimeout(() => resolve(-1), 5000);
+      })`;
+      const { result } = await send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+      found.push(result.value);
+    }
+    socket.close();
+    return found;
+  } finally {
+    chromium.kill();
+    await new Promise((resolve) => chromium.once('exit', resolve));
+    rmSync(profile, { recursive: true, force: true });
+  }
 }
 
 async function measure(systems: number, shape: 'typical' | 'worst'): Promise<string> {
@@ -86,9 +147,15 @@ async function measure(systems: number, shape: 'typical' | 'worst'): Promise<str
     firstBytes.sort((a, b) => a - b);
     totals.sort((a, b) => a - b);
     const json = await fetchTimed(`${server.base}/status.json`);
+    let paint = 'no Chromium';
+    if (existsSync(CHROMIUM)) {
+      const [first, ...rest] = await paints(`${server.base}/status`, 6);
+      rest.sort((a, b) => a - b);
+      paint = `${first!.toFixed(0)} ms / ${quantile(rest, 0.5).toFixed(0)} ms`;
+    }
     server.close();
     const kib = (text: string) => `${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB`;
-    return `| ${systems} | ${shape} | ${kib(cold.body)} | ${(gzipSync(cold.body).length / 1024).toFixed(1)} KiB | ${cold.firstByte.toFixed(0)} ms | ${quantile(firstBytes, 0.5).toFixed(0)} ms | ${quantile(firstBytes, 0.95).toFixed(0)} ms | ${quantile(totals, 0.5).toFixed(0)} ms | ${kib(json.body)} |`;
+    return `| ${systems} | ${shape} | ${kib(cold.body)} | ${(gzipSync(cold.body).length / 1024).toFixed(1)} KiB | ${cold.firstByte.toFixed(0)} ms | ${quantile(firstBytes, 0.5).toFixed(0)} ms | ${quantile(firstBytes, 0.95).toFixed(0)} ms | ${quantile(totals, 0.5).toFixed(0)} ms | ${paint} | ${kib(json.body)} |`;
   } finally {
     await queue.close();
     await drop();
@@ -96,6 +163,6 @@ async function measure(systems: number, shape: 'typical' | 'worst'): Promise<str
 }
 
 console.log(`GET /status over a socket, ${REQUESTS} warm requests one after another after a cold one.\n`);
-console.log('| public systems | history | HTML | HTML gzip | first byte, cold | first byte p50 | p95 | whole answer p50 | /status.json |');
-console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| public systems | history | HTML | HTML gzip | first byte, cold | first byte p50 | p95 | whole answer p50 | first paint in Chromium, first / p50 | /status.json |');
+console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const systems of COUNTS) for (const shape of ['typical', 'worst'] as const) console.log(await measure(systems, shape));
