@@ -41,6 +41,7 @@ beforeAll(async () => {
     ['db', 'db', true, ['core']],
     ['pay', HOSTILE, true, []],
     ['cache', 'cache', true, []],
+    ['slashed', 'team/api', true, []],
     ['billing', 'hidden-billing', false, ['core']],
     ['vault', 'secret-vault', false, ['secretGroup']],
   ];
@@ -142,7 +143,7 @@ describe('the public status page', () => {
     expect(status).toBe(200);
     const body = JSON.parse(text);
     expect(body.overall).toEqual({ level: 'warn', label: 'Partial outage' });
-    expect(body.systems.map((s: { name: string; level: string }) => [s.name, s.level])).toEqual([['cache', 'ok'], ['db', 'bad'], [HOSTILE, 'ok'], ['web', 'info']]);
+    expect(body.systems.map((s: { name: string; level: string }) => [s.name, s.level])).toEqual([['cache', 'ok'], ['db', 'bad'], [HOSTILE, 'ok'], ['team/api', 'none'], ['web', 'info']]);
     expect(body.systems[0].days.uptime).toHaveLength(90);
     expect(body.incidents.map((i: { title: string; systems: string[] }) => [i.title, i.systems])).toEqual([['Database <slow> & sad', ['db']]]);
     expect(body.maintenance.map((m: { title: string; active: boolean }) => [m.title, m.active])).toEqual([['Web upgrade', true], ['Core migration', false]]);
@@ -202,6 +203,7 @@ describe('badges', () => {
       [`/badge/${encodeURIComponent(HOSTILE)}/uptime.svg`, 'uptime 30d: 90.9%'],
       ['/badge/cache/uptime.svg?range=24h', 'uptime 24h: 100%'],
       ['/badge/cache/latency.svg', 'latency: 120 ms'],
+      ['/badge/team%2Fapi/status.svg', 'team/api: no data'],
     ];
     for (const [path, expected] of cases) {
       const badge = await get(path, anonymous);
