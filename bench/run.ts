@@ -18,6 +18,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'scheduling-bullmq', args: ['bench/scheduling.ts', 'bullmq'] },
   { name: 'evaluation', args: ['bench/evaluation.ts', '7'] },
   { name: 'history', args: ['bench/history.ts'] },
+  { name: 'status-page', args: ['bench/status-page.ts'] },
   { name: 'retention', args: ['bench/retention.ts'] },
   { name: 'automation', args: ['bench/automation.ts'] },
   { name: 'notifications', args: ['bench/notifications.ts'] },

@@ -90,6 +90,8 @@ import { planDefinition } from './definitions/plan.ts';
 import { missingSatellites, satelliteNames } from './satellites/read.ts';
 import { SATELLITE_CHANNEL_PATH, satelliteChannelRoutes } from './satellites/agent-routes.ts';
 import { satelliteRoutes } from './satellites/routes.ts';
+import { statusPageRoutes } from './status-page/routes.ts';
+import { StatusPageService } from './status-page/service.ts';
 import { SatellitesService } from './satellites/service.ts';
 
 export interface App {
@@ -413,7 +415,11 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       oidcRoutes(options.oidc, { sessionIdleMs: services.access.sessionIdleMs, trustProxy: options.trustProxy ?? false, limiter: services.loginLimiter, log, publicUrl: options.publicUrl }),
     ],
     // The web UI last: it answers only what nothing above does (never /api, where the satellites' channel is).
-    publicRouters: [pingRoutes(services.heartbeats, services.pingLimiter), webAssets()],
+    publicRouters: [
+      pingRoutes(services.heartbeats, services.pingLimiter),
+      statusPageRoutes(new StatusPageService({ db: database.db, pool: database.pool, health: services.health, history: services.history }), { publicUrl: options.publicUrl }),
+      webAssets(),
+    ],
     channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites, services.bus) }],
     ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
   });

@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import type { ErrorDetail } from '../kernel/errors.ts';
 import type { Db } from '../db/database.ts';
 import { missingReferences } from '../db/references.ts';
@@ -106,4 +106,52 @@ export function childrenSql(systemId: string): string {
 /** The ids of the systems in the groups an SQL subquery names (e.g. `(SELECT group_id FROM … WHERE …)`), as an SQL subquery. */
 export function systemIdsOfGroupsSql(groupIds: string): string {
   return `(SELECT system_id FROM group_systems WHERE group_id IN ${groupIds})`;
+}
+
+/** A system marked public, as the public status page lists it (issue 21). */
+export interface PublicSystem {
+  id: string;
+  name: string;
+  description: string;
+  groupIds: string[];
+}
+
+/** Every public system in name order, with its groups. */
+export async function publicSystems(db: Pick<Db, 'select'>): Promise<PublicSystem[]> {
+  const rows = await db
+    .select({ id: systems.id, name: systems.name, description: systems.description, groupId: groupSystems.groupId })
+    .from(systems)
+    .leftJoin(groupSystems, eq(groupSystems.systemId, systems.id))
+    .where(eq(systems.public, true))
+    .orderBy(sql`lower(${systems.name})`, systems.id);
+  const found = new Map<string, PublicSystem>();
+  for (const row of rows) {
+    const system = found.get(row.id) ?? { id: row.id, name: row.name, description: row.description, groupIds: [] };
+    if (row.groupId) system.groupIds.push(row.groupId);
+    found.set(row.id, system);
+  }
+  return [...found.values()];
+}
+
+/** The named groups' names, in name order (ids that name no group are left out). */
+export async function groupNames(db: Pick<Db, 'select'>, groupIds: string[]): Promise<{ id: string; name: string }[]> {
+  if (!groupIds.length) return [];
+  return db
+    .select({ id: groups.id, name: groups.name })
+    .from(groups)
+    .where(inArray(groups.id, groupIds))
+    .orderBy(sql`lower(${groups.name})`, groups.id);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The public system a badge names, by its name (ignoring case) or its id; undefined for a private or unknown one alike. */
+export async function publicSystemByKey(db: Pick<Db, 'select'>, key: string): Promise<{ id: string; name: string } | undefined> {
+  const byName = sql`lower(${systems.name}) = lower(${key})`;
+  const [row] = await db
+    .select({ id: systems.id, name: systems.name })
+    .from(systems)
+    .where(and(eq(systems.public, true), UUID.test(key) ? or(eq(systems.id, key), byName) : byName))
+    .limit(1);
+  return row;
 }

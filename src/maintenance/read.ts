@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { groupIdsOfSystemSql } from '../catalog/read.ts';
-import { occurrenceAt } from './status.ts';
+import { nextOccurrence, occurrenceAt, type Occurrence } from './status.ts';
 
 /**
  * Maintenance as other domains may read it: the health API says whether a system is in
@@ -58,4 +58,47 @@ export async function systemsInMaintenance(
     if (on) found.set(row.system_id, { windowId: row.id, title: row.title, suppressNotifications: row.suppress_notifications });
   }
   return found;
+}
+
+/** A window as the public status page reads it: what it says, when, and what it names. */
+export interface CurrentWindow {
+  id: string;
+  title: string;
+  description: string;
+  /** The systems it names directly… */
+  systemIds: string[];
+  /** …and the groups whose systems it covers. */
+  groupIds: string[];
+  /** The occurrence on at the time asked, if any. */
+  current: Occurrence | null;
+  /** The next occurrence to start before `until`, if any. */
+  next: Occurrence | null;
+}
+
+/**
+ * Every window on at `at` or with an occurrence starting before `until`: on ones first, then by
+ * their next start. Few rows (windows, not systems), so the caller decides which of its systems
+ * each covers.
+ */
+export async function currentMaintenance(db: Pick<pg.Pool, 'query'>, at: Date, until: Date): Promise<CurrentWindow[]> {
+  const { rows } = await db.query<Omit<CandidateRow, 'system_id' | 'suppress_notifications'> & { description: string; system_ids: string[]; group_ids: string[] }>(
+    `SELECT w.id, w.title, w.description, w.starts_at, w.ends_at, w.rrule, w.time_zone,
+            ARRAY(SELECT system_id::text FROM maintenance_systems WHERE window_id = w.id ORDER BY system_id) AS system_ids,
+            ARRAY(SELECT group_id::text FROM maintenance_groups WHERE window_id = w.id ORDER BY group_id) AS group_ids
+       FROM maintenance_windows w
+      WHERE w.starts_at < $2 AND (w.rrule IS NOT NULL OR w.ends_at > $1)
+        AND (w.status <> 'completed' OR w.status_changed_at > $1)`,
+    [at, until],
+  );
+  const windows: CurrentWindow[] = [];
+  for (const row of rows) {
+    const schedule = { startsAt: row.starts_at, endsAt: row.ends_at, rrule: row.rrule, timeZone: row.time_zone };
+    const current = occurrenceAt(schedule, at);
+    const next = nextOccurrence(schedule, at);
+    const soon = next && next.startsAt < until ? next : null;
+    if (!current && !soon) continue;
+    windows.push({ id: row.id, title: row.title, description: row.description, systemIds: row.system_ids, groupIds: row.group_ids, current, next: soon });
+  }
+  const starts = (w: CurrentWindow) => (w.current ?? w.next)!.startsAt.getTime();
+  return windows.sort((a, b) => Number(!a.current) - Number(!b.current) || starts(a) - starts(b) || a.id.localeCompare(b.id));
 }
