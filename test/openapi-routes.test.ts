@@ -42,10 +42,14 @@ beforeAll(async () => {
   const incident = await created('/api/v1/incidents', { title: 'walk-incident', systemIds: [system.id], severity: 'minor' });
   const maintenance = await created('/api/v1/maintenance', { title: 'walk-maintenance', systemIds: [system.id], startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' });
   const satellite = await created('/api/v1/satellites', { name: 'walk-satellite' });
+  satelliteToken = satellite.token;
   const automation = await created('/api/v1/automations', { name: 'walk-automation', trigger: 'healthcheck.system_degraded', actions: [{ type: 'incident.resolve' }] });
   ids = { satellites: satellite.id, automations: automation.id, maintenance: maintenance.id, incidents: incident.id, 'notification-channels': channel.id, subscriptions: subscription.id, slos: slo.id, systems: system.id, groups: group.id, environments: environment.id, configurations: configuration.id, assignments: assignment.id, users: user.id, tokens: token.id, runs: run!, strategies: 'http' };
 });
 afterAll(() => api.close());
+
+/** The satellites' channel takes a satellite's token, never a user's. */
+let satelliteToken = '';
 
 function concrete(path: string): string {
   return path.replace(/\/([^/]+)\/\{(\w+)\}/g, (_whole, resource: string, parameter: string) => {
@@ -60,7 +64,7 @@ async function send(method: string, path: string): Promise<{ status: number; tex
   const withBody = ['POST', 'PUT', 'PATCH'].includes(method);
   const response = await api.app.request(path, {
     method,
-    headers: { ...api.authHeaders, ...(withBody ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(path.startsWith('/api/satellite/') ? { authorization: `Bearer ${satelliteToken}` } : api.authHeaders), ...(withBody ? { 'content-type': 'application/json' } : {}) },
     ...(withBody && { body: '{}' }),
   });
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return { status: response.status, text: await response.text() };
