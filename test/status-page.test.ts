@@ -90,6 +90,9 @@ describe('the public status page', () => {
     });
     expect(page.text).not.toContain('<Shop>');
     expect(page.text).toContain('<a href="/status/core-services">Core Services</a>');
+    // A trailing slash typed by hand finds the same page.
+    const slashed = await get('/status/', anonymous);
+    expect([slashed.status, slashed.headers.get('location')]).toEqual([301, '/status']);
   });
 
   it('draws 90 days of uptime per system, a tooltip per day saying its date, uptime and status', async () => {

@@ -32,6 +32,8 @@ export function statusPageRoutes(service: StatusPageService, options: { publicUr
 
   router.get('/status', ...cached, (c) => page(c, undefined));
   router.get('/status.json', ...cached, (c) => page(c, undefined));
+  // A typed trailing slash finds the page.
+  router.get('/status/', (c) => c.redirect('/status', 301));
   router.get('/status/feed.atom', ...cached, async (c) => {
     const incidents = await service.feed();
     const origin = (options.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
