@@ -37,6 +37,8 @@ export interface AgentOptions {
 export type AgentEnd = 'stopped' | 'revoked';
 
 const UPLOAD_RUNS = 200;
+/** Runs wait this long to travel with the others of the moment (one request per second, not one per run). */
+const UPLOAD_GATHER_MS = 1_000;
 const UPLOAD_BYTES = 512 * 1024;
 const REQUEST_TIMEOUT_MS = 15_000;
 /** The feed is asked as a long poll: the server holds an unchanged answer this long, and answers at once on a change. */
@@ -65,6 +67,7 @@ export class SatelliteAgent {
   private readonly inFlight = new Set<Promise<unknown>>();
   private uploading: Promise<void> | undefined;
   private uploadAgain = false;
+  private gathering: NodeJS.Timeout | undefined;
   private reachable = true;
   private readonly timers = new Set<NodeJS.Timeout>();
   private finish!: (end: AgentEnd) => void;
@@ -296,7 +299,23 @@ export class SatelliteAgent {
     } finally {
       this.release();
     }
-    void this.upload();
+    this.uploadSoon();
+  }
+
+  /** Uploads within UPLOAD_GATHER_MS, or at once when a whole batch waits. */
+  private uploadSoon(): void {
+    if (this.stopped) return;
+    if (this.buffer.size >= UPLOAD_RUNS) {
+      void this.upload();
+      return;
+    }
+    if (this.gathering) return;
+    this.gathering = setTimeout(() => {
+      if (this.gathering) this.timers.delete(this.gathering);
+      this.gathering = undefined;
+      void this.upload();
+    }, UPLOAD_GATHER_MS);
+    this.timers.add(this.gathering);
   }
 
   /** Secrets from the feed, held in memory: what a run names and the server sent. */
