@@ -75,7 +75,7 @@ export interface CreateDatabaseOptions {
 /**
  * The options of both pools. Connections are kept for the life of the process: pg's default closes a
  * connection idle for 10 s, and a check loop that ticks in bursts then opens it again a moment
- * later — a fork and a fresh backend (catalog caches, prepared statements) each time, 25 per minute
+ * later — a fork and a fresh backend (catalog caches, prepared statements) each time, 13–25 per minute
  * at 2,000 checks / 30 s (issue 25, bench/RESULTS.md). `max` bounds what stays open; a connection
  * the server drops is removed by the pool on its error and replaced on the next demand.
  */
