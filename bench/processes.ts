@@ -66,7 +66,10 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
 export interface ProcessInfo {
   ppid: number;
   comm: string;
+  /** Its own user + system time (utime + stime). */
   cpuTicks: number;
+  /** User + system time of its children that ended and that it reaped (cutime + cstime). */
+  reapedTicks: number;
 }
 
 export function processTable(): Map<number, ProcessInfo> {
@@ -77,7 +80,13 @@ export function processTable(): Map<number, ProcessInfo> {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), { ppid: Number(fields[1]), comm, cpuTicks: Number(fields[11]) + Number(fields[12]) });
+      // Fields 14–17 of proc(5) (counted from 1, pid first): utime, stime, cutime, cstime.
+      table.set(Number(entry), {
+        ppid: Number(fields[1]),
+        comm,
+        cpuTicks: Number(fields[11]) + Number(fields[12]),
+        reapedTicks: Number(fields[13]) + Number(fields[14]),
+      });
     } catch {
       // ended meanwhile
     }
@@ -100,11 +109,68 @@ export function descendants(roots: number[], table = processTable()): Set<number
   return pids;
 }
 
+/**
+ * Own CPU of the given processes, as alive now. Over a window this misses every process that ends
+ * inside it (and counts a process ending inside it as negative): fine for one long-lived process,
+ * wrong for a tree that forks and reaps, such as PostgreSQL's — use `treeCpu` for those.
+ */
 export function cpuSeconds(pids: Iterable<number>): number {
   const table = processTable();
   let ticks = 0;
   for (const pid of pids) ticks += table.get(pid)?.cpuTicks ?? 0;
   return ticks / CLOCK_TICKS;
+}
+
+/** CPU seconds of a process tree so far, in all and by process name (`comm`: node, postgres, …). */
+export interface TreeCpu {
+  seconds: number;
+  byName: Map<string, number>;
+}
+
+/**
+ * The CPU spent so far by every process under `roots` (roots included), counting for each live one
+ * its own time plus the time of its children that ended and that it reaped (utime + stime + cutime +
+ * cstime). Why this and not the live processes' own time: PostgreSQL forks a backend per
+ * connection, and a backend that starts and ends between two readings of /proc is in neither; one
+ * alive at the start and gone at the end even subtracts what it had used. When a process ends, its
+ * parent reaps it and the kernel adds the child's whole time (its own and its reaped descendants')
+ * to the parent's cutime/cstime — the postmaster reaps every backend — so this sum only moves
+ * forward and a child's time is never in two places (a live process is in nobody's cutime). The
+ * difference of two readings is therefore every cycle spent in the tree between them, as long as
+ * the roots themselves live through the window. What it cannot see: a child reaped by a process
+ * outside the tree (an orphan adopted by init), and CPU of a child not yet reaped when it ended
+ * (a zombie still shows its own time here, so that is counted too).
+ */
+export function treeCpu(roots: Iterable<number>, table = processTable()): TreeCpu {
+  const byName = new Map<string, number>();
+  let ticks = 0;
+  for (const pid of descendants([...roots], table)) {
+    const info = table.get(pid);
+    if (!info) continue; // a root that has ended
+    const own = info.cpuTicks + info.reapedTicks;
+    ticks += own;
+    byName.set(info.comm, (byName.get(info.comm) ?? 0) + own / CLOCK_TICKS);
+  }
+  return { seconds: ticks / CLOCK_TICKS, byName };
+}
+
+/** `after − before` of two `treeCpu` readings of the same roots. */
+export function treeCpuDelta(before: TreeCpu, after: TreeCpu): TreeCpu {
+  const byName = new Map<string, number>();
+  for (const name of new Set([...before.byName.keys(), ...after.byName.keys()])) {
+    byName.set(name, (after.byName.get(name) ?? 0) - (before.byName.get(name) ?? 0));
+  }
+  return { seconds: after.seconds - before.seconds, byName };
+}
+
+/** The parent of a process (e.g. the postmaster, from a backend's `SELECT pg_backend_pid()`), or undefined. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined; // ended, or not on this machine
+  }
 }
 
 export function pssMb(pid: number): number {

@@ -72,10 +72,21 @@ export interface CreateDatabaseOptions {
   onClose?: () => Promise<void> | undefined;
 }
 
+/**
+ * The options of both pools. Connections are kept for the life of the process: pg's default closes a
+ * connection idle for 10 s, and a check loop that ticks in bursts then opens it again a moment
+ * later — a fork and a fresh backend (catalog caches, prepared statements) each time, 13–25 per minute
+ * at 2,000 checks / 30 s (issue 25, bench/RESULTS.md). `max` bounds what stays open; a connection
+ * the server drops is removed by the pool on its error and replaced on the next demand.
+ */
+export function poolOptions(connection: pg.PoolConfig, max: number): pg.PoolConfig {
+  return { ...connection, max, idleTimeoutMillis: 0 };
+}
+
 /** Pools and drizzle over an already migrated database. */
 export function createDatabase(connection: pg.PoolConfig, options: CreateDatabaseOptions): Database {
-  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
-  const lockPool = new pg.Pool({ ...connection, max: options.lockPoolSize ?? 10 });
+  const pool = new pg.Pool(poolOptions(connection, options.poolSize ?? 10));
+  const lockPool = new pg.Pool(poolOptions(connection, options.lockPoolSize ?? 10));
   let closed = false;
   for (const p of [pool, lockPool]) {
     // An idle client losing its server (restart, network) must not crash the process. Once closing,
