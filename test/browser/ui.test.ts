@@ -1,108 +1,46 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebIfStale } from '../../bin/build.js';
-import { createHttpApp, createServices, type Services } from '../../src/app.ts';
-import { jobHandler } from '../../src/engine/run-now.ts';
-import { loadSchedules } from '../../src/engine/desired-schedules.ts';
-import { createScheduler, type Scheduler } from '../../src/engine/scheduler.ts';
-import { createMemoryBus } from '../../src/events/bus.ts';
-import { silentLogger } from '../../src/kernel/log.ts';
-import { createMemoryQueue } from '../../src/queue/memory.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { Services } from '../../src/app.ts';
 import { startFlipTarget, type FlipTarget } from '../support/flip-target.ts';
-import { serveOnLoopback, type RunningServer } from '../support/http-server.ts';
+import type { RunningServer } from '../support/http-server.ts';
+import { chromiumMissing as missing, startHarness, type Harness } from './support.ts';
 
 /**
  * The web UI in real headless Chromium (Debian's, driven by playwright-core; never a downloaded
  * browser) against a real Vigil API in-process serving the built web/dist, and a real local target.
  * The steps run in order and share one browser; each leaves a screenshot under test-results/.
  * Any console error or failed request fails the test (the few the flow expects are named).
+ * The public status page and badges, signed out, are in public.test.ts; the harness in support.ts.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-if (missing) console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-const SHOTS = join(process.cwd(), 'test-results', 'browser');
 const ADMIN = { email: 'first@vigil.test', password: 'a long first password' };
 const VIEWER = { email: 'viewer@vigil.test', password: 'a long viewer password' };
 
-let database: TestDatabase;
+let harness: Harness;
 let services: Services;
 let server: RunningServer;
 let target: FlipTarget;
-let scheduler: Scheduler;
-const queue = createMemoryQueue();
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let systemId: string;
-/** Problems seen in the browser: console errors and failed requests, less those a step expects. */
-const problems: string[] = [];
-const expected: { status: number; path: RegExp }[] = [
-  // Asked on every load: who is signed in (nobody yet, or after signing out).
-  { status: 401, path: /^\/api\/v1\/auth\/me$/ },
-];
-
-function watch(p: Page) {
-  const allowed = (status: number, url: string) => expected.some((e) => e.status === status && e.path.test(new URL(url).pathname));
-  p.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    const status = /status of (\d{3})/.exec(message.text())?.[1];
-    if (status && allowed(Number(status), message.location().url)) return;
-    problems.push(`console: ${message.text()} (${message.location().url})`);
-  });
-  p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  p.on('requestfailed', (request) => {
-    // An event stream closed by the page as it moves on is not a failure.
-    if (request.url().includes('/api/v1/events') && request.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
-  });
-  p.on('response', (response) => {
-    if (response.status() >= 400 && !allowed(response.status(), response.url())) problems.push(`response ${response.status()}: ${response.request().method()} ${response.url()}`);
-  });
-}
-
-const shot = (name: string, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+let problems: string[];
+let expected: Harness['expected'];
+const watch = (p: Page) => harness.watch(p);
+const shot = (name: string, p = page) => harness.shot(name, p);
 
 beforeAll(async () => {
   if (missing) return;
-  buildWebIfStale();
-  mkdirSync(SHOTS, { recursive: true });
-  database = await createTestDatabase();
-  const bus = createMemoryBus();
-  services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
-  queue.work(jobHandler(services.executor, bus, services.testRunner), 20);
-  scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool, services.strategies), queue, log: silentLogger(), reconcileMs: 60_000 });
-  scheduler.start();
-  bus.subscribe((event) => {
-    if (event.topic === 'schedules.changed') void scheduler.reconcileNow();
-  });
-  services.relay.start();
-  server = await serveOnLoopback(createHttpApp(database, services, silentLogger()).fetch);
+  harness = await startHarness();
+  ({ services, server, problems, expected } = harness);
   target = await startFlipTarget(200);
-  // A fresh profile: playwright gives each launch its own new user-data directory, removed on close.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 900 } });
+  context = await harness.newContext();
   page = await context.newPage();
   watch(page);
 }, 120_000);
 
 afterAll(async () => {
   if (missing) return;
-  await browser?.close();
-  await scheduler?.stop();
-  await services?.relay.stop();
-  await queue.close();
+  await harness?.close();
   await target?.close();
-  await server?.close();
-  await database?.close();
 });
 
 describe.skipIf(missing)('the web UI in Chromium', () => {
@@ -324,7 +262,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
   it('shows a viewer no edit controls, and refuses a forced write with 403', async () => {
     await services.access.createUser({ email: VIEWER.email, password: VIEWER.password, role: 'viewer', name: 'Viewer', grants: [] } as Parameters<Services['access']['createUser']>[0]);
     // A phone-sized screen with the OS in dark mode: the UI follows it.
-    const viewerContext = await browser.newContext({ baseURL: server.base, viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
+    const viewerContext = await harness.newContext({ viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
     const viewer = await viewerContext.newPage();
     watch(viewer);
     expected.push({ status: 403, path: /^\/api\/v1\/systems$/ });
