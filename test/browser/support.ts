@@ -43,8 +43,8 @@ export interface Harness {
   newContext(options?: Parameters<Browser['newContext']>[0]): Promise<BrowserContext>;
   /** Reports the page's console errors, page errors, failed requests and error answers into `problems`. */
   watch(page: Page): void;
-  /** A full-page screenshot under test-results/browser/. */
-  shot(name: string, page: Page): Promise<Buffer>;
+  /** A screenshot under test-results/browser/: the full page, unless `fullPage: false` (an SVG document, which Chromium cannot measure). */
+  shot(name: string, page: Page, options?: { fullPage?: boolean }): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -100,7 +100,7 @@ export async function startHarness(): Promise<Harness> {
     expected,
     newContext: (options) => browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 900 }, ...options }),
     watch,
-    shot: (name, p) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true }),
+    shot: (name, p, options) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: options?.fullPage ?? true }),
     async close() {
       await browser.close();
       await scheduler.stop();
