@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { buildWebIfStale } from '../../bin/build.js';
+import { webIsStale } from '../../bin/build.js';
+import { WEB_DIST } from '../../src/api/web-assets.ts';
 import { createHttpApp, createServices, type Services } from '../../src/app.ts';
 import { jobHandler } from '../../src/engine/run-now.ts';
 import { loadSchedules } from '../../src/engine/desired-schedules.ts';
@@ -48,8 +50,24 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The production build, as `npm run build` makes it. Under vitest NODE_ENV is `test`, and a build
+ * made with it (test/support/global-setup.ts builds web/dist when stale) carries React's
+ * development build: twice the size, and StrictMode mounting every page twice, so each page's
+ * requests doubled. Such a build is made again, in a process of its own with NODE_ENV=production.
+ */
+function buildProductionWeb() {
+  const assets = join(WEB_DIST, 'assets');
+  const development = () => existsSync(assets) && readdirSync(assets).some((file) => file.endsWith('.js') && readFileSync(join(assets, file), 'utf8').includes('Check the render method'));
+  if (!webIsStale() && !development()) return;
+  console.error('vigil: building the web UI (production) into web/dist …');
+  const script = `import(${JSON.stringify(new URL('../../bin/build.js', import.meta.url).href)}).then((m) => m.buildWeb())`;
+  const built = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  if (built.status !== 0 || development()) throw new Error('the production build of the web UI failed (see above)');
+}
+
 export async function startHarness(): Promise<Harness> {
-  buildWebIfStale();
+  buildProductionWeb();
   mkdirSync(SHOTS, { recursive: true });
   const database = await createTestDatabase();
   const bus = createMemoryBus();

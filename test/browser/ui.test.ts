@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/app.ts';
 import { startFlipTarget, type FlipTarget } from '../support/flip-target.ts';
 import type { RunningServer } from '../support/http-server.ts';
-import { chromiumMissing as missing, startHarness, type Harness } from './support.ts';
+import { chromiumMissing as missing, signIn, startHarness, type Harness } from './support.ts';
 
 /**
  * The web UI in real headless Chromium (Debian's, driven by playwright-core; never a downloaded
@@ -211,6 +211,79 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('warns before editing what configuration files manage, and asks before saving such an edit', async () => {
+    // Applied with the admin's session, as `vigil apply` would with a token.
+    const applied = await page.evaluate(async (url) => {
+      const response = await fetch('/api/v1/apply', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          documents: [
+            { apiVersion: 'vigil/v1', kind: 'Healthcheck', metadata: { name: 'files-http' }, spec: { strategy: 'http', config: { url }, intervalSeconds: 60 } },
+            { apiVersion: 'vigil/v1', kind: 'System', metadata: { name: 'from-files' }, spec: { healthchecks: [{ ref: 'files-http' }] } },
+          ],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { summary: { create: number } } };
+    }, target.url);
+    expect(applied.status).toBe(200);
+    expect(applied.body.summary.create).toBeGreaterThanOrEqual(2);
+    const notice = 'Managed by files (files): the next apply will undo changes made here';
+
+    // The catalog marks it, with one request for the page.
+    const asked: string[] = [];
+    const count = (request: { url(): string }) => request.url().includes('/api/v1/managed-resources') && asked.push(request.url());
+    page.on('request', count);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Systems' }).click();
+    const row = page.getByRole('row', { name: /from-files/ });
+    await row.waitFor();
+    await expect.poll(() => row.locator('.tag.managed').count()).toBe(1);
+    expect(await page.getByRole('row', { name: /checkout/ }).locator('.tag.managed').count()).toBe(0);
+    expect(asked, asked.join(' ')).toHaveLength(1);
+    expect(asked[0]).toContain('kind=System');
+    page.off('request', count);
+
+    // Its page says so, before anything is changed.
+    await row.getByRole('link', { name: 'from-files' }).click();
+    await page.getByRole('heading', { name: 'from-files', level: 1 }).waitFor();
+    await page.getByRole('note').filter({ hasText: notice }).waitFor();
+    await shot('08a-managed-system');
+    // Saving an edit asks first: declined, nothing is written; accepted, it is.
+    const managedId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByText('Edit system').click();
+    await page.getByLabel('Description').fill('edited in the UI');
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Save system' }).click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toContain(notice);
+    expect((await services.catalog.getSystem(managedId)).description).not.toBe('edited in the UI');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Save system' }).click();
+    await page.getByText('edited in the UI', { exact: true }).waitFor();
+    expect((await services.catalog.getSystem(managedId)).description).toBe('edited in the UI');
+
+    // And the check editor of the check its files declare.
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit files-http' }).waitFor();
+    await page.getByRole('note').filter({ hasText: notice }).waitFor();
+    await page.getByText('✓ Valid').waitFor();
+    await shot('08b-managed-check');
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => dialogs.length).toBe(2);
+    expect(dialogs[1]).toContain(notice);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'from-files', level: 1 }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('creates an API token shown once with a copy button, and revokes it', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'API tokens' }).waitFor();
@@ -286,6 +359,35 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     const status = await viewer.evaluate(async () => (await fetch('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sneaky' }) })).status);
     expect(status).toBe(403);
     await viewerContext.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('changes the password on the account page; the old one no longer signs in, the new one does', async () => {
+    const next = 'a longer second password';
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Current password').fill(ADMIN.password);
+    await page.getByLabel('New password').fill(next);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    await shot('13-password-changed');
+    // Signed out (by the change itself, or here), the sign-in page takes only the new password.
+    await page.goto('/');
+    await page.getByRole('heading', { name: /^(Dashboard|Sign in to Vigil)$/ }).waitFor();
+    if (await page.getByRole('button', { name: 'Sign out' }).isVisible()) await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+    expected.push({ status: 401, path: /^\/api\/v1\/auth\/login$/ });
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('heading', { name: 'Dashboard' }).count()).toBe(0);
+    await shot('14-old-password-refused');
+    await signIn(page, { email: ADMIN.email, password: next });
+    expected.pop();
+    await page.locator('.system-row[data-system="checkout"]').waitFor();
+    await shot('15-signed-in-with-new-password');
     expect(problems).toEqual([]);
   });
 });
