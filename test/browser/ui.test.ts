@@ -362,6 +362,29 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows a user limited to some groups the dashboard of one of theirs, with a group picker', async () => {
+    const group = await services.catalog.createGroup({ name: 'payments', description: '', systemIds: [systemId] });
+    await services.catalog.createGroup({ name: 'empty team', description: '', systemIds: [] });
+    const scoped = { email: 'payments@vigil.test', password: 'a long payments password' };
+    await services.access.createUser({ email: scoped.email, password: scoped.password, role: null, name: 'Payments', grants: [{ role: 'viewer', groupIds: [group.id] }] } as unknown as Parameters<Services['access']['createUser']>[0]);
+    const scopedContext = await harness.newContext();
+    const other = await scopedContext.newPage();
+    watch(other);
+    await other.goto('/');
+    await signIn(other, scoped);
+    // Their group, chosen for them; its system; nothing of the others (from-files is in no group of theirs).
+    const picker = other.getByLabel('Your group');
+    await picker.waitFor();
+    expect(await picker.locator('option').allTextContents()).toEqual(['payments']);
+    await other.locator('.system-row[data-system="checkout"]').waitFor();
+    expect(await other.locator('.system-row[data-system="from-files"]').count()).toBe(0);
+    expect(await other.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => other.locator('.system-row[data-system="checkout"]').getAttribute('data-status')).not.toBe('none');
+    await shot('12a-group-limited-dashboard', other);
+    await scopedContext.close();
+    expect(problems).toEqual([]);
+  });
+
   it('changes the password on the account page; the old one no longer signs in, the new one does', async () => {
     const next = 'a longer second password';
     await page.goto('/');
