@@ -381,6 +381,11 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(await other.getByRole('alert').count()).toBe(0);
     await expect.poll(() => other.locator('.system-row[data-system="checkout"]').getAttribute('data-status')).not.toBe('none');
     await shot('12a-group-limited-dashboard', other);
+    // Their system's page opens too: its checks read one by one, as they may not list them all.
+    await other.locator('.system-row[data-system="checkout"] a').click();
+    await other.getByRole('heading', { name: 'Latest runs' }).waitFor();
+    await other.getByRole('cell', { name: 'checkout http', exact: true }).first().waitFor();
+    expect(await other.getByRole('alert').count()).toBe(0);
     await scopedContext.close();
     expect(problems).toEqual([]);
   });

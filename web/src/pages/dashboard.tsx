@@ -156,7 +156,7 @@ function GroupDashboard({ groupIds }: { groupIds: string[] }) {
                 </label>
               </form>
               <Gate loaded={board} what="Loading systems">
-                {(data) => (data ? <Board data={data} setData={board.set as (update: (b: Board | undefined) => Board | undefined) => void} reload={reload} live={false} /> : <Loading what="Loading systems" />)}
+                {(data) => (data ? <Board data={data} setData={board.set as (update: (b: Board | undefined) => Board | undefined) => void} reload={reload} live={false} groupFilter={false} /> : <Loading what="Loading systems" />)}
               </Gate>
             </>
           )}
@@ -166,7 +166,7 @@ function GroupDashboard({ groupIds }: { groupIds: string[] }) {
   );
 }
 
-function Board({ data, setData, reload, live: streamed = true }: { data: Board; setData(update: (b: Board | undefined) => Board | undefined): void; reload(): void; live?: boolean }) {
+function Board({ data, setData, reload, live: streamed = true, groupFilter = true }: { data: Board; setData(update: (b: Board | undefined) => Board | undefined): void; reload(): void; live?: boolean; groupFilter?: boolean }) {
   const session = useSession();
   const [text, setText] = useState('');
   const [group, setGroup] = useState('');
@@ -259,13 +259,15 @@ function Board({ data, setData, reload, live: streamed = true }: { data: Board; 
         <label>
           Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Name or description" />
         </label>
-        <label>
-          Group
-          <select value={group} onChange={(e) => setGroup(e.target.value)}>
-            <option value="">All groups</option>
-            {data.groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
-          </select>
-        </label>
+        {groupFilter && (
+          <label>
+            Group
+            <select value={group} onChange={(e) => setGroup(e.target.value)}>
+              <option value="">All groups</option>
+              {data.groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+            </select>
+          </label>
+        )}
         <label>
           Environment
           <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>

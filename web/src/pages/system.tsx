@@ -12,15 +12,18 @@ const PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d
 type Period = keyof typeof PERIODS;
 
 export default function SystemPage({ id }: { id: string }) {
+  const scoped = !useSession().me.role;
   const system = useLoad(async () => {
     const [system, environments, assignments, configurations] = await Promise.all([
       ok(api.GET('/api/v1/systems/{id}', { params: { path: { id } } })),
       all((cursor) => api.GET('/api/v1/environments', { params: { query: { limit: 500, cursor } } })),
       all((cursor) => api.GET('/api/v1/assignments', { params: { query: { systemId: id, limit: 500, cursor } } })),
-      all((cursor) => api.GET('/api/v1/configurations', { params: { query: { limit: 500, cursor } } })),
+      // A user limited to some groups may not list every configuration: theirs are read by id, below.
+      scoped ? Promise.resolve(undefined) : all((cursor) => api.GET('/api/v1/configurations', { params: { query: { limit: 500, cursor } } })),
     ]);
-    return { system, environments, assignments, configurations };
-  }, [id]);
+    const checks = configurations ?? (await Promise.all([...new Set(assignments.map((a) => a.configurationId))].map((configurationId) => ok(api.GET('/api/v1/configurations/{id}', { params: { path: { id: configurationId } } })))));
+    return { system, environments, assignments, configurations: checks };
+  }, [id, scoped]);
   return (
     <div className="page system-page">
       <Gate loaded={system} what="Loading the system">
