@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { webIsStale } from '../../bin/build.js';
@@ -60,10 +60,29 @@ function buildProductionWeb() {
   const assets = join(WEB_DIST, 'assets');
   const development = () => existsSync(assets) && readdirSync(assets).some((file) => file.endsWith('.js') && readFileSync(join(assets, file), 'utf8').includes('Check the render method'));
   if (!webIsStale() && !development()) return;
-  console.error('vigil: building the web UI (production) into web/dist …');
-  const script = `import(${JSON.stringify(new URL('../../bin/build.js', import.meta.url).href)}).then((m) => m.buildWeb())`;
-  const built = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
-  if (built.status !== 0 || development()) throw new Error('the production build of the web UI failed (see above)');
+  // Browser test files run at once in several workers: one builds, the others wait for it.
+  const lock = join(WEB_DIST, '..', '.dist-building');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock left by a run that died is not waited on for ever.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 300_000 || Date.now() > deadline) rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    if (!webIsStale() && !development()) return;
+    console.error('vigil: building the web UI (production) into web/dist …');
+    const script = `import(${JSON.stringify(new URL('../../bin/build.js', import.meta.url).href)}).then((m) => m.buildWeb())`;
+    const built = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    if (built.status !== 0 || development()) throw new Error('the production build of the web UI failed (see above)');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export async function startHarness(): Promise<Harness> {

@@ -9,13 +9,13 @@ export type ManagedResource = Schemas['ManagedResources']['items'][number];
 
 /**
  * The resources of one kind that configuration documents manage: one request for the page, never
- * one per row. A page that cannot tell (the request failed) shows no notice rather than no page:
+ * one per row (none when `wanted` is false: a new resource is nobody's). A page that cannot tell (the request failed) shows no notice rather than no page:
  * the notice is advice, the apply that undoes a change is what the files say.
  */
-export function useManaged(kind: ManagedKind): Map<string, ManagedResource> {
+export function useManaged(kind: ManagedKind, wanted = true): Map<string, ManagedResource> {
   // The API answers this to users with a role of their own; one limited to some groups is refused it.
-  const scoped = !useSession().me.role;
-  const loaded = useLoad(async () => (scoped ? { items: [] } : ok(api.GET('/api/v1/managed-resources', { params: { query: { kind } } }))), [kind, scoped]);
+  const asked = wanted && Boolean(useSession().me.role);
+  const loaded = useLoad(async () => (asked ? ok(api.GET('/api/v1/managed-resources', { params: { query: { kind } } })) : { items: [] }), [kind, asked]);
   return useMemo(() => new Map((loaded.data?.items ?? []).map((item) => [item.resourceId, item])), [loaded.data]);
 }
 

@@ -108,7 +108,7 @@ function Editor({ strategies, systems, environments, configuration, assignments 
   const elsewhere = (validation?.errors ?? []).filter((e) => !shownAtFields(e.path.join('.')) || !document.querySelector(`[data-path="${CSS.escape(e.path.join('.'))}"]`));
 
   // A Healthcheck document makes a configuration: an edit here lasts until its files are applied again.
-  const managed = useManaged('Healthcheck').get(configuration?.id ?? '');
+  const managed = useManaged('Healthcheck', Boolean(configuration)).get(configuration?.id ?? '');
   const save = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
