@@ -1,108 +1,46 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebIfStale } from '../../bin/build.js';
-import { createHttpApp, createServices, type Services } from '../../src/app.ts';
-import { jobHandler } from '../../src/engine/run-now.ts';
-import { loadSchedules } from '../../src/engine/desired-schedules.ts';
-import { createScheduler, type Scheduler } from '../../src/engine/scheduler.ts';
-import { createMemoryBus } from '../../src/events/bus.ts';
-import { silentLogger } from '../../src/kernel/log.ts';
-import { createMemoryQueue } from '../../src/queue/memory.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { Services } from '../../src/app.ts';
 import { startFlipTarget, type FlipTarget } from '../support/flip-target.ts';
-import { serveOnLoopback, type RunningServer } from '../support/http-server.ts';
+import type { RunningServer } from '../support/http-server.ts';
+import { chromiumMissing as missing, signIn, startHarness, type Harness } from './support.ts';
 
 /**
  * The web UI in real headless Chromium (Debian's, driven by playwright-core; never a downloaded
  * browser) against a real Vigil API in-process serving the built web/dist, and a real local target.
  * The steps run in order and share one browser; each leaves a screenshot under test-results/.
  * Any console error or failed request fails the test (the few the flow expects are named).
+ * The public status page and badges, signed out, are in public.test.ts; the harness in support.ts.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-if (missing) console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (apt-get install chromium)`);
-
-const SHOTS = join(process.cwd(), 'test-results', 'browser');
 const ADMIN = { email: 'first@vigil.test', password: 'a long first password' };
 const VIEWER = { email: 'viewer@vigil.test', password: 'a long viewer password' };
 
-let database: TestDatabase;
+let harness: Harness;
 let services: Services;
 let server: RunningServer;
 let target: FlipTarget;
-let scheduler: Scheduler;
-const queue = createMemoryQueue();
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let systemId: string;
-/** Problems seen in the browser: console errors and failed requests, less those a step expects. */
-const problems: string[] = [];
-const expected: { status: number; path: RegExp }[] = [
-  // Asked on every load: who is signed in (nobody yet, or after signing out).
-  { status: 401, path: /^\/api\/v1\/auth\/me$/ },
-];
-
-function watch(p: Page) {
-  const allowed = (status: number, url: string) => expected.some((e) => e.status === status && e.path.test(new URL(url).pathname));
-  p.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    const status = /status of (\d{3})/.exec(message.text())?.[1];
-    if (status && allowed(Number(status), message.location().url)) return;
-    problems.push(`console: ${message.text()} (${message.location().url})`);
-  });
-  p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  p.on('requestfailed', (request) => {
-    // An event stream closed by the page as it moves on is not a failure.
-    if (request.url().includes('/api/v1/events') && request.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
-  });
-  p.on('response', (response) => {
-    if (response.status() >= 400 && !allowed(response.status(), response.url())) problems.push(`response ${response.status()}: ${response.request().method()} ${response.url()}`);
-  });
-}
-
-const shot = (name: string, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+let problems: string[];
+let expected: Harness['expected'];
+const watch = (p: Page) => harness.watch(p);
+const shot = (name: string, p = page) => harness.shot(name, p);
 
 beforeAll(async () => {
   if (missing) return;
-  buildWebIfStale();
-  mkdirSync(SHOTS, { recursive: true });
-  database = await createTestDatabase();
-  const bus = createMemoryBus();
-  services = createServices(database, bus, silentLogger(), randomBytes(32), queue);
-  queue.work(jobHandler(services.executor, bus, services.testRunner), 20);
-  scheduler = createScheduler({ loadSchedules: () => loadSchedules(database.pool, services.strategies), queue, log: silentLogger(), reconcileMs: 60_000 });
-  scheduler.start();
-  bus.subscribe((event) => {
-    if (event.topic === 'schedules.changed') void scheduler.reconcileNow();
-  });
-  services.relay.start();
-  server = await serveOnLoopback(createHttpApp(database, services, silentLogger()).fetch);
+  harness = await startHarness();
+  ({ services, server, problems, expected } = harness);
   target = await startFlipTarget(200);
-  // A fresh profile: playwright gives each launch its own new user-data directory, removed on close.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ baseURL: server.base, viewport: { width: 1280, height: 900 } });
+  context = await harness.newContext();
   page = await context.newPage();
   watch(page);
 }, 120_000);
 
 afterAll(async () => {
   if (missing) return;
-  await browser?.close();
-  await scheduler?.stop();
-  await services?.relay.stop();
-  await queue.close();
+  await harness?.close();
   await target?.close();
-  await server?.close();
-  await database?.close();
 });
 
 describe.skipIf(missing)('the web UI in Chromium', () => {
@@ -273,6 +211,79 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('warns before editing what configuration files manage, and asks before saving such an edit', async () => {
+    // Applied with the admin's session, as `vigil apply` would with a token.
+    const applied = await page.evaluate(async (url) => {
+      const response = await fetch('/api/v1/apply', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          documents: [
+            { apiVersion: 'vigil/v1', kind: 'Healthcheck', metadata: { name: 'files-http' }, spec: { strategy: 'http', config: { url }, intervalSeconds: 60 } },
+            { apiVersion: 'vigil/v1', kind: 'System', metadata: { name: 'from-files' }, spec: { healthchecks: [{ ref: 'files-http' }] } },
+          ],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { summary: { create: number } } };
+    }, target.url);
+    expect(applied.status).toBe(200);
+    expect(applied.body.summary.create).toBeGreaterThanOrEqual(2);
+    const notice = 'Managed by files (files): the next apply will undo changes made here';
+
+    // The catalog marks it, with one request for the page.
+    const asked: string[] = [];
+    const count = (request: { url(): string }) => request.url().includes('/api/v1/managed-resources') && asked.push(request.url());
+    page.on('request', count);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Systems' }).click();
+    const row = page.getByRole('row', { name: /from-files/ });
+    await row.waitFor();
+    await expect.poll(() => row.locator('.tag.managed').count()).toBe(1);
+    expect(await page.getByRole('row', { name: /checkout/ }).locator('.tag.managed').count()).toBe(0);
+    expect(asked, asked.join(' ')).toHaveLength(1);
+    expect(asked[0]).toContain('kind=System');
+    page.off('request', count);
+
+    // Its page says so, before anything is changed.
+    await row.getByRole('link', { name: 'from-files' }).click();
+    await page.getByRole('heading', { name: 'from-files', level: 1 }).waitFor();
+    await page.getByRole('note').filter({ hasText: notice }).waitFor();
+    await shot('08a-managed-system');
+    // Saving an edit asks first: declined, nothing is written; accepted, it is.
+    const managedId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByText('Edit system').click();
+    await page.getByLabel('Description').fill('edited in the UI');
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Save system' }).click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toContain(notice);
+    expect((await services.catalog.getSystem(managedId)).description).not.toBe('edited in the UI');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Save system' }).click();
+    await page.getByText('edited in the UI', { exact: true }).waitFor();
+    expect((await services.catalog.getSystem(managedId)).description).toBe('edited in the UI');
+
+    // And the check editor of the check its files declare.
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit files-http' }).waitFor();
+    await page.getByRole('note').filter({ hasText: notice }).waitFor();
+    await page.getByText('✓ Valid').waitFor();
+    await shot('08b-managed-check');
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => dialogs.length).toBe(2);
+    expect(dialogs[1]).toContain(notice);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'from-files', level: 1 }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('creates an API token shown once with a copy button, and revokes it', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'API tokens' }).waitFor();
@@ -324,7 +335,7 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
   it('shows a viewer no edit controls, and refuses a forced write with 403', async () => {
     await services.access.createUser({ email: VIEWER.email, password: VIEWER.password, role: 'viewer', name: 'Viewer', grants: [] } as Parameters<Services['access']['createUser']>[0]);
     // A phone-sized screen with the OS in dark mode: the UI follows it.
-    const viewerContext = await browser.newContext({ baseURL: server.base, viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
+    const viewerContext = await harness.newContext({ viewport: { width: 375, height: 800 }, colorScheme: 'dark' });
     const viewer = await viewerContext.newPage();
     watch(viewer);
     expected.push({ status: 403, path: /^\/api\/v1\/systems$/ });
@@ -348,6 +359,63 @@ describe.skipIf(missing)('the web UI in Chromium', () => {
     const status = await viewer.evaluate(async () => (await fetch('/api/v1/systems', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sneaky' }) })).status);
     expect(status).toBe(403);
     await viewerContext.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a user limited to some groups the dashboard of one of theirs, with a group picker', async () => {
+    const group = await services.catalog.createGroup({ name: 'payments', description: '', systemIds: [systemId] });
+    await services.catalog.createGroup({ name: 'empty team', description: '', systemIds: [] });
+    const scoped = { email: 'payments@vigil.test', password: 'a long payments password' };
+    await services.access.createUser({ email: scoped.email, password: scoped.password, role: null, name: 'Payments', grants: [{ role: 'viewer', groupIds: [group.id] }] } as unknown as Parameters<Services['access']['createUser']>[0]);
+    const scopedContext = await harness.newContext();
+    const other = await scopedContext.newPage();
+    watch(other);
+    await other.goto('/');
+    await signIn(other, scoped);
+    // Their group, chosen for them; its system; nothing of the others (from-files is in no group of theirs).
+    const picker = other.getByLabel('Your group');
+    await picker.waitFor();
+    expect(await picker.locator('option').allTextContents()).toEqual(['payments']);
+    await other.locator('.system-row[data-system="checkout"]').waitFor();
+    expect(await other.locator('.system-row[data-system="from-files"]').count()).toBe(0);
+    expect(await other.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => other.locator('.system-row[data-system="checkout"]').getAttribute('data-status')).not.toBe('none');
+    await shot('12a-group-limited-dashboard', other);
+    // Their system's page opens too: its checks read one by one, as they may not list them all.
+    await other.locator('.system-row[data-system="checkout"] a').click();
+    await other.getByRole('heading', { name: 'Latest runs' }).waitFor();
+    await other.getByRole('cell', { name: 'checkout http', exact: true }).first().waitFor();
+    expect(await other.getByRole('alert').count()).toBe(0);
+    await scopedContext.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('changes the password on the account page; the old one no longer signs in, the new one does', async () => {
+    const next = 'a longer second password';
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Current password').fill(ADMIN.password);
+    await page.getByLabel('New password').fill(next);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    await shot('13-password-changed');
+    // Signed out (by the change itself, or here), the sign-in page takes only the new password.
+    await page.goto('/');
+    await page.getByRole('heading', { name: /^(Dashboard|Sign in to Vigil)$/ }).waitFor();
+    if (await page.getByRole('button', { name: 'Sign out' }).isVisible()) await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Vigil' }).waitFor();
+    expected.push({ status: 401, path: /^\/api\/v1\/auth\/login$/ });
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('heading', { name: 'Dashboard' }).count()).toBe(0);
+    await shot('14-old-password-refused');
+    await signIn(page, { email: ADMIN.email, password: next });
+    expected.pop();
+    await page.locator('.system-row[data-system="checkout"]').waitFor();
+    await shot('15-signed-in-with-new-password');
     expect(problems).toEqual([]);
   });
 });

@@ -29,12 +29,13 @@ export interface LiveHandlers {
   ready?(): void;
 }
 
-/** GET /api/v1/events (server-sent events) while the component is shown; the browser reconnects by itself. */
-export function useLiveEvents(query: Record<string, string>, handlers: LiveHandlers): void {
+/** GET /api/v1/events (server-sent events) while the component is shown; the browser reconnects by itself. A null query opens none. */
+export function useLiveEvents(query: Record<string, string> | null, handlers: LiveHandlers): void {
   const current = useRef(handlers);
   current.current = handlers;
-  const key = new URLSearchParams(query).toString();
+  const key = query ? new URLSearchParams(query).toString() : null;
   useEffect(() => {
+    if (key === null) return;
     const source = new EventSource(`/api/v1/events${key ? `?${key}` : ''}`);
     let opened = false;
     source.addEventListener('ready', () => {

@@ -5,6 +5,7 @@ import { Link, navigate, useLocation } from '../router.tsx';
 import { SchemaForm, type FieldErrors, type JsonSchema } from '../schema-form.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorBox, Field, Gate, Loading, useAction, useLoad } from '../ui.tsx';
+import { confirmManagedEdit, ManagedNotice, useManaged } from '../managed.tsx';
 
 type Assertion = Schemas['Assertion'];
 interface CollectorDraft {
@@ -106,9 +107,12 @@ function Editor({ strategies, systems, environments, configuration, assignments 
   const shownAtFields = (path: string) => /^(name|intervalSeconds|config\.|assertions\.|collectors\.)/.test(path);
   const elsewhere = (validation?.errors ?? []).filter((e) => !shownAtFields(e.path.join('.')) || !document.querySelector(`[data-path="${CSS.escape(e.path.join('.'))}"]`));
 
+  // A Healthcheck document makes a configuration: an edit here lasts until its files are applied again.
+  const managed = useManaged('Healthcheck', Boolean(configuration)).get(configuration?.id ?? '');
   const save = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (!confirmManagedEdit(managed)) return;
     const saved = await save.run(async () => {
       const stored = configuration
         ? await ok(api.PATCH('/api/v1/configurations/{id}', { params: { path: { id: configuration.id } }, body: body(draft) }))
@@ -131,6 +135,7 @@ function Editor({ strategies, systems, environments, configuration, assignments 
         <h1>{configuration ? `Edit ${configuration.name}` : 'New check'}</h1>
         <span id="editor-status" className="hint" role="status">{validating ? 'Checking…' : validation ? (validation.valid ? '✓ Valid' : `${validation.errors.length} problem${validation.errors.length === 1 ? '' : 's'}`) : ''}</span>
       </div>
+      <ManagedNotice resource={managed} />
       <section className="card">
         <h2>Check</h2>
         <Field label="Name" id="check-name" error={errors.get('name')}>

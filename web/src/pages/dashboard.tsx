@@ -3,7 +3,7 @@ import { all, api, ok, type Schemas, type Status } from '../api/client.ts';
 import { useLiveEvents, type HealthChanged, type RunCompleted } from '../live.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { Dot, Gate, percent, since, StatusBadge, useLoad, ms } from '../ui.tsx';
+import { Dot, Gate, Loading, percent, since, StatusBadge, useLoad, ms } from '../ui.tsx';
 
 /** Eight trailing windows: their differences give a 3-hour latency series per system, from one call. */
 const RANGES = ['3h', '6h', '9h', '12h', '15h', '18h', '21h', '24h'];
@@ -61,6 +61,26 @@ async function loadBoard(): Promise<Board> {
   };
 }
 
+/**
+ * The board of one group, for a user whose role is limited to some groups: the API lists only
+ * what is asked about one of theirs (systems and uptime by ?groupId=, health by ?systemIds=).
+ */
+async function loadGroupBoard(groupId: string, groups: Schemas['Group'][]): Promise<Board> {
+  const [systems, environments, uptime] = await Promise.all([
+    all((cursor) => api.GET('/api/v1/systems', { params: { query: { groupId, limit: 500, cursor } } })),
+    all((cursor) => api.GET('/api/v1/environments', { params: { query: { limit: 500, cursor } } })),
+    ok(api.GET('/api/v1/uptime', { params: { query: { groupId, ranges: RANGES.join(',') } } })),
+  ]);
+  const health = systems.length ? (await ok(api.GET('/api/v1/health', { params: { query: { systemIds: systems.map((s) => s.id).join(',') } } }))).items : [];
+  return {
+    systems,
+    groups: groups.filter((g) => g.id === groupId),
+    environments,
+    health: new Map(health.map((h) => [h.systemId, h])),
+    uptime: new Map(uptime.items.map((u) => [u.systemId, u])),
+  };
+}
+
 /** Health changes from the stream, applied to the board in order: the rollup, or one environment's dot. */
 function applyHealth(board: Board, changes: HealthChanged[]): Board {
   const health = new Map(board.health);
@@ -87,6 +107,12 @@ type SortKey = 'status' | 'name' | 'uptime' | 'latency' | 'since';
 const SEVERITY: Record<string, number> = { unhealthy: 0, degraded: 1, none: 2, healthy: 3 };
 
 export function Dashboard() {
+  const session = useSession();
+  // No role of their own: a role within some groups, and a board per group.
+  return session.me.role ? <WholeDashboard /> : <GroupDashboard groupIds={[...new Set(session.me.grants.flatMap((g) => g.groupIds))]} />;
+}
+
+function WholeDashboard() {
   const board = useLoad(loadBoard, []);
   return (
     <div className="page dashboard">
@@ -98,7 +124,49 @@ export function Dashboard() {
   );
 }
 
-function Board({ data, setData, reload }: { data: Board; setData(update: (b: Board | undefined) => Board | undefined): void; reload(): void }) {
+/** Refreshed every so often: the event stream answers a group-limited user about one system at a time. */
+const GROUP_REFRESH_MS = 15_000;
+
+function GroupDashboard({ groupIds }: { groupIds: string[] }) {
+  // Their groups' names: one request per group they were granted (a handful), never per system.
+  const groups = useLoad(() => Promise.all(groupIds.map((id) => ok(api.GET('/api/v1/groups/{id}', { params: { path: { id } } })))).then((list) => list.sort((a, b) => a.name.localeCompare(b.name))), [groupIds.join()]);
+  const [chosen, setChosen] = useState('');
+  const groupId = chosen || groups.data?.[0]?.id || '';
+  const board = useLoad(() => (groupId && groups.data ? loadGroupBoard(groupId, groups.data) : Promise.resolve(undefined)), [groupId, groups.data]);
+  const { reload } = board;
+  useEffect(() => {
+    const timer = setInterval(() => !document.hidden && reload(), GROUP_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+  return (
+    <div className="page dashboard">
+      <h1>Dashboard</h1>
+      {groupIds.length === 0 ? (
+        <p className="empty">Your account has no groups yet: an admin grants them.</p>
+      ) : (
+        <Gate loaded={groups} what="Loading your groups">
+          {(list) => (
+            <>
+              <form className="filters" onSubmit={(e) => e.preventDefault()}>
+                <label>
+                  Your group
+                  <select value={groupId} onChange={(e) => setChosen(e.target.value)}>
+                    {list.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+                  </select>
+                </label>
+              </form>
+              <Gate loaded={board} what="Loading systems">
+                {(data) => (data ? <Board data={data} setData={board.set as (update: (b: Board | undefined) => Board | undefined) => void} reload={reload} live={false} groupFilter={false} /> : <Loading what="Loading systems" />)}
+              </Gate>
+            </>
+          )}
+        </Gate>
+      )}
+    </div>
+  );
+}
+
+function Board({ data, setData, reload, live: streamed = true, groupFilter = true }: { data: Board; setData(update: (b: Board | undefined) => Board | undefined): void; reload(): void; live?: boolean; groupFilter?: boolean }) {
   const session = useSession();
   const [text, setText] = useState('');
   const [group, setGroup] = useState('');
@@ -132,7 +200,7 @@ function Board({ data, setData, reload }: { data: Board; setData(update: (b: Boa
   }, [setData]);
   const later = () => (pending.current.timer ??= setTimeout(flush, 100));
   useLiveEvents(
-    { environments: 'all' },
+    streamed ? { environments: 'all' } : null,
     {
       health: (event) => {
         if (!known.current.has(event.systemId)) {
@@ -191,13 +259,15 @@ function Board({ data, setData, reload }: { data: Board; setData(update: (b: Boa
         <label>
           Search <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="Name or description" />
         </label>
-        <label>
-          Group
-          <select value={group} onChange={(e) => setGroup(e.target.value)}>
-            <option value="">All groups</option>
-            {data.groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
-          </select>
-        </label>
+        {groupFilter && (
+          <label>
+            Group
+            <select value={group} onChange={(e) => setGroup(e.target.value)}>
+              <option value="">All groups</option>
+              {data.groups.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+            </select>
+          </label>
+        )}
         <label>
           Environment
           <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>

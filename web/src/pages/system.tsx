@@ -1,37 +1,42 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { all, api, ok, type Schemas } from '../api/client.ts';
 import { LatencyChart } from '../chart.tsx';
 import { useLiveEvents } from '../live.ts';
 import { RunResult } from '../result.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { ErrorBox, Gate, Loading, ms, percent, since, StatusBadge, useLoad, when } from '../ui.tsx';
+import { ErrorBox, Field, Gate, Loading, ms, percent, since, StatusBadge, useAction, useLoad, when } from '../ui.tsx';
+import { confirmManagedEdit, ManagedNotice, useManaged, type ManagedResource } from '../managed.tsx';
 
 const PERIODS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 } as const;
 type Period = keyof typeof PERIODS;
 
 export default function SystemPage({ id }: { id: string }) {
+  const scoped = !useSession().me.role;
   const system = useLoad(async () => {
     const [system, environments, assignments, configurations] = await Promise.all([
       ok(api.GET('/api/v1/systems/{id}', { params: { path: { id } } })),
       all((cursor) => api.GET('/api/v1/environments', { params: { query: { limit: 500, cursor } } })),
       all((cursor) => api.GET('/api/v1/assignments', { params: { query: { systemId: id, limit: 500, cursor } } })),
-      all((cursor) => api.GET('/api/v1/configurations', { params: { query: { limit: 500, cursor } } })),
+      // A user limited to some groups may not list every configuration: theirs are read by id, below.
+      scoped ? Promise.resolve(undefined) : all((cursor) => api.GET('/api/v1/configurations', { params: { query: { limit: 500, cursor } } })),
     ]);
-    return { system, environments, assignments, configurations };
-  }, [id]);
+    const checks = configurations ?? (await Promise.all([...new Set(assignments.map((a) => a.configurationId))].map((configurationId) => ok(api.GET('/api/v1/configurations/{id}', { params: { path: { id: configurationId } } })))));
+    return { system, environments, assignments, configurations: checks };
+  }, [id, scoped]);
   return (
     <div className="page system-page">
       <Gate loaded={system} what="Loading the system">
-        {(data) => <SystemView {...data} />}
+        {(data) => <SystemView {...data} reload={system.reload} />}
       </Gate>
     </div>
   );
 }
 
-function SystemView({ system, environments, assignments, configurations }: { system: Schemas['System']; environments: Schemas['Environment'][]; assignments: Schemas['Assignment'][]; configurations: Schemas['Configuration'][] }) {
+function SystemView({ system, environments, assignments, configurations, reload }: { system: Schemas['System']; environments: Schemas['Environment'][]; assignments: Schemas['Assignment'][]; configurations: Schemas['Configuration'][]; reload(): void }) {
   const session = useSession();
   const id = system.id;
+  const managed = useManaged('System').get(id);
   const health = useLoad(() => ok(api.GET('/api/v1/systems/{id}/health', { params: { path: { id } } })), [id]);
   const runs = useLoad(() => ok(api.GET('/api/v1/runs', { params: { query: { systemId: id, limit: 20 } } })), [id]);
   const transitions = useLoad(() => ok(api.GET('/api/v1/transitions', { params: { query: { systemId: id, limit: 50 } } })), [id]);
@@ -60,6 +65,8 @@ function SystemView({ system, environments, assignments, configurations }: { sys
         )}
       </div>
       {system.description && <p>{system.description}</p>}
+      {session.canEdit && <ManagedNotice resource={managed} />}
+      {session.canEdit && <EditSystem key={system.updatedAt} system={system} managed={managed} onSaved={reload} />}
       <section aria-labelledby="now">
         <h2 id="now">Now</h2>
         <Gate loaded={health} what="Loading health">
@@ -130,6 +137,38 @@ function SystemView({ system, environments, assignments, configurations }: { sys
       <Runs runs={runs} names={names} />
       <Related system={system} />
     </>
+  );
+}
+
+function EditSystem({ system, managed, onSaved }: { system: Schemas['System']; managed: ManagedResource | undefined; onSaved(): void }) {
+  const [name, setName] = useState(system.name);
+  const [description, setDescription] = useState(system.description);
+  const [isPublic, setPublic] = useState(system.public);
+  const action = useAction();
+  const fieldError = (field: string) => (action.error as { details?: { path: string; message: string }[] } | undefined)?.details?.find((d) => d.path === field)?.message;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!confirmManagedEdit(managed)) return;
+    const saved = await action.run(() => ok(api.PATCH('/api/v1/systems/{id}', { params: { path: { id: system.id } }, body: { name, description, public: isPublic } })));
+    if (saved) onSaved();
+  };
+  return (
+    <details className="card">
+      <summary>Edit system</summary>
+      <form onSubmit={submit}>
+        <Field label="Name" id="edit-system-name" error={fieldError('name')}>
+          <input id="edit-system-name" required value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Description" id="edit-system-description" error={fieldError('description')}>
+          <input id="edit-system-description" value={description} onChange={(e) => setDescription(e.target.value)} />
+        </Field>
+        <div className="field check">
+          <label htmlFor="edit-system-public"><input id="edit-system-public" type="checkbox" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} /> Public (shown on the status page)</label>
+        </div>
+        {action.error && !fieldError('name') && !fieldError('description') && <ErrorBox error={action.error} />}
+        <button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Saving…' : 'Save system'}</button>
+      </form>
+    </details>
   );
 }
 

@@ -3,6 +3,7 @@ import { all, api, ok } from '../api/client.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorBox, Field, Gate, useAction, useLoad } from '../ui.tsx';
+import { ManagedTag, useManaged } from '../managed.tsx';
 
 export default function SystemsPage() {
   const session = useSession();
@@ -13,6 +14,7 @@ export default function SystemsPage() {
     ]);
     return { systems, groups };
   }, []);
+  const managed = useManaged('System');
   return (
     <div className="page">
       <h1>Systems</h1>
@@ -29,7 +31,7 @@ export default function SystemsPage() {
               <tbody>
                 {systems.slice(0, 500).map((s) => (
                   <tr key={s.id}>
-                    <td><Link to={`/systems/${s.id}`}>{s.name}</Link></td>
+                    <td><Link to={`/systems/${s.id}`}>{s.name}</Link><ManagedTag resource={managed.get(s.id)} /></td>
                     <td>{s.groupIds.map((g) => groups.find((x) => x.id === g)?.name ?? g).join(', ')}</td>
                     <td>{s.public ? 'yes' : 'no'}</td>
                     <td>{s.description}</td>
