@@ -40,7 +40,7 @@ export function buildWeb() {
   }
   const schema = spawnSync(process.execPath, [join(root, 'bin', 'run-ts.js'), join(root, 'web', 'scripts', 'openapi.ts')], { stdio: 'inherit', cwd: root });
   if (schema.status !== 0) throw new Error('vigil: generating the web UI’s API types failed (see above)');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { stdio: 'inherit', cwd: join(root, 'web') });
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { stdio: 'inherit', cwd: join(root, 'web'), env: { ...process.env, NODE_ENV: 'production' } });
   if (result.status !== 0) throw new Error('vigil: the web UI build failed (see above)');
   writeFileSync(join(root, 'web', 'dist', '.built'), `${new Date().toISOString()}\n`);
 }
