@@ -73,3 +73,8 @@ export async function everything<T>(list: (page: PageRequest) => Promise<Page<T>
   } while (cursor !== undefined);
   return items;
 }
+
+/** Every resource of a kind the API names, as a store lists it: by its id and its API name. */
+export async function everyNamed<T extends { id: string; name: string }>(list: (page: PageRequest) => Promise<Page<T>>): Promise<{ id: string; name: string; resource: T }[]> {
+  return (await everything(list)).map((resource) => ({ id: resource.id, name: resource.name, resource }));
+}

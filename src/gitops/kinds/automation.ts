@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AutomationRuleInput, type AutomationRule } from '../../automation/model.ts';
 import { resolveRule } from '../../automation/rule.ts';
 import { ValidationError } from '../../kernel/errors.ts';
-import { everything } from '../services.ts';
+import { everyNamed } from '../services.ts';
 import type { Kind, Names, Reference, SpecPath, SpecProblem } from './types.ts';
 
 /**
@@ -64,7 +64,7 @@ export const automationKind: Kind<AutomationSpec, AutomationRule> = {
       }),
     ),
   store: ({ automations }) => ({
-    list: async () => (await everything((page) => automations.list(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    list: () => everyNamed((page) => automations.list(page)),
     toSpec: (rule, names) => ({
       description: rule.description,
       enabled: rule.enabled,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { EnvironmentInput, type Environment } from '../../catalog/model.ts';
-import { everything } from '../services.ts';
+import { everyNamed } from '../services.ts';
 import type { Kind } from './types.ts';
 
 const spec = EnvironmentInput.omit({ name: true });
@@ -14,7 +14,7 @@ export const environmentKind: Kind<EnvironmentSpec> = {
   named: true,
   references: () => [],
   store: ({ catalog }) => ({
-    list: async () => (await everything((page) => catalog.listEnvironments(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    list: () => everyNamed((page) => catalog.listEnvironments(page)),
     toSpec: (environment: Environment) => ({ description: environment.description, fields: environment.fields as EnvironmentSpec['fields'] }),
     create: async ({ name, spec: environment }) => (await catalog.createEnvironment({ name, ...environment })).id,
     update: async (id, { name, spec: environment }) => void (await catalog.updateEnvironment(id, { name, ...environment })),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { GroupInput, type Group } from '../../catalog/model.ts';
-import { everything } from '../services.ts';
+import { everyNamed } from '../services.ts';
 import type { Kind } from './types.ts';
 
 /** Membership is written once, on the System (`spec.groups`), so two files never disagree about it. */
@@ -14,7 +14,7 @@ export const groupKind: Kind<GroupSpec> = {
   named: true,
   references: () => [],
   store: ({ catalog }) => ({
-    list: async () => (await everything((page) => catalog.listGroups(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    list: () => everyNamed((page) => catalog.listGroups(page)),
     toSpec: (group: Group) => ({ description: group.description }),
     // Created empty: each System document adds itself.
     create: async ({ name, spec: group }) => (await catalog.createGroup({ name, ...group, systemIds: [] })).id,

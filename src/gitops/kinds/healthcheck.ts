@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ConfigurationInput, type Configuration } from '../../checks/model.ts';
 import { createDefinitionValidator } from '../../definitions/validation.ts';
 import { ValidationError } from '../../kernel/errors.ts';
-import { everything } from '../services.ts';
+import { everyNamed } from '../services.ts';
 import { isSettled, readSecretFields, secretReferences } from './secret-fields.ts';
 import type { Kind, Reference, SpecPath, SpecProblem } from './types.ts';
 
@@ -37,7 +37,7 @@ export const healthcheckKind: Kind<HealthcheckSpec, Configuration> = {
     return problems;
   },
   store: ({ checks, strategies }) => ({
-    list: async () => (await everything((page) => checks.listConfigurations(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    list: () => everyNamed((page) => checks.listConfigurations(page)),
     toSpec: ({ description, strategy, config, assertions, collectors, intervalSeconds, enabled, paused }: Configuration) =>
       ({ description, strategy, config, assertions, collectors, intervalSeconds, enabled, paused }) as HealthcheckSpec,
     /** Stored as the engine plans it: the config migrated to its current version, assertions in object form. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { SloInput, type Slo } from '../../history/slo-model.ts';
-import { everything } from '../services.ts';
+import { everyNamed } from '../services.ts';
 import { Ref } from './names.ts';
 import type { Kind, Names, Reference } from './types.ts';
 
@@ -24,7 +24,7 @@ export const sloKind: Kind<SloSpec, Slo> = {
     return references;
   },
   store: ({ slos }) => ({
-    list: async () => (await everything((page) => slos.list(page))).map((resource) => ({ id: resource.id, name: resource.name, resource })),
+    list: () => everyNamed((page) => slos.list(page)),
     toSpec: (slo, names) => ({
       system: names.name('System', slo.systemId),
       healthcheck: slo.configurationId && names.name('Healthcheck', slo.configurationId),
