@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from './support/api.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { redisMissing } from './support/redis.ts';
 import { processOfConnection } from './support/socket-owner.ts';
+import { startHoldingReceiver, type Arrival, type HoldingReceiver } from './targets/holding-receiver.ts';
 import { waitFor, within } from './support/wait.ts';
 
 /**
@@ -25,17 +24,28 @@ import { waitFor, within } from './support/wait.ts';
  */
 const noRedis = await redisMissing('distributed automation');
 
+/** A webhook call: the X-Vigil-Key header (the action run's idempotency key) and the body. */
+type Called = Arrival & { key: string; body: unknown };
+
 describe.skipIf(noRedis)('automation rules on two worker processes', () => {
   let cluster: Cluster;
   let api: TestApi;
   let target: FlipTarget;
-  let receiver: HoldingReceiver;
+  let receiver: HoldingReceiver<Called>;
+  /** While true, requests get no answer; after, 200 at once. */
+  let holding = true;
 
   beforeAll(async () => {
     cluster = await startCluster();
     api = cluster.api;
     target = await startFlipTarget(200);
-    receiver = await startHoldingReceiver();
+    // The X-Vigil-Key header is the action run's idempotency key.
+    receiver = await startHoldingReceiver(
+      (headers, body) => ({ key: String(headers['x-vigil-key']), body }),
+      (_arrival, respond) => {
+        if (!holding) respond(200);
+      },
+    );
   });
 
   afterAll(async () => {
@@ -101,7 +111,7 @@ describe.skipIf(noRedis)('automation rules on two worker processes', () => {
     // The third bad change fires the flapping rule: whichever worker calls the webhook dies
     // mid-request, the receiver holding its answer.
     const pids = workers.map((w) => w.child.pid!);
-    const killed = new Promise<{ victimPid: number; cut: Arrival; killedAt: Date }>((resolve, reject) => {
+    const killed = new Promise<{ victimPid: number; cut: Called; killedAt: Date }>((resolve, reject) => {
       receiver.onArrival = (arrival) => {
         receiver.onArrival = undefined;
         const victimPid = processOfConnection(arrival.clientPort, receiver.port, pids);
@@ -116,7 +126,7 @@ describe.skipIf(noRedis)('automation rules on two worker processes', () => {
     const survivor = workers.find((w) => w !== victim)!;
     expect(await victim.exited).toBe('SIGKILL');
     await waitFor(() => cut.clientGone, 5_000, 'the killed worker’s connection closed');
-    receiver.holding = false;
+    holding = false;
     // The outage's `for` was waiting when the worker died: stored before the kill, due after it.
     const waiting = (await executions(outage))[2]!;
     expect(waiting.created_at.getTime()).toBeLessThan(killedAt.getTime());
@@ -200,62 +210,3 @@ describe.skipIf(noRedis)('automation rules on two worker processes', () => {
     expect(survivor.output()).not.toMatch(/Automation pass failed|Could not evaluate an automation rule/);
   }, 90_000);
 });
-
-interface Arrival {
-  path: string;
-  /** The X-Vigil-Key header: the action run's idempotency key. */
-  key: string;
-  body: unknown;
-  clientPort: number;
-  /** What was answered; undefined while held (or never, when the client went first). */
-  status?: number;
-  /** The caller's connection closed before the answer: it died mid-request. */
-  clientGone: boolean;
-}
-
-interface HoldingReceiver {
-  url: string;
-  port: number;
-  arrivals: Arrival[];
-  /** While true, requests get no answer; after, 200 at once. */
-  holding: boolean;
-  /** Called as each request arrives, before its answer. */
-  onArrival?: ((arrival: Arrival) => void) | undefined;
-  close(): Promise<void>;
-}
-
-/** A webhook receiver on 127.0.0.1 that records each request and holds its answer while told to. */
-async function startHoldingReceiver(): Promise<HoldingReceiver> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const arrival: Arrival = { path: request.url ?? '', key: String(request.headers['x-vigil-key']), body: JSON.parse(Buffer.concat(chunks).toString('utf8')), clientPort: request.socket.remotePort!, clientGone: false };
-      receiver.arrivals.push(arrival);
-      request.socket.once('close', () => {
-        if (arrival.status === undefined) arrival.clientGone = true;
-      });
-      const hold = receiver.holding;
-      receiver.onArrival?.(arrival);
-      if (hold) return;
-      arrival.status = 200;
-      response.writeHead(200, { connection: 'close', 'content-type': 'application/json' });
-      response.end('{"ok":true}');
-    });
-  });
-  server.keepAliveTimeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const receiver: HoldingReceiver = {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    arrivals: [],
-    holding: true,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return receiver;
-}

@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApi } from './support/api.ts';
 import { startCluster, type Cluster } from './support/cluster.ts';
 import { processOfConnection } from './support/socket-owner.ts';
+import { startHoldingReceiver, type Arrival, type HoldingReceiver } from './targets/holding-receiver.ts';
 import { redisMissing } from './support/redis.ts';
 import { waitFor, within } from './support/wait.ts';
 
@@ -24,13 +23,28 @@ const HOLD_MS = 400;
 describe.skipIf(noRedis)('notifications on several worker processes', () => {
   let cluster: Cluster;
   let api: TestApi;
-  let receiver: HoldingReceiver;
+  let receiver: HoldingReceiver<Delivered>;
   const workers: ReturnType<Cluster['start']>[] = [];
 
   beforeAll(async () => {
     cluster = await startCluster();
     api = cluster.api;
-    receiver = await startHoldingReceiver(HOLD_MS);
+    // Every answer held HOLD_MS; `/flaky` answers 503 the first time it answers each delivery id (a
+    // request whose sender vanished was never answered, so it does not count) and 200 after, `/ok` 200.
+    const refused = new Set<string>();
+    receiver = await startHoldingReceiver(
+      (headers, body) => {
+        const message = body as { id: string; systems: { id: string }[] };
+        return { id: String(headers['x-vigil-delivery']), bodyId: message.id, systemId: message.systems[0]!.id };
+      },
+      (arrival, respond) =>
+        setTimeout(() => {
+          if (arrival.clientGone) return;
+          const status = arrival.path === '/flaky' && !refused.has(arrival.id) ? 503 : 200;
+          if (status === 503) refused.add(arrival.id);
+          respond(status);
+        }, HOLD_MS),
+    );
   });
 
   afterAll(async () => {
@@ -70,7 +84,7 @@ describe.skipIf(noRedis)('notifications on several worker processes', () => {
     // The worker that sends the first request is killed the moment it arrives, its answer held back:
     // it dies mid-send, with whatever else it had claimed.
     const pids = workers.map((w) => w.child.pid!);
-    const killed = new Promise<{ victimPid: number; cut: Arrival[] }>((resolve, reject) => {
+    const killed = new Promise<{ victimPid: number; cut: Delivered[] }>((resolve, reject) => {
       receiver.onArrival = (arrival) => {
         receiver.onArrival = undefined;
         const victimPid = processOfConnection(arrival.clientPort, receiver.port, pids);
@@ -150,72 +164,7 @@ describe.skipIf(noRedis)('notifications on several worker processes', () => {
   }, 90_000);
 });
 
-interface Arrival {
-  path: string;
-  /** The x-vigil-delivery header. */
-  id: string;
-  /** The message's own id and its system, from the body. */
-  bodyId: string;
-  systemId: string;
-  clientPort: number;
-  /** What was answered; undefined while held (or never, when the client went first). */
-  status?: number;
-  /** The sender's connection closed before the answer: it died mid-request. */
-  clientGone: boolean;
-}
+/** The x-vigil-delivery header, and the message's own id and its system from the body. */
+type Delivered = Arrival & { id: string; bodyId: string; systemId: string };
 
-interface HoldingReceiver {
-  url: string;
-  port: number;
-  arrivals: Arrival[];
-  /** Called as each request arrives, before its answer. */
-  onArrival?: ((arrival: Arrival) => void) | undefined;
-  close(): Promise<void>;
-}
-
-const inFlight = (a: Arrival) => a.status === undefined && !a.clientGone;
-
-/**
- * A webhook receiver on 127.0.0.1 that holds every answer `holdMs`, answers `/flaky` with 503 the
- * first time it answers each delivery id (a request whose sender vanished was never answered, so it
- * does not count) and 200 after that, and `/ok` with 200.
- */
-async function startHoldingReceiver(holdMs: number): Promise<HoldingReceiver> {
-  const refused = new Set<string>();
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; systems: { id: string }[] };
-      const arrival: Arrival = { path: request.url ?? '', id: String(request.headers['x-vigil-delivery']), bodyId: body.id, systemId: body.systems[0]!.id, clientPort: request.socket.remotePort!, clientGone: false };
-      receiver.arrivals.push(arrival);
-      const gone = () => {
-        if (arrival.status === undefined) arrival.clientGone = true;
-      };
-      request.socket.once('end', gone);
-      request.socket.once('close', gone);
-      receiver.onArrival?.(arrival);
-      setTimeout(() => {
-        if (arrival.clientGone) return;
-        arrival.status = arrival.path === '/flaky' && !refused.has(arrival.id) ? 503 : 200;
-        if (arrival.status === 503) refused.add(arrival.id);
-        response.writeHead(arrival.status, { connection: 'close', 'content-type': 'text/plain' });
-        response.end(arrival.status === 200 ? 'ok' : 'busy');
-      }, holdMs);
-    });
-  });
-  server.keepAliveTimeout = 0;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const receiver: HoldingReceiver = {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    arrivals: [],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return receiver;
-}
+const inFlight = (a: Delivered) => a.status === undefined && !a.clientGone;
