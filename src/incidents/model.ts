@@ -75,4 +75,5 @@ export type IncidentInput = z.output<typeof IncidentInput>;
 export type IncidentPatch = z.output<typeof IncidentPatch>;
 export type IncidentUpdateInput = z.output<typeof IncidentUpdateInput>;
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
+export type IncidentSeverity = z.infer<typeof IncidentSeverity>;
 export type IncidentStatusFilter = z.infer<typeof IncidentStatusFilter>;

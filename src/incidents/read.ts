@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { IncidentSeverity, IncidentStatus } from './model.ts';
 
 /**
  * Incidents as other domains may read them: notifications ask which systems' alerts an incident
@@ -52,15 +53,15 @@ export function incidentOpenSql(incidentId: string): string {
 export interface IncidentOfSystems {
   id: string;
   title: string;
-  severity: 'minor' | 'major' | 'critical';
-  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
+  severity: IncidentSeverity;
+  status: IncidentStatus;
   createdAt: Date;
   updatedAt: Date;
   resolvedAt: Date | null;
   /** Of the systems asked about, those it names (never the others it also names). */
   systemIds: string[];
   /** The timeline, oldest first. */
-  updates: { status: IncidentOfSystems['status']; message: string; createdAt: Date }[];
+  updates: { status: IncidentStatus; message: string; createdAt: Date }[];
 }
 
 /** The incidents that name any of the systems, most recently updated first, at most `limit`; `open` keeps those not resolved. */

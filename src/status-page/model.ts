@@ -1,3 +1,4 @@
+import type { IncidentOfSystems } from '../incidents/read.ts';
 import type { Status } from '../kernel/status.ts';
 
 /**
@@ -22,15 +23,15 @@ export interface PublicSystemStatus {
 
 export interface PublicIncident {
   title: string;
-  severity: 'minor' | 'major' | 'critical';
-  status: 'investigating' | 'identified' | 'monitoring' | 'resolved';
+  severity: IncidentOfSystems['severity'];
+  status: IncidentOfSystems['status'];
   createdAt: string;
   updatedAt: string;
   resolvedAt: string | null;
   /** The public systems it names, by name. */
   systems: string[];
   /** Oldest first. */
-  updates: { status: PublicIncident['status']; message: string; at: string }[];
+  updates: { status: IncidentOfSystems['status']; message: string; at: string }[];
   /** A stable, opaque reference (feed entry ids, page anchors), not the incident's id. */
   ref: string;
 }
