@@ -4,7 +4,7 @@ import type { ApplyOutcome } from '../gitops/apply.ts';
 import { formatDocuments, formatProblem, UnreadablePathError } from '../gitops/documents.ts';
 import { prepareDocuments } from '../gitops/prepare.ts';
 import { getCollector, getStrategy, listStrategies } from '../strategies/registry.ts';
-import { serverCredentials } from './credentials.ts';
+import { reach, serverCredentials } from './server.ts';
 
 /**
  * `vigil apply`, `vigil diff` and `vigil export` (SPEC §7.2; issue 22): files read and validated
@@ -125,12 +125,10 @@ function show(value: unknown): string {
 }
 
 async function call(server: string, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${server}${path}`, {
+  const response = await reach(`${server}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).catch((error: Error) => {
-    throw new Error(`cannot reach ${server}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
   });
   const answer = (await response.json().catch(() => undefined)) as { error?: { message: string; details?: { message: string }[] } } | undefined;
   if (response.ok) return answer;

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadClientSettings } from '../settings.ts';
+import { reach } from './server.ts';
 
 /**
  * `vigil login --server URL`: signs in with email and password, creates an API token for this
@@ -76,9 +77,7 @@ async function storeCredentials(file: string, credentials: StoredCredentials): P
 }
 
 function call(url: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
-  return fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } }).catch((error: Error) => {
-    throw new Error(`cannot reach ${new URL(url).origin}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
-  });
+  return reach(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
 }
 
 async function messageOf(response: Response): Promise<string> {

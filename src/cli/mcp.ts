@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { bridgeToServer } from '../ai/stdio-bridge.ts';
-import { serverCredentials } from './credentials.ts';
+import { serverCredentials } from './server.ts';
 
 /**
  * `vigil mcp --server URL --token T`: Vigil's AI tools on standard input and output, for MCP hosts

@@ -19,3 +19,10 @@ export async function serverCredentials(flags: { server?: string; token?: string
   if (!token) throw new Error('which token? Give --token vgl_… (or set VIGIL_TOKEN, or run vigil login)');
   return { server: server.replace(/\/+$/, ''), token };
 }
+
+/** fetch() to a Vigil server; a network failure says which server could not be reached, and why. */
+export function reach(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, init).catch((error: Error) => {
+    throw new Error(`cannot reach ${new URL(url).origin}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+  });
+}
