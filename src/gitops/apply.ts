@@ -228,7 +228,16 @@ export class GitopsService {
     const ids = new Map<string, string>();
     const key = (kind: string, name: string) => `${kind}\u0000${nameKey(name)}`;
     for (const entry of desired) identities.set(key(entry.kind.kind, entry.document.metadata.name), entry.identity);
-    for (const [kind, resources] of current) for (const resource of resources) ids.set(key(kind, resource.name), resource.id);
+    // What the server has, by name and by id: read once, asked for every reference.
+    const byIdentity = new Map<string, StoredResource<unknown>>();
+    const serverNames = new Map<string, string>();
+    for (const [kind, resources] of current) {
+      for (const resource of resources) {
+        ids.set(key(kind, resource.name), resource.id);
+        byIdentity.set(key(kind, resource.name), resource);
+        serverNames.set(`${kind}\u0000${resource.id}`, resource.name);
+      }
+    }
     for (const entry of desired) {
       const id = ids.get(key(entry.kind.kind, entry.identity));
       if (id !== undefined) documentNames.set(`${entry.kind.kind}\u0000${id}`, entry.document.metadata.name);
@@ -242,7 +251,7 @@ export class GitopsService {
       name(kind, id) {
         const named = documentNames.get(`${kind}\u0000${id}`);
         if (named !== undefined) return named;
-        return (current.get(kind) ?? []).find((resource) => resource.id === id)?.name ?? id;
+        return serverNames.get(`${kind}\u0000${id}`) ?? id;
       },
     };
 
@@ -259,8 +268,6 @@ export class GitopsService {
       return value;
     };
 
-    const byIdentity = new Map<string, StoredResource<unknown>>();
-    for (const [kind, resources] of current) for (const resource of resources) byIdentity.set(key(kind, resource.name), resource);
     const applied = await this.appliedIds(managedBy);
     const currentPlanned: PlannedResource[] = [];
     for (const kind of KINDS) {
