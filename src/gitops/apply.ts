@@ -180,24 +180,21 @@ export class GitopsService {
       spec: document.spec,
       locate: () => undefined,
     }));
-    const problems = await validateDocuments(sources, this.context, { wire: true });
     // A reference to a resource the server has but the documents do not declare is fine here.
-    const known = await this.knownNames(problems);
-    return problems.filter((problem) => !known(problem)).map((problem) => ({ path: `documents.${sources.findIndex((source) => source.file === problem.file && source.index === problem.index)}.${problem.path}`, message: describe(problem) }));
+    const problems = await validateDocuments(sources, this.context, { wire: true, known: this.serverHas() });
+    const positions = new Map(sources.map((source, position) => [`${source.file}\u0000${source.index}`, position]));
+    return problems.map((problem) => ({ path: `documents.${positions.get(`${problem.file}\u0000${problem.index}`)}.${problem.path}`, message: describe(problem) }));
   }
 
-  /** Of the "no X named" problems, the ones the server answers. */
-  private async knownNames(problems: Problem[]): Promise<(problem: Problem) => boolean> {
-    const missing = problems.map((problem) => ({ problem, match: /^no (\w+) named "(.*)" in these files$/.exec(problem.message) })).filter((entry) => entry.match);
-    if (!missing.length) return () => false;
-    const kinds = new Set(missing.map((entry) => entry.match![1]!));
-    const names = new Map<string, Set<string>>();
-    for (const kind of kinds) {
+  /** Whether the server has a resource of a kind by that name; each kind's names read once, when first asked. */
+  private serverHas(): (kind: string, name: string) => Promise<boolean> {
+    const names = new Map<string, Promise<Set<string>>>();
+    return async (kind, name) => {
       const store = kindOf(kind)?.store(this.services);
-      names.set(kind, new Set((store ? await store.list() : []).map((resource) => nameKey(resource.name))));
-    }
-    const answered = new Set(missing.filter((entry) => names.get(entry.match![1]!)?.has(nameKey(entry.match![2]!))).map((entry) => entry.problem));
-    return (problem) => answered.has(problem);
+      if (!store) return false;
+      if (!names.has(kind)) names.set(kind, store.list().then((resources) => new Set(resources.map((resource) => nameKey(resource.name)))));
+      return (await names.get(kind)!).has(nameKey(name));
+    };
   }
 
   private stores(): Stores {

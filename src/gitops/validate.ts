@@ -39,8 +39,15 @@ interface Read {
   spec?: unknown;
 }
 
-/** With `wire`, specs are read as the API takes them (a Secret carries its value, read by the client). */
-export async function validateDocuments(documents: readonly SourceDocument[], context: KindContext, options: { wire?: boolean } = {}): Promise<Problem[]> {
+/**
+ * With `wire`, specs are read as the API takes them (a Secret carries its value, read by the
+ * client); `known` answers for names the documents do not define (a server's own resources).
+ */
+export async function validateDocuments(
+  documents: readonly SourceDocument[],
+  context: KindContext,
+  options: { wire?: boolean; known?: (kind: string, name: string) => Promise<boolean> } = {},
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const report = (document: SourceDocument, path: FieldPath, message: string) =>
     problems.push({ file: document.file, index: document.index, kind: document.kind, name: document.metadata.name, path: path.join('.'), message, ...document.locate(path) });
@@ -71,7 +78,8 @@ export async function validateDocuments(documents: readonly SourceDocument[], co
   const sound = read.filter((entry) => entry.spec !== undefined);
   for (const { document, kind, spec } of sound) {
     for (const reference of kind.references(spec)) {
-      if (!defined.has(definitionKey(reference.kind, reference.name))) report(document, ['spec', ...reference.path], `no ${reference.kind} named "${reference.name}" in these files`);
+      if (defined.has(definitionKey(reference.kind, reference.name)) || (await options.known?.(reference.kind, reference.name))) continue;
+      report(document, ['spec', ...reference.path], `no ${reference.kind} named "${reference.name}" in these files`);
     }
     for (const problem of (await kind.check?.(spec, context)) ?? []) report(document, ['spec', ...problem.path], problem.message);
   }
