@@ -56,11 +56,15 @@ describe('vigil start --config-dir', () => {
   it('reports a broken file with its path and leaves the running configuration as it was', async () => {
     const broken = join(directory, 'broken.yaml');
     writeFileSync(broken, 'apiVersion: vigil/v1\nkind: System\nmetadata: {name: half-written\nspec: {}\n');
-    await waitFor(() => vigil.output().includes('broken.yaml'), 10_000, 'the broken file reported');
-    expect(vigil.output()).toContain('nothing applied, the running configuration is unchanged');
-    expect(await systemNamed('half-written')).toBeUndefined();
-    expect((await systemNamed('ledger'))?.description).toBe('Books every payment, twice checked');
-    rmSync(broken);
+    try {
+      // The file's problem and the summary after it are two log lines: wait for the summary.
+      await waitFor(() => vigil.output().includes('nothing applied, the running configuration is unchanged'), 10_000, 'the broken file reported');
+      expect(vigil.output()).toMatch(/broken\.yaml:4:1: document 1: Flow map/);
+      expect(await systemNamed('half-written')).toBeUndefined();
+      expect((await systemNamed('ledger'))?.description).toBe('Books every payment, twice checked');
+    } finally {
+      rmSync(broken);
+    }
   });
 });
 
