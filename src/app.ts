@@ -183,6 +183,8 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     });
     services.relay.start();
     stops.set('Outbox relay', () => services.relay.stop());
+    // Runs are group-committed: what the queue's last jobs (and the API's pings) handed over is written before the pools close.
+    stops.set('Run writer', () => services.recorder.drain());
     if (settings.configDir) {
       // Before the scheduler and the API: a start with a sound directory runs what it declares from the first tick.
       const directory = new ConfigDirectory(settings.configDir, services.gitops, { strategies }, log);
@@ -632,7 +634,7 @@ type Part = (typeof STOP_ORDER)[number];
  * (queue, bounded by its grace), pending events go out, then the pools close and, last, the
  * embedded PostgreSQL stops: no part is left talking to a database that is gone.
  */
-const STOP_ORDER = ['API', 'Configuration directory', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Satellites', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
+const STOP_ORDER = ['API', 'Configuration directory', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Satellites', 'Automations', 'Notifications', 'Queue', 'Run writer', 'Outbox relay', 'Event bus', 'Sign-in limiter'] as const;
 
 /** Stops each part that was started, one line each; one failing does not keep the others (or the database) from closing. */
 async function stopParts(stops: ReadonlyMap<Part, () => Promise<void>>, database: Database, log: Logger): Promise<void> {

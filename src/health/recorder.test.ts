@@ -27,17 +27,26 @@ describe('mayChangeView: when a run can skip re-evaluating its view', () => {
 describe('streamsBefore: the streams as they were before a run was stored', () => {
   const stream = (configurationId: string, environmentId: string | null, source: string, recent: string) => ({ configurationId, environmentId, source, recent });
   const streams = [stream('c1', null, 'Local', 'uuh'), stream('c1', 'e1', 'Local', 'uh'), stream('c1', null, 'sat-1', 'u'), stream('c2', null, 'Local', 'h')];
-  const rows: { name: string; run: Parameters<typeof streamsBefore>[1]; expected: ReturnType<typeof streamsBefore> }[] = [
+  const rows: { name: string; runs: Parameters<typeof streamsBefore>[1]; expected: ReturnType<typeof streamsBefore> }[] = [
     {
       name: 'the run’s own stream is one run shorter; the others are as they are',
-      run: { configurationId: 'c1', environmentId: null, source: 'Local', previous: 'uh' },
+      runs: [{ configurationId: 'c1', environmentId: null, source: 'Local', previous: 'uh' }],
       expected: [stream('c1', null, 'Local', 'uh'), streams[1]!, streams[2]!, streams[3]!],
     },
     {
       name: 'the stream’s first run: the stream was not there',
-      run: { configurationId: 'c1', environmentId: 'e1', source: 'Local', previous: null },
+      runs: [{ configurationId: 'c1', environmentId: 'e1', source: 'Local', previous: null }],
       expected: [streams[0]!, streams[2]!, streams[3]!],
     },
+    {
+      name: 'several runs committed together: each stream as it was before its own run',
+      runs: [
+        { configurationId: 'c1', environmentId: null, source: 'sat-1', previous: null },
+        { configurationId: 'c2', environmentId: null, source: 'Local', previous: 'u' },
+      ],
+      expected: [streams[0]!, streams[1]!, stream('c2', null, 'Local', 'u')],
+    },
+    { name: 'no run: the streams as they are', runs: [], expected: streams },
   ];
-  for (const row of rows) it(row.name, () => expect(streamsBefore(streams, row.run)).toEqual(row.expected));
+  for (const row of rows) it(row.name, () => expect(streamsBefore(streams, row.runs)).toEqual(row.expected));
 });

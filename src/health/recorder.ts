@@ -3,7 +3,7 @@ import { membershipIdsSql, systemNameSql } from '../catalog/read.ts';
 import { enabledChecksSql, intervalSecondsSql, thresholdsSql, type CheckSources } from '../checks/read.ts';
 import type { StateThresholds } from '../checks/model.ts';
 import type { Database } from '../db/database.ts';
-import { withXactLock } from '../db/locks.ts';
+import { withXactLock, withXactLocks } from '../db/locks.ts';
 import { effectiveEnvironments } from '../definitions/environments.ts';
 import type { EventBus } from '../events/bus.ts';
 import { writeOutbox, type OutboxRelay } from '../events/outbox.ts';
@@ -13,6 +13,7 @@ import { changePayload, planViewChange, type StoredView, type ViewChangePlan } f
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, isStale, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';
 import { sketchKey } from './sketch.ts';
+import { takeBatch } from './run-batch.ts';
 
 export interface RunRecord {
   systemId: string;
@@ -31,12 +32,38 @@ export interface RunRecord {
 const letter: Record<Status, string> = { healthy: 'h', degraded: 'd', unhealthy: 'u' };
 const fromLetter: Record<string, Status> = { h: 'healthy', d: 'degraded', u: 'unhealthy' };
 
+/** How long the first run of a batch waits for others to join it (group commit). */
+const GROUP_COMMIT_MS = 50;
+/** The most runs in one batch (one statement, one commit). */
+const MAX_BATCH = 250;
+/** Batches written at the same time, each on its own connection of the lock pool. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
+interface PendingRun {
+  run: RunRecord;
+  resolve(id: string | undefined): void;
+  reject(error: unknown): void;
+}
+
+const streamOf = ({ run }: PendingRun) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`;
+
 /**
  * The write side of health (SPEC §4.1): a run is stored, aggregated and its view re-evaluated in
  * one transaction holding `health:<viewId>`, so N concurrent evaluations of one view — on any
  * number of processes — record exactly one transition and one change event per real change.
+ *
+ * Runs are group-committed (issue 25): those that finish within GROUP_COMMIT_MS of each other are
+ * written in one transaction holding every lock they need, as one statement, and committed once.
+ * That commit does not wait for the disk unless it recorded a transition: a crash can lose the
+ * last fraction of a second of plain runs, never a transition or an event (README, "Durability").
  */
 export class HealthRecorder {
+  private queue: PendingRun[] = [];
+  private readonly busy = new Set<string>();
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private idle: (() => void)[] = [];
+
   constructor(
     private readonly database: Database,
     private readonly relay: OutboxRelay,
@@ -46,25 +73,83 @@ export class HealthRecorder {
 
   /**
    * Stores one run and re-evaluates the view it belongs to: its environment's view, or for an
-   * env-less run the system's rollup. Returns the run's id, or undefined when this tick of this
-   * stream was already recorded (nothing is written twice).
+   * env-less run the system's rollup. Resolves, once committed, to the run's id, or undefined when
+   * this tick of this stream was already recorded (nothing is written twice). `promptly`: someone
+   * waits on the answer (a heartbeat's ping): write now, with whatever else is queued, rather than
+   * wait up to GROUP_COMMIT_MS for company.
    */
-  async recordRun(run: RunRecord): Promise<string | undefined> {
-    const view = viewId(run.systemId, run.environmentId);
-    const { runId, eventIds } = await withXactLock(this.database.lockPool, `health:${view}`, async (client) => {
-      const inserted = await insertRun(client, run);
-      if (!inserted) return { runId: undefined, eventIds: [] };
-      const newRun = { configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: inserted.previous };
-      const eventIds = mayChangeView(inserted, run.status, run.at)
-        ? await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, newRun)
-        : [];
-      return { runId: inserted.id, eventIds };
+  recordRun(run: RunRecord, options: { promptly?: boolean } = {}): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ run, resolve, reject });
+      if (options.promptly) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.writeQueued();
+        return;
+      }
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.writeQueued();
+      }, GROUP_COMMIT_MS);
     });
-    if (!runId) return undefined;
-    // The run first, then what it changed: a live view reads them in the order they happened.
-    await this.announceRun(runId, run);
-    await this.relay.deliver(eventIds);
-    return runId;
+  }
+
+  /** Resolves once every run handed to recordRun so far is written (or has failed). */
+  async drain(): Promise<void> {
+    while (this.queue.length || this.inFlight) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.writeQueued();
+      }
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+  }
+
+  private writeQueued(): void {
+    while (this.inFlight < MAX_BATCHES_IN_FLIGHT && this.queue.length) {
+      const { batch, rest } = takeBatch(this.queue, streamOf, this.busy, MAX_BATCH);
+      if (!batch.length) break;
+      this.queue = rest;
+      for (const pending of batch) this.busy.add(streamOf(pending));
+      this.inFlight++;
+      void this.writeBatch(batch).finally(() => {
+        this.inFlight--;
+        for (const pending of batch) this.busy.delete(streamOf(pending));
+        if (this.queue.length) this.writeQueued();
+        if (!this.queue.length && !this.inFlight) for (const resolve of this.idle.splice(0)) resolve();
+      });
+    }
+  }
+
+  /**
+   * Writes one batch and settles its runs. A batch that fails is written again one run at a time,
+   * so one bad run (its system deleted meanwhile) fails alone.
+   */
+  private async writeBatch(batch: PendingRun[]): Promise<void> {
+    let written: Awaited<ReturnType<typeof writeRuns>>;
+    try {
+      written = await writeRuns(this.database, batch.map((pending) => pending.run));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const pending of batch) await this.writeBatch([pending]);
+      return;
+    }
+    // The runs first, then what they changed: a live view reads them in the order they happened.
+    for (const [index, pending] of batch.entries()) {
+      const runId = written.runIds[index];
+      if (runId) await this.announceRun(runId, pending.run);
+    }
+    try {
+      await this.relay.deliver(written.eventIds);
+    } catch (error) {
+      // Committed in the outbox: the relay's own pass publishes them.
+      this.log.warn({ err: error }, 'Could not publish health changes now; the outbox relay will');
+    }
+    for (const [index, pending] of batch.entries()) pending.resolve(written.runIds[index]);
   }
 
   /** Re-evaluates the rollup of a system without a new run (SPEC §4.5: after an environment fan-out). */
@@ -124,16 +209,17 @@ export class HealthRecorder {
 }
 
 /**
- * Adds the run (`$1`… of insertRun, from its `run` CTE) to its bucket of one tier: counts and sums
- * added, min/max kept, its sketch key counted, collector counts merged.
+ * Adds each run of `stored` (insertRuns' CTE) to its bucket of one tier: counts and sums added,
+ * min/max kept, its sketch key counted, collector counts merged. A batch holds one run per stream,
+ * so no bucket is touched twice by one statement.
  */
 function bucketUpsert(table: 'run_hourly' | 'run_daily', column: 'hour' | 'day', bucketOf: string): string {
   return `INSERT INTO ${table} AS b (system_id, configuration_id, environment_id, source, ${column}, run_count, healthy_count, degraded_count,
                                     unhealthy_count, latency_count, latency_sum, latency_min, latency_max, latency_sketch, collectors)
-       SELECT $1, $2, $3, $4, ${bucketOf}, 1, ($5 = 'healthy')::int, ($5 = 'degraded')::int, ($5 = 'unhealthy')::int,
-              ($6::int IS NOT NULL)::int, coalesce($6::int, 0), $6::int, $6::int,
-              CASE WHEN $6::int IS NULL THEN '{}'::jsonb ELSE jsonb_build_object($10::text, 1) END, $13::jsonb
-         FROM run
+       SELECT system_id, configuration_id, environment_id, source, ${bucketOf}, 1, (status = 'healthy')::int, (status = 'degraded')::int,
+              (status = 'unhealthy')::int, (latency_ms IS NOT NULL)::int, coalesce(latency_ms, 0), latency_ms, latency_ms,
+              CASE WHEN latency_ms IS NULL THEN '{}'::jsonb ELSE jsonb_build_object(sketch_key, 1) END, collectors
+         FROM stored
        ON CONFLICT ON CONSTRAINT ${table}_bucket_key DO UPDATE SET
          run_count = b.run_count + 1,
          healthy_count = b.healthy_count + excluded.healthy_count,
@@ -143,61 +229,111 @@ function bucketUpsert(table: 'run_hourly' | 'run_daily', column: 'hour' | 'day',
          latency_sum = b.latency_sum + excluded.latency_sum,
          latency_min = least(b.latency_min, excluded.latency_min),
          latency_max = greatest(b.latency_max, excluded.latency_max),
-         latency_sketch = CASE WHEN $6::int IS NULL THEN b.latency_sketch
-           ELSE jsonb_set(coalesce(b.latency_sketch, '{}'::jsonb), ARRAY[$10::text], to_jsonb(coalesce((b.latency_sketch ->> $10::text)::int, 0) + 1)) END,
+         latency_sketch = CASE WHEN excluded.latency_count = 0 THEN b.latency_sketch
+           ELSE (SELECT coalesce(b.latency_sketch, '{}'::jsonb) || jsonb_object_agg(key, coalesce((b.latency_sketch ->> key)::int, 0) + value::int)
+                   FROM jsonb_each_text(excluded.latency_sketch)) END,
          collectors = vigil_merge_counts(b.collectors, excluded.collectors)`;
 }
 
+/** The same stream: the runs' key columns of `a` and `b` (SQL aliases) are equal, an absent environment included. */
+const sameStream = (a: string, b: string) =>
+  `${a}.system_id = ${b}.system_id AND ${a}.configuration_id = ${b}.configuration_id AND ${a}.environment_id IS NOT DISTINCT FROM ${b}.environment_id AND ${a}.source = ${b}.source`;
+
 /**
- * One statement: the run, its hourly and daily buckets (SPEC §5.1–5.2) and its stream's newest
- * statuses. The daily bucket is kept current with every run rather than merged from hours later:
- * a dashboard's 90 days then read 90 rows per system instead of 2,160, and a run that arrives
- * late (a satellite's buffer) still lands in both tiers. Nothing at all when this stream already
- * has a run for this tick (a retried job): returns undefined.
+ * One statement for a batch (one run per stream): the runs, their hourly and daily buckets (SPEC
+ * §5.1–5.2) and their streams' newest statuses. The daily bucket is kept current with every run
+ * rather than merged from hours later: a dashboard's 90 days then read 90 rows per system instead
+ * of 2,160, and a run that arrives late (a satellite's buffer) still lands in both tiers. A run
+ * whose stream already has a run for its tick (a retried job) writes nothing and has no row in the
+ * answer; the rest answer with their place in the batch (`n`, from 1).
  */
-async function insertRun(client: pg.PoolClient, run: RunRecord): Promise<InsertedRun | undefined> {
-  const { rows } = await client.query<InsertedRun>({
-    name: 'vigil.insert-run',
-    text: `WITH previous AS (
-       SELECT recent, last_run_at FROM stream_states
-        WHERE system_id = $1 AND configuration_id = $2 AND environment_id IS NOT DISTINCT FROM $3::uuid AND source = $4
+async function insertRuns(client: pg.PoolClient, runs: RunRecord[]): Promise<InsertedRun[]> {
+  const { rows } = await client.query<InsertedRun & { n: number }>({
+    name: 'vigil.insert-runs',
+    text: `WITH input AS (
+       SELECT n::int AS n, system_id, configuration_id, environment_id, source, status, latency_ms, message, result::jsonb AS result, at,
+              sketch_key, letter, scheduled_for, collectors::jsonb AS collectors, view_id
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::timestamptz[],
+                     $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[])
+              WITH ORDINALITY AS u(system_id, configuration_id, environment_id, source, status, latency_ms, message, result, at,
+                                   sketch_key, letter, scheduled_for, collectors, view_id, n)
      ), run AS (
        INSERT INTO runs (system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $12, $9)
-       ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING RETURNING id
+       SELECT system_id, configuration_id, environment_id, source, status, latency_ms, message, result, scheduled_for, at FROM input ORDER BY n
+       ON CONFLICT ON CONSTRAINT runs_tick_key DO NOTHING
+       RETURNING id, system_id, configuration_id, environment_id, source
+     ), stored AS (
+       SELECT input.*, run.id AS run_id FROM input JOIN run ON ${sameStream('run', 'input')}
      ), hourly AS (
-       ${bucketUpsert('run_hourly', 'hour', "date_trunc('hour', $9::timestamptz)")}
+       ${bucketUpsert('run_hourly', 'hour', "date_trunc('hour', at)")}
      ), daily AS (
-       ${bucketUpsert('run_daily', 'day', "date_bin('1 day', $9::timestamptz, 'epoch')")}
+       ${bucketUpsert('run_daily', 'day', "date_bin('1 day', at, 'epoch')")}
      ), stream AS (
        INSERT INTO stream_states AS s (system_id, configuration_id, environment_id, source, recent, last_run_at)
-       SELECT $1, $2, $3, $4, $11, $9 FROM run
+       SELECT system_id, configuration_id, environment_id, source, letter, at FROM stored
        ON CONFLICT ON CONSTRAINT stream_states_stream_key DO UPDATE SET
          recent = left(excluded.recent || s.recent, ${MAX_EVALUATED_RUNS}),
          last_run_at = greatest(s.last_run_at, excluded.last_run_at)
      )
-     SELECT run.id, (SELECT recent FROM previous) AS previous, (SELECT last_run_at FROM previous) AS previous_run_at,
-            ${thresholdsSql('$1', '$2')} AS thresholds, ${intervalSecondsSql('$2')} AS interval_seconds,
-            EXISTS (SELECT 1 FROM health_states WHERE entity_id = $14) AS view_exists
-       FROM run`,
+     -- The main query sees the tables as they were before this statement: stream_states is each stream before its run.
+     SELECT stored.n, stored.run_id AS id, previous.recent AS previous, previous.last_run_at AS previous_run_at,
+            ${thresholdsSql('stored.system_id', 'stored.configuration_id')} AS thresholds,
+            ${intervalSecondsSql('stored.configuration_id')} AS interval_seconds,
+            EXISTS (SELECT 1 FROM health_states WHERE entity_id = stored.view_id) AS view_exists
+       FROM stored LEFT JOIN stream_states previous ON ${sameStream('previous', 'stored')}`,
     values: [
-      run.systemId,
-      run.configurationId,
-      run.environmentId,
-      run.source,
-      run.status,
-      run.latencyMs,
-      run.message,
-      run.result,
-      run.at,
-      run.latencyMs === null ? 'z' : sketchKey(run.latencyMs),
-      letter[run.status],
-      run.scheduledFor,
-      JSON.stringify(collectorCounts(run.result)),
-      viewId(run.systemId, run.environmentId),
+      runs.map((run) => run.systemId),
+      runs.map((run) => run.configurationId),
+      runs.map((run) => run.environmentId),
+      runs.map((run) => run.source),
+      runs.map((run) => run.status),
+      runs.map((run) => run.latencyMs),
+      runs.map((run) => run.message),
+      runs.map((run) => JSON.stringify(run.result)),
+      runs.map((run) => run.at.toISOString()),
+      runs.map((run) => (run.latencyMs === null ? 'z' : sketchKey(run.latencyMs))),
+      runs.map((run) => letter[run.status]),
+      runs.map((run) => run.scheduledFor.toISOString()),
+      runs.map((run) => JSON.stringify(collectorCounts(run.result))),
+      runs.map((run) => viewId(run.systemId, run.environmentId)),
     ],
   });
-  return rows[0];
+  const byPlace: InsertedRun[] = [];
+  for (const { n, ...row } of rows) byPlace[n - 1] = row;
+  return byPlace;
+}
+
+/**
+ * Writes a batch of runs (one per stream) in one transaction holding the locks of all their views,
+ * then re-evaluates each view that one of them can change — once, seeing all of the batch's runs:
+ * runs committed together are one moment for their view. Returns each run's id (undefined: its
+ * tick was recorded already) and the outbox ids to publish.
+ */
+async function writeRuns(database: Database, runs: RunRecord[]): Promise<{ runIds: (string | undefined)[]; eventIds: string[] }> {
+  const views = runs.map((run) => viewId(run.systemId, run.environmentId));
+  return withXactLocks(
+    database.lockPool,
+    views.map((view) => `health:${view}`),
+    async (client) => {
+      const inserted = await insertRuns(client, runs);
+      const changed = new Map<string, { run: RunRecord; newRuns: NewRun[]; evaluate: boolean }>();
+      for (const [index, run] of runs.entries()) {
+        const row = inserted[index];
+        if (!row) continue;
+        const view = views[index]!;
+        const entry = changed.get(view) ?? { run, newRuns: [], evaluate: false };
+        entry.newRuns.push({ configurationId: run.configurationId, environmentId: run.environmentId, source: run.source, previous: row.previous });
+        if (mayChangeView(row, run.status, run.at)) Object.assign(entry, { run, evaluate: true });
+        changed.set(view, entry);
+      }
+      const eventIds: string[] = [];
+      for (const { run, newRuns, evaluate } of changed.values()) {
+        if (evaluate) eventIds.push(...(await reevaluate(client, run.systemId, run.environmentId ?? undefined, run.configurationId, run.at, newRuns)));
+      }
+      return { runIds: runs.map((_, index) => inserted[index]?.id), eventIds };
+    },
+    { asyncCommit: true },
+  );
 }
 
 interface InsertedRun {
@@ -291,7 +427,7 @@ export function checkStates(snapshot: Pick<Snapshot, 'checks' | 'streams' | 'mem
 /** The source of runs made by the central workers (SPEC §1). */
 export const LOCAL_SOURCE = 'Local';
 
-/** The run a re-evaluation follows: its stream, and that stream's statuses before it (null: its first). */
+/** A run a re-evaluation follows: its stream, and that stream's statuses before it (null: its first). */
 interface NewRun {
   configurationId: string;
   environmentId: string | null;
@@ -299,18 +435,18 @@ interface NewRun {
   previous: string | null;
 }
 
-/** Pure: the streams as they were before `run` was stored (its own one run shorter, or not there yet). */
-export function streamsBefore(streams: Snapshot['streams'], run: NewRun): Snapshot['streams'] {
+/** Pure: the streams as they were before `runs` were stored (each its own one run shorter, or not there yet). */
+export function streamsBefore(streams: Snapshot['streams'], runs: readonly NewRun[]): Snapshot['streams'] {
   return streams.flatMap((stream) => {
-    const isRunStream = stream.configurationId === run.configurationId && stream.environmentId === run.environmentId && stream.source === run.source;
-    if (!isRunStream) return [stream];
+    const run = runs.find((r) => stream.configurationId === r.configurationId && stream.environmentId === r.environmentId && stream.source === r.source);
+    if (!run) return [stream];
     return run.previous === null ? [] : [{ ...stream, recent: run.previous }];
   });
 }
 
 /**
  * Re-evaluates one view under its lock and writes what changed; returns the outbox ids to publish.
- * `run` is the run just stored, if any: a view with nothing stored is created at its state before it.
+ * `runs` are the runs just stored, if any: a view with nothing stored is created at its state before them.
  */
 async function reevaluate(
   client: pg.PoolClient,
@@ -318,7 +454,7 @@ async function reevaluate(
   environmentId: string | undefined,
   configurationId: string | null,
   at: Date,
-  run?: NewRun,
+  runs: readonly NewRun[] = [],
 ): Promise<string[]> {
   const view = viewId(systemId, environmentId);
   const snapshot = await loadSnapshot(client, systemId, view);
@@ -326,7 +462,7 @@ async function reevaluate(
   const now = new Date();
   const next = evaluateView(checkStates(snapshot, now), environmentId);
   const stored: StoredView | null = snapshot.stored ? { ...snapshot.stored, since: new Date(snapshot.stored.since) } : null;
-  const before = stored === null && run ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, run) }, now), environmentId) : next;
+  const before = stored === null && runs.length ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, runs) }, now), environmentId) : next;
   const plan = planViewChange({ stored, before, next }, at);
   return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, at });
 }
@@ -354,6 +490,9 @@ async function applyPlan(client: pg.PoolClient, plan: ViewChangePlan, ctx: PlanC
       [ctx.view, ctx.systemId, ctx.environmentId ?? null, plan.write.status, plan.write.healthyChecks, plan.write.totalChecks, plan.write.since],
     );
   }
+  // A transition (and its events) must outlive a crash: this commit waits for the disk, whatever
+  // the transaction began with (a batch of runs commits asynchronously).
+  if (plan.transitions.length) await client.query('SET LOCAL synchronous_commit TO on');
   for (const transition of plan.transitions) {
     await client.query(
       `INSERT INTO transitions (system_id, configuration_id, environment_id, from_status, to_status, transitioned_at)

@@ -26,7 +26,7 @@ const TOKEN_BYTES = 24;
 export interface HeartbeatDeps {
   pool: pg.Pool;
   cipher: SecretCipher;
-  recorder: { recordRun(run: RunRecord): Promise<string | undefined> };
+  recorder: { recordRun(run: RunRecord, options?: { promptly?: boolean }): Promise<string | undefined> };
   /** Secret name → value, for those that exist (the config's `maskSecrets`). */
   resolveSecrets(names: readonly string[]): Promise<Map<string, string>>;
   log: Logger;
@@ -109,7 +109,7 @@ export class HeartbeatService {
       scheduledFor: now,
       at: now,
       ...pingVerdict(signal, row.check, latencyMs, output),
-    });
+    }, { promptly: true });
     return 'recorded';
   }
 
@@ -143,7 +143,7 @@ export class HeartbeatService {
           result: { collectors: [{ collector: COLLECTOR, error: missed.message, fields: {}, assertions: [] }], expectedAt: missed.slot.toISOString() },
           scheduledFor: missed.deadline,
           at: now,
-        });
+        }, { promptly: true });
         if (runId) recorded += 1;
         await pool.query('UPDATE heartbeats SET last_late_for = greatest(last_late_for, $2) WHERE assignment_id = $1', [row.assignment_id, missed.deadline]);
       } catch (error) {

@@ -237,6 +237,7 @@ export class SatellitesService {
     const assigned = allowedStreams(await readSatelliteAssignments(this.deps.pool, satellite.id));
     const answer: RunsAnswer = { recorded: 0, duplicates: 0, refused: [] };
     const fannedOut = new Map<string, { systemId: string; configurationId: string }>();
+    const accepted: UploadedRun[] = [];
     for (const [index, run] of runs.entries()) {
       const environments = assigned.get(`${run.configurationId}:${run.systemId}`);
       const reason =
@@ -245,17 +246,15 @@ export class SatellitesService {
           : !allowedEnvironment(environments, run.environmentId)
             ? `environment ${run.environmentId ?? '(none)'} is not one this assignment runs in`
             : undefined;
-      if (reason) {
-        answer.refused.push({ index, reason });
-        continue;
-      }
-      const id = await this.deps.recorder.recordRun({
-        ...run,
-        source: satellite.id,
-        scheduledFor: new Date(run.scheduledFor),
-        at: new Date(run.at),
-      });
-      if (!id) {
+      if (reason) answer.refused.push({ index, reason });
+      else accepted.push(run);
+    }
+    // Handed over all at once: the recorder writes them in group commits, each stream's runs in the order given.
+    const ids = await Promise.all(
+      accepted.map((run) => this.deps.recorder.recordRun({ ...run, source: satellite.id, scheduledFor: new Date(run.scheduledFor), at: new Date(run.at) })),
+    );
+    for (const [index, run] of accepted.entries()) {
+      if (!ids[index]) {
         answer.duplicates += 1;
         continue;
       }
