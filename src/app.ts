@@ -57,7 +57,7 @@ import { createDefinitionValidator, type DefinitionValidator } from './definitio
 import type { EmbeddedPostgres } from './db/embedded.ts';
 import { migrationsApplied, migrationsFolder, openDatabase, type Database } from './db/database.ts';
 import { Executor } from './engine/executor.ts';
-import { engineSignals } from './engine/metrics.ts';
+import { engineSignals, heldRunsMetrics } from './engine/metrics.ts';
 import { engineRoutes } from './engine/routes.ts';
 import { RunNow, jobHandler } from './engine/run-now.ts';
 import { TestRunner, TestRuns } from './engine/test-run.ts';
@@ -423,7 +423,12 @@ export function createHttpApp(database: Database, services: Services, log: Logge
       webAssets(),
     ],
     channelRouters: [{ path: SATELLITE_CHANNEL_PATH, router: satelliteChannelRoutes(services.satellites, services.bus) }],
-    ready: async () => ((await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied'),
+    ready: async () => {
+      // Runs held through an outage are written first: until then the stored state lags what was checked.
+      const held = services.recorder.heldState();
+      if (held.since) return `${held.reason}; ${held.held} runs held in memory since ${held.since.toISOString()}${held.dropped ? `, ${held.dropped} dropped` : ''}`;
+      return (await migrationsApplied(database.pool, migrationCount)) ? undefined : 'database migrations not applied';
+    },
   });
   // AI tools (SPEC §7.5) call the routes above in-process, as the caller, so they share their rules.
   const mcp = { access: services.access, scopeFacts: scopeFacts(database.db), checks: services.checks, notifications: services.notifications, log, version, trustProxy: options.trustProxy ?? false, hostCommands };
@@ -467,6 +472,7 @@ export function createServices(database: Database, bus: EventBus, log: Logger, s
   const metrics = createMetrics();
   const relay = new OutboxRelay(database.pool, bus, log);
   const recorder = new HealthRecorder(database, relay, bus, log);
+  heldRunsMetrics(metrics.registry, () => recorder.heldState());
   const executor = new Executor({
     database,
     strategies,

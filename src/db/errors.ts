@@ -44,3 +44,21 @@ export function translateDbError(error: unknown): never {
   }
   throw error;
 }
+
+/** Socket-level failures: the server is not there, or went away mid-conversation. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** PostgreSQL's own: shutting down or starting (57P01–57P03), connection exceptions (08…), disk full (53100), out of memory or connections (53200, 53300). */
+const UNAVAILABLE_STATES = /^(57P0[123]|08...|53100|53200|53300)$/;
+/** What pg says, without a code, when a connection ends or cannot be had in time. */
+const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i;
+
+/**
+ * Pure: whether `error` says the database cannot be used right now (down, restarting, unreachable,
+ * out of disk) — a state that passes, where a retry later succeeds — rather than that this
+ * statement is wrong. Runs are held through the first and never through the second.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = ((error as { cause?: unknown })?.cause ?? error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_STATES.test(code))) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+}

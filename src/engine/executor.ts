@@ -1,6 +1,7 @@
 import { readDefinition, readJobState, type JobState } from '../checks/read.ts';
 import type { Database } from '../db/database.ts';
-import type { RunRecord } from '../health/recorder.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { HELD, type RecordOptions, type RunRecord } from '../health/recorder.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { CheckJob } from '../queue/types.ts';
 import type { StrategyRegistry } from '../strategies/registry.ts';
@@ -12,7 +13,7 @@ import { runPlanned, unplannable, type RunOutcome, type SecretResolver } from '.
 export type { SecretResolver };
 
 export interface RunRecorder {
-  recordRun(run: RunRecord): Promise<string | undefined>;
+  recordRun(run: RunRecord, options: RecordOptions): Promise<string | undefined | typeof HELD>;
   recomputeRollup(systemId: string, configurationId: string | null): Promise<void>;
 }
 
@@ -25,7 +26,7 @@ export interface ExecutorSignals {
   environmentResolutionFailed(info: { systemId: string; configurationId: string; error: string }): void;
   /** A job started `lagMs` after its tick was due (scheduling lag, for /metrics). */
   jobStarted(lagMs: number): void;
-  /** A run was recorded. */
+  /** A run was recorded (or held in memory for the database, to be recorded when it is back). */
   runRecorded(run: { strategy: string; status: RunRecord['status']; latencyMs: number | null }): void;
 }
 
@@ -35,6 +36,8 @@ type StrategyJob = CheckJob & { strategy: string };
 type EnvironmentRow = NonNullable<JobState['environments']>[number];
 
 const PLAN_CACHE_LIMIT = 10_000;
+/** Job states and secrets kept for a database outage: one per assignment, up to this many. */
+const OUTAGE_CACHE_LIMIT = 100_000;
 
 /**
  * Runs one job (SPEC §2): reads the configuration and assignment fresh, plans the check once per
@@ -43,6 +46,14 @@ const PLAN_CACHE_LIMIT = 10_000;
  */
 export class Executor {
   private readonly plans = new Map<string, ReturnType<typeof planDefinition>>();
+  /**
+   * The last job state read per assignment, and the last secret values resolved per set of names:
+   * while the database is away the check goes on as it last was (issue 25), rather than stop or
+   * fail for a reason that is not the target's. In memory only, like the plans.
+   */
+  private readonly lastStates = new Map<string, JobState>();
+  private readonly lastSecrets = new Map<string, Map<string, string>>();
+  private readonly secrets: SecretResolver;
 
   constructor(
     private readonly deps: {
@@ -54,7 +65,22 @@ export class Executor {
       signals: ExecutorSignals;
       source?: string;
     },
-  ) {}
+  ) {
+    this.secrets = {
+      resolve: async (names) => {
+        const key = [...names].sort().join('\n');
+        try {
+          const values = await deps.secrets.resolve(names);
+          remember(this.lastSecrets, key, values);
+          return values;
+        } catch (error) {
+          const last = this.lastSecrets.get(key);
+          if (last && isDatabaseUnavailable(error)) return last;
+          throw error;
+        }
+      },
+    };
+  }
 
   async execute(job: CheckJob): Promise<ExecutedRun[]> {
     const { log } = this.deps;
@@ -115,7 +141,7 @@ export class Executor {
       system: { id: job.systemId, name: row.system_name ?? job.systemId },
       ...(environment ? { environment: { id: environment.id, name: environment.name, fields: environment.fields } } : {}),
     };
-    return this.record(job, environment?.id ?? null, await runPlanned(plan, run, this.deps.secrets));
+    return this.record(job, environment?.id ?? null, await runPlanned(plan, run, this.secrets));
   }
 
   private async record(job: StrategyJob, environmentId: string | null, outcome: RunOutcome): Promise<ExecutedRun | undefined> {
@@ -128,8 +154,9 @@ export class Executor {
       at: new Date(),
       ...outcome,
     };
-    const id = await this.deps.recorder.recordRun(run);
+    const id = await this.deps.recorder.recordRun(run, { holdIfDown: true });
     if (id) this.deps.signals.runRecorded({ strategy: job.strategy, status: run.status, latencyMs: run.latencyMs });
+    if (id === HELD) return undefined; // written when the database is back; nobody waits on its id meanwhile
     if (!id) {
       this.deps.log.info({ ...job, environmentId }, 'This tick was already recorded (a retried job); not recording it twice');
       return undefined;
@@ -137,7 +164,22 @@ export class Executor {
     return { id, ...run };
   }
 
+  /** The job's state, fresh; while the database is away, as it was last read. */
   private async load(job: CheckJob): Promise<JobState | undefined> {
+    const key = `${job.configurationId}:${job.systemId}`;
+    try {
+      const row = await this.read(job);
+      if (row) remember(this.lastStates, key, row);
+      else this.lastStates.delete(key);
+      return row;
+    } catch (error) {
+      const last = this.lastStates.get(key);
+      if (last && isDatabaseUnavailable(error)) return last;
+      throw error;
+    }
+  }
+
+  private async read(job: CheckJob): Promise<JobState | undefined> {
     const { pool } = this.deps.database;
     try {
       return await readJobState(pool, job.configurationId, job.systemId);
@@ -171,4 +213,11 @@ export class Executor {
     }
     return planned;
   }
+}
+
+/** Keeps `value` under `key`, the map bounded by OUTAGE_CACHE_LIMIT (the oldest entry goes). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > OUTAGE_CACHE_LIMIT) map.delete(map.keys().next().value!);
 }

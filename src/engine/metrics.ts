@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ExecutorSignals } from './executor.ts';
 
 /**
@@ -44,4 +44,24 @@ export function engineSignals(registry: Registry, announce: ExecutorSignals['env
       if (run.latencyMs !== null) runLatency.observe({ strategy: run.strategy }, run.latencyMs / 1000);
     },
   };
+}
+
+/** What the recorder holds through a database outage (issue 25), read when /metrics is scraped. */
+export function heldRunsMetrics(registry: Registry, state: () => { held: number; dropped: number }): void {
+  new Gauge({
+    name: 'vigil_runs_held',
+    help: 'Runs held in memory because the database cannot take them; written in order when it is back',
+    registers: [registry],
+    collect() {
+      this.set(state().held);
+    },
+  });
+  new Gauge({
+    name: 'vigil_runs_held_dropped',
+    help: 'Held runs dropped, oldest first, because more than the limit were waiting for the database (since start)',
+    registers: [registry],
+    collect() {
+      this.set(state().dropped);
+    },
+  });
 }

@@ -3,6 +3,7 @@ import { membershipIdsSql, systemNameSql } from '../catalog/read.ts';
 import { enabledChecksSql, intervalSecondsSql, thresholdsSql, type CheckSources } from '../checks/read.ts';
 import type { StateThresholds } from '../checks/model.ts';
 import type { Database } from '../db/database.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { withXactLock, withXactLocks } from '../db/locks.ts';
 import { effectiveEnvironments } from '../definitions/environments.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -39,13 +40,43 @@ const MAX_BATCH = 250;
 /** Batches written at the same time, each on its own connection of the lock pool. */
 const MAX_BATCHES_IN_FLIGHT = 2;
 
+/** The most runs held in memory while the database is away; beyond it the oldest are dropped (counted). */
+export const MAX_HELD_RUNS = 100_000;
+/** How often a held backlog tries the database again. */
+const RETRY_HELD_MS = 1_000;
+
+/** recordRun's answer for a run held in memory until the database is back (`holdIfDown`). */
+export const HELD = Symbol('held');
+
+export interface RecordOptions {
+  /** Someone waits on the answer (a heartbeat's ping): write now rather than wait for company. */
+  promptly?: boolean;
+  /**
+   * When the database cannot take the run (down, restarting, disk full), hold it in memory and
+   * answer HELD at once; it is written, in order, when the database is back. For the check loop,
+   * which must go on checking through an outage; not for callers that keep their own copy until
+   * told it is stored (a satellite's upload).
+   */
+  holdIfDown?: boolean;
+}
+
 interface PendingRun {
   run: RunRecord;
-  resolve(id: string | undefined): void;
+  hold: boolean;
+  resolve(id: string | undefined | typeof HELD): void;
   reject(error: unknown): void;
 }
 
 const streamOf = ({ run }: PendingRun) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`;
+
+/** What the recorder is holding through an outage (for /readyz and /metrics). */
+export interface HeldState {
+  held: number;
+  dropped: number;
+  /** When the database last refused a write; undefined once the backlog is written. */
+  since?: Date;
+  reason?: string;
+}
 
 /**
  * The write side of health (SPEC §4.1): a run is stored, aggregated and its view re-evaluated in
@@ -56,6 +87,10 @@ const streamOf = ({ run }: PendingRun) => `${run.systemId}|${run.configurationId
  * written in one transaction holding every lock they need, as one statement, and committed once.
  * That commit does not wait for the disk unless it recorded a transition: a crash can lose the
  * last fraction of a second of plain runs, never a transition or an event (README, "Durability").
+ *
+ * Through a database outage the check loop's runs are held in memory, oldest first (bounded by
+ * MAX_HELD_RUNS), and written in that order when it is back — each stream's runs in tick order, so
+ * every transition that happened meanwhile is recorded, at the time of the run that made it.
  */
 export class HealthRecorder {
   private queue: PendingRun[] = [];
@@ -63,6 +98,13 @@ export class HealthRecorder {
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
+  /** Runs waiting for the database to come back, oldest first. */
+  private held: RunRecord[] = [];
+  private heldDropped = 0;
+  private outage: { since: Date; reason: string } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private replaying = false;
+  private heldUnsorted = false;
 
   constructor(
     private readonly database: Database,
@@ -74,13 +116,20 @@ export class HealthRecorder {
   /**
    * Stores one run and re-evaluates the view it belongs to: its environment's view, or for an
    * env-less run the system's rollup. Resolves, once committed, to the run's id, or undefined when
-   * this tick of this stream was already recorded (nothing is written twice). `promptly`: someone
-   * waits on the answer (a heartbeat's ping): write now, with whatever else is queued, rather than
-   * wait up to GROUP_COMMIT_MS for company.
+   * this tick of this stream was already recorded (nothing is written twice); with `holdIfDown`,
+   * HELD when the database is away and the run waits in memory for it.
    */
-  recordRun(run: RunRecord, options: { promptly?: boolean } = {}): Promise<string | undefined> {
+  recordRun(run: RunRecord, options?: Omit<RecordOptions, 'holdIfDown'>): Promise<string | undefined>;
+  recordRun(run: RunRecord, options: RecordOptions): Promise<string | undefined | typeof HELD>;
+  recordRun(run: RunRecord, options: RecordOptions = {}): Promise<string | undefined | typeof HELD> {
+    const hold = options.holdIfDown === true;
+    if (hold && this.outage) {
+      // Behind what is held already: a stream's runs are written in the order they were made.
+      this.hold([run]);
+      return Promise.resolve(HELD);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ run, resolve, reject });
+      this.queue.push({ run, hold, resolve, reject });
       if (options.promptly) {
         clearTimeout(this.timer);
         this.timer = undefined;
@@ -94,7 +143,15 @@ export class HealthRecorder {
     });
   }
 
-  /** Resolves once every run handed to recordRun so far is written (or has failed). */
+  /** What is held through an outage, if anything. */
+  heldState(): HeldState {
+    return { held: this.held.length, dropped: this.heldDropped, ...(this.outage ? { since: this.outage.since, reason: this.outage.reason } : {}) };
+  }
+
+  /**
+   * Resolves once every run handed to recordRun so far is written (or has failed). Runs held through
+   * an outage are not waited for: they stay in memory, and are lost if the process stops first.
+   */
   async drain(): Promise<void> {
     while (this.queue.length || this.inFlight) {
       if (this.timer) {
@@ -104,9 +161,19 @@ export class HealthRecorder {
       }
       await new Promise<void>((resolve) => this.idle.push(resolve));
     }
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.held.length) this.log.error({ held: this.held.length }, 'Stopped with runs still held for the database; they are lost');
   }
 
   private writeQueued(): void {
+    if (this.outage) {
+      // Nothing that may be held overtakes what is: it joins the back of the held runs.
+      const holding = this.queue.filter((pending) => pending.hold);
+      this.queue = this.queue.filter((pending) => !pending.hold);
+      this.hold(holding.map((pending) => pending.run));
+      for (const pending of holding) pending.resolve(HELD);
+    }
     while (this.inFlight < MAX_BATCHES_IN_FLIGHT && this.queue.length) {
       const { batch, rest } = takeBatch(this.queue, streamOf, this.busy, MAX_BATCH);
       if (!batch.length) break;
@@ -124,13 +191,23 @@ export class HealthRecorder {
 
   /**
    * Writes one batch and settles its runs. A batch that fails is written again one run at a time,
-   * so one bad run (its system deleted meanwhile) fails alone.
+   * so one bad run (its system deleted meanwhile) fails alone. When the database is away, the runs
+   * that may be held are held; the others fail.
    */
   private async writeBatch(batch: PendingRun[]): Promise<void> {
     let written: Awaited<ReturnType<typeof writeRuns>>;
     try {
       written = await writeRuns(this.database, batch.map((pending) => pending.run));
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        this.enterOutage(error);
+        this.hold(batch.filter((pending) => pending.hold).map((pending) => pending.run));
+        for (const pending of batch) {
+          if (pending.hold) pending.resolve(HELD);
+          else pending.reject(error);
+        }
+        return;
+      }
       if (batch.length === 1) {
         batch[0]!.reject(error);
         return;
@@ -138,10 +215,15 @@ export class HealthRecorder {
       for (const pending of batch) await this.writeBatch([pending]);
       return;
     }
-    // The runs first, then what they changed: a live view reads them in the order they happened.
-    for (const [index, pending] of batch.entries()) {
+    await this.published(batch.map((pending) => pending.run), written);
+    for (const [index, pending] of batch.entries()) pending.resolve(written.runIds[index]);
+  }
+
+  /** After a commit: the runs first, then what they changed — a live view reads them in the order they happened. */
+  private async published(runs: RunRecord[], written: Awaited<ReturnType<typeof writeRuns>>): Promise<void> {
+    for (const [index, run] of runs.entries()) {
       const runId = written.runIds[index];
-      if (runId) await this.announceRun(runId, pending.run);
+      if (runId) await this.announceRun(runId, run);
     }
     try {
       await this.relay.deliver(written.eventIds);
@@ -149,7 +231,81 @@ export class HealthRecorder {
       // Committed in the outbox: the relay's own pass publishes them.
       this.log.warn({ err: error }, 'Could not publish health changes now; the outbox relay will');
     }
-    for (const [index, pending] of batch.entries()) pending.resolve(written.runIds[index]);
+  }
+
+  private enterOutage(error: unknown): void {
+    const reason = `the database cannot take writes: ${(error as Error)?.message ?? String(error)}`;
+    if (!this.outage) this.log.error({ err: error }, 'The database is unavailable: checks go on, their runs are held in memory until it is back');
+    this.outage = { since: this.outage?.since ?? new Date(), reason };
+    this.retryTimer ??= setTimeout(() => void this.replayHeld(), RETRY_HELD_MS);
+  }
+
+  private hold(runs: RunRecord[]): void {
+    // A batch that failed late can bring runs older than some held already: replay sorts them first.
+    for (const run of runs) {
+      const last = this.held[this.held.length - 1];
+      if (last && last.scheduledFor > run.scheduledFor) this.heldUnsorted = true;
+      this.held.push(run);
+    }
+    const over = this.held.length - MAX_HELD_RUNS;
+    if (over > 0) {
+      this.held.splice(0, over);
+      this.heldDropped += over;
+      this.log.warn({ dropped: over, droppedInAll: this.heldDropped, held: this.held.length }, `More than ${MAX_HELD_RUNS} runs held for the database: dropped the oldest`);
+    }
+  }
+
+  /**
+   * Writes the held runs, oldest first, in batches of one run per stream (so each stream's runs go
+   * in tick order), until none are left or the database refuses again (then it tries again later).
+   */
+  private async replayHeld(): Promise<void> {
+    this.retryTimer = undefined;
+    if (this.replaying) return;
+    this.replaying = true;
+    let written = 0;
+    try {
+      while (this.held.length) {
+        if (this.heldUnsorted) {
+          // In tick order (a stable sort: a run-now and a tick of one instant keep their order).
+          this.held.sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
+          this.heldUnsorted = false;
+        }
+        const { batch } = takeBatch(this.held, (run) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`, new Set(), MAX_BATCH);
+        let answer: Awaited<ReturnType<typeof writeRuns>>;
+        try {
+          answer = await writeRuns(this.database, batch);
+        } catch (error) {
+          if (isDatabaseUnavailable(error)) {
+            this.enterOutage(error);
+            return;
+          }
+          // One of them cannot be stored at all (its system was deleted meanwhile): drop that one.
+          answer = { runIds: [], eventIds: [] };
+          for (const run of batch) {
+            const one = await writeRuns(this.database, [run]).catch((failure: unknown) => {
+              if (isDatabaseUnavailable(failure)) throw failure;
+              this.log.warn({ err: failure, systemId: run.systemId, configurationId: run.configurationId }, 'Dropped a held run the database refused');
+              return { runIds: [undefined], eventIds: [] };
+            });
+            answer.runIds.push(one.runIds[0]);
+            answer.eventIds.push(...one.eventIds);
+          }
+        }
+        const taken = new Set(batch);
+        this.held = this.held.filter((run) => !taken.has(run));
+        written += batch.length;
+        await this.published(batch, answer);
+      }
+      this.log.info({ written, since: this.outage?.since }, 'The database is back: wrote the runs held meanwhile');
+      this.outage = undefined;
+      // What queued meanwhile goes now.
+      if (this.queue.length) this.writeQueued();
+    } catch (error) {
+      this.enterOutage(error);
+    } finally {
+      this.replaying = false;
+    }
   }
 
   /** Re-evaluates the rollup of a system without a new run (SPEC §4.5: after an environment fan-out). */
