@@ -27,4 +27,15 @@ describe('the pools', () => {
     const after = await backendPid(database.pool);
     expect(after).not.toBe(before);
   });
+
+  it('survive the server ending a connection that is checked out between two queries (no uncaught error), and discard it on release', async () => {
+    const client = await database.lockPool.connect();
+    const pid = Number((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    // Held, no query running — as a transaction between two statements is — when the server ends it.
+    await database.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release();
+    expect(await backendPid(database.lockPool)).not.toBe(pid);
+  });
 });

@@ -93,6 +93,10 @@ export function createDatabase(connection: pg.PoolConfig, options: CreateDatabas
     // pool.end() resolves before its idle clients' sockets are gone, and a server stopped right
     // after (the embedded one) ends them first: expected, so not a warning.
     p.on('error', (error) => (closed ? options.log.debug({ err: error }, 'PostgreSQL connection ended while closing') : options.log.warn({ err: error }, 'PostgreSQL connection lost')));
+    // Nor one that is checked out with no query running (a transaction between two statements)
+    // when its server goes: pg emits that on the client, where nobody listens, and the process
+    // would die of it. Its next query fails instead, and the pool discards it on release.
+    p.on('connect', (client) => client.on('error', (error) => options.log.debug({ err: error }, 'PostgreSQL connection lost while in use')));
   }
   return {
     db: drizzle(pool),
