@@ -5,6 +5,7 @@
  *   node bin/run-ts.js bench/engine.ts embedded            one process, embedded PostgreSQL
  *   node bin/run-ts.js bench/engine.ts redis 1|2           scheduler + 1 or 2 workers, local PostgreSQL + Redis
  *   options: --assignments N --interval-s S --measure-s S
+ *            --sse N [--sse-query Q]   (embedded) N clients read the live event stream throughout
  *            --retention-runs N   (server mode) first add N runs older than the raw limit, then run
  *                                 `vigil maintenance retention` as its own process at the start of
  *                                 the window: the lag while it deletes (issue 18)
@@ -40,6 +41,10 @@ const INTERVAL_S = option('interval-s', 30);
 const MEASURE_S = option('measure-s', 60);
 const RETENTION_RUNS = option('retention-runs', 0);
 const CONFIGURATIONS = 10;
+/** `--sse N [--sse-query Q]` (embedded): N live-stream clients read GET /api/v1/events?Q throughout (a wall of dashboards). */
+const SSE_CLIENTS = option('sse', 0);
+const SSE_QUERY = args.includes('--sse-query') ? args[args.indexOf('--sse-query') + 1]! : '';
+const BENCH_ADMIN = { VIGIL_ADMIN_EMAIL: 'bench@vigil.test', VIGIL_ADMIN_PASSWORD: 'bench password, long enough' };
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const profileAt = args.indexOf('--profile');
@@ -114,11 +119,14 @@ async function main() {
   let databaseName: string | undefined;
   let admin: pg.Client | undefined;
   let client: pg.Client | undefined;
+  let apiUrl: string | undefined;
+  const streams = new AbortController();
+  let streamedEvents = 0;
   try {
     if (mode === 'embedded') {
-      const all = spawnVigil(['--data-dir', dataDir], {});
+      const all = spawnVigil(['--data-dir', dataDir], SSE_CLIENTS ? BENCH_ADMIN : {});
       children.push(all);
-      await waitForOutput(all, /listening on (\S+)/);
+      apiUrl = await waitForOutput(all, /listening on (\S+)/);
       client = new pg.Client({ host: join(dataDir, 'pg'), user: 'postgres', database: 'vigil' });
     } else {
       admin = new pg.Client({ connectionString: LOCAL_PG });
@@ -149,6 +157,22 @@ async function main() {
     client.on('error', () => undefined); // the server going away at the end is expected
     await client.connect();
     await seed(client, target.url);
+    if (SSE_CLIENTS && apiUrl) {
+      const login = await fetch(`${apiUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: BENCH_ADMIN.VIGIL_ADMIN_EMAIL, password: BENCH_ADMIN.VIGIL_ADMIN_PASSWORD }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      for (let i = 0; i < SSE_CLIENTS; i++) {
+        const response = await fetch(`${apiUrl}/api/v1/events${SSE_QUERY ? `?${SSE_QUERY}` : ''}`, { headers: { cookie }, signal: streams.signal });
+        if (response.status !== 200) throw new Error(`the event stream answered ${response.status}`);
+        void (async () => {
+          for await (const chunk of response.body! as unknown as AsyncIterable<Uint8Array>) streamedEvents += Buffer.from(chunk).toString().split('\nevent: ').length - 1;
+        })().catch(() => undefined);
+      }
+      console.error(`${SSE_CLIENTS} event-stream clients reading /api/v1/events${SSE_QUERY ? `?${SSE_QUERY}` : ''}`);
+    }
     console.error(`seeded ${ASSIGNMENTS} assignments; warming up for ${INTERVAL_S + 10} s`);
     await new Promise((resolve) => setTimeout(resolve, (INTERVAL_S + 10) * 1000));
 
@@ -195,6 +219,7 @@ async function main() {
     // connects), so a few of the window's connections may be counted just after it, or before.
     const sessionsInWindow = (await sessions()) - sessionsBefore;
     const tree = treeCpuDelta(treeBefore, treeAfter);
+    if (SSE_CLIENTS) console.error(`events read by the ${SSE_CLIENTS} clients so far: ${streamedEvents}`);
     await new Promise((resolve) => setTimeout(resolve, 5_000)); // runs of the window's last ticks finish
     if (retention) console.error(await retention);
 
@@ -223,8 +248,9 @@ async function main() {
         `PostgreSQL sessions opened in the window: ${sessionsInWindow}; processes measured at start/end: ${backendsBefore}/${backendsAfter}`,
     );
 
-    console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${perRun(tree.seconds)} ms (${parts.join(', ')}) | ${sessionsInWindow} | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
+    console.log(`| ${mode}${mode === 'embedded' ? '' : ` (${workers} worker${workers > 1 ? 's' : ''})`}${SSE_CLIENTS ? `, ${SSE_CLIENTS} event streams${SSE_QUERY ? ` ?${SSE_QUERY}` : ''}` : ''} | ${ASSIGNMENTS} × ${INTERVAL_S} s | ${(runsInWindow / MEASURE_S).toFixed(0)} | ${percentile(lags, 0.5).toFixed(0)} ms | ${percentile(lags, 0.99).toFixed(0)} ms | ${Math.max(0, expected - runsInWindow)} of ${expected} | ${perRun(tree.seconds)} ms (${parts.join(', ')}) | ${sessionsInWindow} | ${memory.join(' + ')} MB${embeddedPg ? ` + PostgreSQL ${embeddedPg.toFixed(0)} MB` : ''} |`);
   } finally {
+    streams.abort();
     await client?.end().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));

@@ -110,6 +110,39 @@ describe('GET /api/v1/events', () => {
     expect(runs.map((e) => e.data.environmentId).sort()).toEqual([east.id, west.id].sort());
   });
 
+  it('carries only the topics asked for, and coalesces runs into one event per second when asked (issue 25)', async () => {
+    const system = (await api.call('POST', '/api/v1/systems', { name: 'live-topics' })).body;
+    const open = async (query: string, until: (events: { event: string; data: any }[]) => boolean) =>
+      readEvents(await fetch(`${base}/api/v1/events?systemId=${system.id}${query}`, { headers: api.authHeaders }), until, 5_000);
+    const run = (configurationId: string, i: number) => ({
+      id: `r-${configurationId}-${i}`, topic: 'run.completed' as const,
+      payload: { runId: `r-${configurationId}-${i}`, systemId: system.id, configurationId, source: 'Local', status: 'healthy' as const, latencyMs: i, message: 'ok', timestamp: new Date().toISOString() },
+    });
+    const change = {
+      id: 'c-1', topic: 'healthcheck.system_health_changed' as const,
+      payload: { systemId: system.id, systemName: 'live-topics', previousStatus: 'healthy' as const, newStatus: 'unhealthy' as const, healthyChecks: 0, totalChecks: 1, timestamp: new Date().toISOString() },
+    };
+    const healthOnly = open('&topics=health.changed', (events) => events.some((e) => e.event === 'health.changed'));
+    const coalesced = open('&coalesce=1s', (events) => events.some((e) => e.event === 'runs.completed'));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the streams are subscribed once `ready` is out
+    // Three runs of stream a and two of b within the second, and a health change between them.
+    for (const [configurationId, i] of [['a', 1], ['b', 1], ['a', 2], ['b', 2], ['a', 3]] as const) await api.services.bus.publish(run(configurationId, i));
+    await api.services.bus.publish(change);
+
+    const health = await healthOnly;
+    expect(health.map((e) => e.event)).toEqual(['ready', 'health.changed']);
+    const events = await coalesced;
+    // The change is not held back for the batch; the batch has the latest run of each stream.
+    expect(events.map((e) => e.event)).toEqual(['ready', 'health.changed', 'runs.completed']);
+    expect((events[2]!.data as { runId: string }[]).map((r) => r.runId).sort()).toEqual(['r-a-3', 'r-b-2']);
+  });
+
+  it('names the topics it has when asked for one it does not', async () => {
+    const response = await fetch(`${base}/api/v1/events?topics=health.changed,runs`, { headers: api.authHeaders });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.details).toEqual([{ path: 'topics', message: 'expected a comma-separated list of run.completed, health.changed; got "runs"' }]);
+  });
+
   it('refuses environmentId together with environments=all', async () => {
     const response = await fetch(`${base}/api/v1/events?environmentId=${randomUUID()}&environments=all`, { headers: api.authHeaders });
     expect(response.status).toBe(400);

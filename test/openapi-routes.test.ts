@@ -79,7 +79,7 @@ describe('every operation the OpenAPI document lists', () => {
     for (const path of ['/healthz', '/readyz', '/metrics', '/api/v1/events']) expect(document.paths, path).toHaveProperty([path]);
     expect(Object.keys(document.paths).filter((path) => path.includes('/api/v1/api/v1'))).toEqual([]);
     const streamParameters = document.paths['/api/v1/events']!.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name);
-    expect(streamParameters.sort()).toEqual(['environmentId', 'environments', 'systemId']);
+    expect(streamParameters.sort()).toEqual(['coalesce', 'environmentId', 'environments', 'systemId', 'topics']);
   });
 
   it('names each operation, once', () => {

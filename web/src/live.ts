@@ -45,6 +45,10 @@ export function useLiveEvents(query: Record<string, string> | null, handlers: Li
     });
     source.addEventListener('health.changed', (event) => current.current.health?.(JSON.parse((event as MessageEvent<string>).data) as HealthChanged));
     source.addEventListener('run.completed', (event) => current.current.run?.(JSON.parse((event as MessageEvent<string>).data) as RunCompleted));
+    // coalesce=1s: the second's runs in one event (the latest of each stream).
+    source.addEventListener('runs.completed', (event) => {
+      for (const run of JSON.parse((event as MessageEvent<string>).data) as RunCompleted[]) current.current.run?.(run);
+    });
     return () => source.close();
   }, [key]);
 }

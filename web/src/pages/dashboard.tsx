@@ -200,7 +200,8 @@ function Board({ data, setData, reload, live: streamed = true, groupFilter = tru
   }, [setData]);
   const later = () => (pending.current.timer ??= setTimeout(flush, 100));
   useLiveEvents(
-    streamed ? { environments: 'all' } : null,
+    // Runs once a second in one event (the list redraws at most every 100 ms anyway); changes at once.
+    streamed ? { environments: 'all', coalesce: '1s' } : null,
     {
       health: (event) => {
         if (!known.current.has(event.systemId)) {
