@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Command, InvalidArgumentError } from 'commander';
 import { EmbeddedPostgres } from '../db/embedded.ts';
 import { StartError } from '../kernel/errors.ts';
@@ -21,6 +22,7 @@ program
   .option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its files (default ./data, or VIGIL_DATA_DIR)')
   .option('--config-dir <dir>', 'YAML configuration documents to apply at start and whenever they change (or VIGIL_CONFIG_DIR)')
   .action(async (flags: { role?: string; host?: string; port?: string; dataDir?: string; configDir?: string }) => {
+    boundHeapGrowth();
     let settings;
     try {
       settings = loadSettings(flags);
@@ -93,3 +95,14 @@ if (process.argv[2] !== 'start') {
 }
 
 await program.parseAsync(process.argv);
+
+/**
+ * V8 lets a process's heap grow to several times what is alive before it collects, sized for the
+ * machine's memory: at 20,000 checks Vigil has ~65 MB alive and its heap sat at ~290 MB (issue 25,
+ * bench/RESULTS.md). Growing by at most VIGIL_HEAP_GROWING_PERCENT (default 50 %) of what is alive
+ * between full collections kept it at 182 MB for no CPU the benchmark could tell; 0 leaves V8 be.
+ */
+function boundHeapGrowth(): void {
+  const percent = Number(process.env.VIGIL_HEAP_GROWING_PERCENT ?? 50);
+  if (Number.isInteger(percent) && percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
