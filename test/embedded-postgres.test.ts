@@ -119,7 +119,7 @@ describe('stopping and starting as a person at a terminal would', () => {
     const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(logged.filter((entry) => entry.level >= 40)).toEqual([]);
     const stopLines = logged.map((entry) => entry.msg).filter((msg) => / stopped$| closed$/.test(msg));
-    const parts = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Satellites', 'Automations', 'Notifications', 'Queue', 'Outbox relay', 'Event bus'];
+    const parts = ['API', 'Scheduler', 'History jobs', 'Maintenance windows', 'Heartbeats', 'Satellites', 'Automations', 'Notifications', 'Queue', 'Run writer', 'Outbox relay', 'Event bus'];
     expect(stopLines.slice(0, parts.length)).toEqual(parts.map((part) => `${part} stopped`));
     expect(stopLines.slice(parts.length).sort()).toEqual(['Database connections closed', 'Embedded PostgreSQL stopped']);
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(1_000);
