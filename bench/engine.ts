@@ -27,15 +27,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { cpuSeconds, descendants, parentPid, processTable, pssMb, spawnVigil as spawnVigilWith, treeCpu, treeCpuDelta, waitForOutput } from './processes.ts';
+import { cpuSeconds, descendants, numberOption, parentPid, processTable, pssMb, spawnVigil as spawnVigilWith, treeCpu, treeCpuDelta, waitForOutput } from './processes.ts';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'embedded';
 const workers = Number(args[1] && !args[1].startsWith('--') ? args[1] : 1);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
+const option = (name: string, fallback: number) => numberOption(name, fallback, args);
 const ASSIGNMENTS = option('assignments', 10_000);
 const INTERVAL_S = option('interval-s', 30);
 const MEASURE_S = option('measure-s', 60);

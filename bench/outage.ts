@@ -16,13 +16,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/kernel/log.ts';
-import { spawnVigil, waitForOutput } from './processes.ts';
+import { numberOption, spawnVigil, waitForOutput } from './processes.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
+const option = (name: string, fallback: number) => numberOption(name, fallback, args);
 const ASSIGNMENTS = option('assignments', 2_000);
 const INTERVAL_S = option('interval-s', 10);
 const OUTAGE_S = option('outage-s', 60);

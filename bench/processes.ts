@@ -180,3 +180,9 @@ export function pssMb(pid: number): number {
     return 0;
   }
 }
+
+/** `--name N` from this benchmark's command line, as a number, or `fallback`. */
+export function numberOption(name: string, fallback: number, args = process.argv.slice(2)): number {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+}
