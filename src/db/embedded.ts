@@ -49,6 +49,10 @@ export class EmbeddedPostgres {
   private child?: ChildProcess;
   private lockHeld = false;
   private stderrTail: string[] = [];
+  /** Set by stop(): an exit after it is expected, and nothing is restarted. */
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+  private restarts = 0;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.pgDir = join(options.dataDir, 'pg');
@@ -63,6 +67,7 @@ export class EmbeddedPostgres {
 
   async start(): Promise<void> {
     const { log } = this.options;
+    this.stopping = false;
     mkdirSync(this.options.dataDir, { recursive: true });
     this.acquireDataDirLock();
     try {
@@ -86,6 +91,9 @@ export class EmbeddedPostgres {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const child = this.child;
     this.child = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -182,12 +190,45 @@ export class EmbeddedPostgres {
         this.options.log.debug({ postgres: line });
       }
     });
+    let ready = false;
     child.on('exit', (code, signal) => {
-      if (this.child === child) {
-        this.options.log.error({ code, signal, output: this.stderrTail.slice(-5) }, 'Embedded PostgreSQL exited unexpectedly');
-      }
+      if (this.child !== child) return;
+      this.options.log.error({ code, signal, output: this.stderrTail.slice(-5) }, 'Embedded PostgreSQL exited unexpectedly');
+      // A server that was serving is started again (a start that failed is its caller's to report).
+      if (ready) this.scheduleRestart(bins, runAs);
     });
-    await this.waitUntilReady(child);
+    try {
+      await this.waitUntilReady(child);
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT'); // not ready in time: no second server beside the next try
+      throw error;
+    }
+    ready = true;
+  }
+
+  /**
+   * Starts the server again after it died (a full disk makes PostgreSQL stop when it cannot write
+   * its log): every 1, 2, 4, 8, then 10 s until it stays up, with no one's help once the cause is gone.
+   */
+  private scheduleRestart(bins: Binaries, runAs: RunAs): void {
+    if (this.stopping || this.restartTimer) return;
+    const delayMs = restartDelayMs(this.restarts);
+    this.restarts += 1;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.spawnServer(bins, runAs).then(
+        () => {
+          this.restarts = 0;
+          this.options.log.info('Embedded PostgreSQL started again');
+        },
+        (error: unknown) => {
+          this.options.log.warn({ err: error, nextInMs: restartDelayMs(this.restarts) }, 'Embedded PostgreSQL did not start again; trying later');
+          this.scheduleRestart(bins, runAs);
+        },
+      );
+    }, delayMs);
+    this.restartTimer.unref();
   }
 
   private async waitUntilReady(child: ChildProcess): Promise<void> {
@@ -371,4 +412,9 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true; // no /proc: trust kill(0)
   }
+}
+
+/** After the n-th restart in a row (from 0): 1, 2, 4, 8, then 10 s. */
+function restartDelayMs(restarts: number): number {
+  return Math.min(10_000, 1_000 * 2 ** restarts);
 }
