@@ -29,6 +29,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'engine-redis-1', args: ['bench/engine.ts', 'redis', '1'] },
   { name: 'engine-redis-2', args: ['bench/engine.ts', 'redis', '2'] },
   { name: 'outage', args: ['bench/outage.ts'] },
+  { name: 'kill', args: ['bench/kill.ts'] },
   { name: 'ui', args: ['bench/ui.ts'] },
 ];
 

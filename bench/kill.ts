@@ -1,0 +1,127 @@
+/**
+ * kill -9 of each role under load (issue 25), server mode: a scheduler, two workers and an API
+ * process on the local PostgreSQL and Redis; N HTTP checks every S seconds, a fifth of them against
+ * a target that flips between 200 and 500 every FLIP_S seconds, so health changes happen while
+ * processes die. Each role in turn is killed with SIGKILL at a random moment and started again 3 s
+ * later. Prints, over the whole window: ticks due against recorded (lost), ticks recorded twice,
+ * how late the latest-starting runs were (a killed worker's in-flight jobs are retried by BullMQ's
+ * stalled check), and whether the flipping systems' transitions and change events each happened
+ * once per real change (a repeated status in the sequence, or more events than changes, is a
+ * duplicate).
+ *
+ *   node bin/run-ts.js bench/kill.ts [--assignments 1000] [--interval-s 5]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { numberOption, spawnVigil, waitForOutput } from './processes.ts';
+
+const ASSIGNMENTS = numberOption('assignments', 1_000);
+const INTERVAL_S = numberOption('interval-s', 5);
+const FLIP_S = 12;
+const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startTargets(): Promise<{ child: ChildProcess; base: string }> {
+  const script = `
+    const http = require('node:http');
+    let down = false;
+    const server = http.createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/flip') { down = !down; res.end(String(down)); return; }
+      res.writeHead(req.url === '/flip' && down ? 500 : 200, { 'content-type': 'application/json' }); res.end('{}');
+    });
+    server.listen(0, '127.0.0.1', () => console.log('targets on http://127.0.0.1:' + server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return { child, base: await waitForOutput(child, /targets on (\S+)/) };
+}
+
+async function main() {
+  const admin = new pg.Client({ connectionString: LOCAL_PG });
+  await admin.connect();
+  const databaseName = `vigil_bench_kill_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  const url = new URL(LOCAL_PG);
+  url.pathname = `/${databaseName}`;
+  const env = { DATABASE_URL: url.toString(), REDIS_URL, VIGIL_REDIS_PREFIX: `vigil-bench-kill-${process.pid}`, VIGIL_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info' };
+  const targets = await startTargets();
+  const roles: { name: string; argv: string[]; child?: ChildProcess }[] = [
+    { name: 'scheduler', argv: ['--role', 'scheduler'] },
+    { name: 'worker 1', argv: ['--role', 'worker'] },
+    { name: 'worker 2', argv: ['--role', 'worker'] },
+    { name: 'api', argv: ['--role', 'api'] },
+  ];
+  const start = async (role: (typeof roles)[number]) => {
+    role.child = spawnVigil(role.argv, env);
+    await waitForOutput(role.child, role.name === 'api' ? /(listening on)/ : role.name === 'scheduler' ? /(Scheduler started)/ : /(Worker started)/);
+  };
+  const client = new pg.Client({ connectionString: url.toString() });
+  let flipper: NodeJS.Timeout | undefined;
+  try {
+    await start(roles[0]!); // migrates first
+    await Promise.all(roles.slice(1).map(start));
+    await client.connect();
+    const flipping = Math.round(ASSIGNMENTS / 5);
+    await client.query(`INSERT INTO systems (name) SELECT 'kill-' || i FROM generate_series(1, $1) i`, [ASSIGNMENTS]);
+    await client.query(
+      `INSERT INTO configurations (name, strategy, config, interval_seconds)
+       SELECT 'kill-check-' || i, 'http', jsonb_build_object('url', $1 || CASE WHEN i <= $2 THEN '/flip' ELSE '/ok' END, 'timeout', 3000), $3 FROM generate_series(1, $4) i`,
+      [targets.base, flipping, INTERVAL_S, ASSIGNMENTS],
+    );
+    // Consecutive thresholds of 1: every flip is a real change of the system's health.
+    await client.query(
+      `INSERT INTO assignments (system_id, configuration_id, state_thresholds)
+       SELECT s.id, c.id, '{"mode":"consecutive","healthy":{"minSuccessCount":1},"degraded":{"minFailureCount":1},"unhealthy":{"minFailureCount":1}}'
+         FROM systems s JOIN configurations c ON substring(c.name FROM 12) = substring(s.name FROM 6)`,
+    );
+    await sleep((INTERVAL_S * 3 + 5) * 1000);
+    const windowStart = new Date();
+    flipper = setInterval(() => void fetch(`${targets.base}/flip`, { method: 'POST' }).catch(() => undefined), FLIP_S * 1000);
+    const kills: string[] = [];
+    for (const role of [roles[1]!, roles[0]!, roles[3]!, roles[2]!]) {
+      await sleep(5_000 + Math.random() * INTERVAL_S * 1000);
+      role.child!.kill('SIGKILL');
+      kills.push(`${role.name} at +${((Date.now() - windowStart.getTime()) / 1000).toFixed(1)} s`);
+      await sleep(3_000);
+      await start(role);
+    }
+    await sleep(45_000); // a killed worker's jobs come back through the stalled check (30–60 s)
+    clearInterval(flipper);
+    const windowEnd = new Date(Date.now() - 40_000); // ticks whose retries have had their chance
+
+    const [ticks] = (await client.query<{ due: number; recorded: number; twice: number; late_p99: number; late_max: number; late_over_interval: number }>(
+      `WITH first AS (SELECT system_id, configuration_id, min(scheduled_for) AS t FROM runs WHERE scheduled_for >= $1 GROUP BY 1, 2)
+       SELECT (SELECT sum(floor(extract(epoch FROM ($2::timestamptz - t)) / $3) + 1)::int FROM first) AS due,
+              (SELECT count(*)::int FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2) AS recorded,
+              (SELECT count(*)::int FROM (SELECT 1 FROM runs GROUP BY system_id, configuration_id, scheduled_for HAVING count(*) > 1) d) AS twice,
+              (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - scheduled_for) * 1000 - coalesce(latency_ms, 0)) FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2)::int AS late_p99,
+              (SELECT max(extract(epoch FROM created_at - scheduled_for) * 1000 - coalesce(latency_ms, 0)) FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2)::int AS late_max,
+              (SELECT count(*)::int FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2 AND created_at - scheduled_for > make_interval(secs => $3)) AS late_over_interval`,
+      [windowStart, windowEnd, INTERVAL_S],
+    )).rows;
+    const [health] = (await client.query<{ transitions: number; repeated: number; events: number }>(
+      `WITH t AS (SELECT system_id, to_status, lag(to_status) OVER (PARTITION BY system_id ORDER BY seq) AS before
+                    FROM transitions WHERE environment_id IS NULL AND transitioned_at >= $1)
+       SELECT (SELECT count(*)::int FROM t) AS transitions,
+              (SELECT count(*)::int FROM t WHERE before = to_status) AS repeated,
+              (SELECT count(*)::int FROM outbox WHERE topic = 'healthcheck.system_health_changed' AND created_at >= $1) AS events`,
+      [windowStart],
+    )).rows;
+    console.error(`killed: ${kills.join(', ')}`);
+    console.log(
+      `| ${ASSIGNMENTS} × ${INTERVAL_S} s, ${flipping} flipping every ${FLIP_S} s | ${ticks!.recorded} of ${ticks!.due} due (${Math.max(0, ticks!.due - ticks!.recorded)} lost) | ${ticks!.twice} | ${ticks!.late_p99} ms / ${(ticks!.late_max / 1000).toFixed(1)} s (${ticks!.late_over_interval} runs later than an interval) | ${health!.transitions} transitions, ${health!.repeated} repeating the status before them; ${health!.events} change events (one per transition: ${health!.events === health!.transitions ? 'yes' : 'no'}) |`,
+    );
+  } finally {
+    clearInterval(flipper);
+    await client.end().catch(() => undefined);
+    for (const role of roles) role.child?.kill('SIGTERM');
+    await Promise.all(roles.map((role) => new Promise((resolve) => (!role.child || role.child.exitCode !== null || role.child.signalCode ? resolve(null) : role.child.once('exit', resolve)))));
+    targets.child.kill();
+    await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+console.log('| load | ticks recorded | ticks recorded twice | start lateness p99 / max | health changes |');
+console.log('| --- | --- | ---: | --- | --- |');
+await main();
