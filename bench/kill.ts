@@ -9,7 +9,12 @@
  * once per real change (a repeated status in the sequence, or more events than changes, is a
  * duplicate).
  *
- *   node bin/run-ts.js bench/kill.ts [--assignments 1000] [--interval-s 5]
+ *
+ * Then Redis goes away for REDIS_OUTAGE_S (the benchmark runs a redis-server of its own, without
+ * persistence, killed and started again empty): ticks due meanwhile are missed by design (README);
+ * printed: how many, whether any was recorded twice, and how long until checks ran again.
+ *
+ *   node bin/run-ts.js bench/kill.ts [--assignments 1000] [--interval-s 5] [--redis-outage-s 60]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +25,7 @@ const ASSIGNMENTS = numberOption('assignments', 1_000);
 const INTERVAL_S = numberOption('interval-s', 5);
 const FLIP_S = 12;
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_OUTAGE_S = numberOption('redis-outage-s', 60);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startTargets(): Promise<{ child: ChildProcess; base: string }> {
@@ -36,7 +41,27 @@ async function startTargets(): Promise<{ child: ChildProcess; base: string }> {
   return { child, base: await waitForOutput(child, /targets on (\S+)/) };
 }
 
+/** A redis-server of the benchmark's own on a free port, so that it can be stopped. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await waitForOutput(child, /(Ready to accept connections)/);
+  return child;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function main() {
+  const redisPort = await freePort();
+  let redis = await startRedis(redisPort);
+  const REDIS_URL = `redis://127.0.0.1:${redisPort}`;
   const admin = new pg.Client({ connectionString: LOCAL_PG });
   await admin.connect();
   const databaseName = `vigil_bench_kill_${process.pid}`;
@@ -89,6 +114,31 @@ async function main() {
     clearInterval(flipper);
     const windowEnd = new Date(Date.now() - 40_000); // ticks whose retries have had their chance
 
+    // Redis away for REDIS_OUTAGE_S, then back empty.
+    const redisDown = new Date();
+    redis.kill('SIGKILL');
+    await sleep(REDIS_OUTAGE_S * 1000);
+    redis = await startRedis(redisPort);
+    const redisUp = new Date();
+    let resumedMs = NaN;
+    for (let i = 0; i < 1_200; i++) {
+      const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM runs WHERE scheduled_for > $1', [redisUp]);
+      if (rows[0]!.n >= ASSIGNMENTS / 10) {
+        resumedMs = Date.now() - redisUp.getTime();
+        break;
+      }
+      await sleep(100);
+    }
+    await sleep(INTERVAL_S * 2_000);
+    const [outage] = (await client.query<{ missed: number; during: number; twice: number; after: number }>(
+      `SELECT (SELECT count(*)::int FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2) AS during,
+              (SELECT count(*)::int FROM (SELECT 1 FROM runs GROUP BY system_id, configuration_id, scheduled_for HAVING count(*) > 1) d) AS twice,
+              (SELECT count(*)::int FROM runs WHERE scheduled_for >= $2) AS after`,
+      [redisDown, redisUp],
+    )).rows;
+    const dueDuring = Math.round((ASSIGNMENTS * (redisUp.getTime() - redisDown.getTime())) / 1000 / INTERVAL_S);
+    const redisRow = `| Redis away ${REDIS_OUTAGE_S} s, started again empty | ${outage!.during} of ~${dueDuring} due during it recorded (in flight when it went), the rest missed | ${outage!.twice} | checks ran again ${(resumedMs / 1000).toFixed(1)} s after Redis was back (a tenth of the checks recorded); ${outage!.after} runs since | |`;
+
     const [ticks] = (await client.query<{ due: number; recorded: number; twice: number; late_p99: number; late_max: number; late_over_interval: number }>(
       `WITH first AS (SELECT system_id, configuration_id, min(scheduled_for) AS t FROM runs WHERE scheduled_for >= $1 GROUP BY 1, 2)
        SELECT (SELECT sum(floor(extract(epoch FROM ($2::timestamptz - t)) / $3) + 1)::int FROM first) AS due,
@@ -109,19 +159,21 @@ async function main() {
     )).rows;
     console.error(`killed: ${kills.join(', ')}`);
     console.log(
-      `| ${ASSIGNMENTS} × ${INTERVAL_S} s, ${flipping} flipping every ${FLIP_S} s | ${ticks!.recorded} of ${ticks!.due} due (${Math.max(0, ticks!.due - ticks!.recorded)} lost) | ${ticks!.twice} | ${ticks!.late_p99} ms / ${(ticks!.late_max / 1000).toFixed(1)} s (${ticks!.late_over_interval} runs later than an interval) | ${health!.transitions} transitions, ${health!.repeated} repeating the status before them; ${health!.events} change events (one per transition: ${health!.events === health!.transitions ? 'yes' : 'no'}) |`,
+      `| kill -9 of each role, ${ASSIGNMENTS} × ${INTERVAL_S} s, ${flipping} flipping every ${FLIP_S} s | ${ticks!.recorded} of ${ticks!.due} due (${Math.max(0, ticks!.due - ticks!.recorded)} lost) | ${ticks!.twice} | ${ticks!.late_p99} ms / ${(ticks!.late_max / 1000).toFixed(1)} s (${ticks!.late_over_interval} runs later than an interval) | ${health!.transitions} transitions, ${health!.repeated} repeating the status before them; ${health!.events} change events (one per transition: ${health!.events === health!.transitions ? 'yes' : 'no'}) |`,
     );
+    console.log(redisRow);
   } finally {
     clearInterval(flipper);
     await client.end().catch(() => undefined);
     for (const role of roles) role.child?.kill('SIGTERM');
     await Promise.all(roles.map((role) => new Promise((resolve) => (!role.child || role.child.exitCode !== null || role.child.signalCode ? resolve(null) : role.child.once('exit', resolve)))));
     targets.child.kill();
+    redis.kill('SIGKILL');
     await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     await admin.end();
   }
 }
 
-console.log('| load | ticks recorded | ticks recorded twice | start lateness p99 / max | health changes |');
+console.log('| event | ticks recorded | ticks recorded twice | start lateness p99 / max | health changes |');
 console.log('| --- | --- | ---: | --- | --- |');
 await main();
