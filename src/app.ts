@@ -166,6 +166,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     if (settings.redisUrl && servesApi) {
       const { Redis } = await import('ioredis');
       const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: false, lazyConnect: true });
+      (await import('./events/redis-bus.ts')).watchRedisConnection(client, log, 'sign-in limiter');
       await client.connect();
       stops.set('Sign-in limiter', async () => client.disconnect());
       loginLimiter = new LoginLimiter({ redis: { client, prefix: settings.redisPrefix } });

@@ -108,5 +108,8 @@ describe.skipIf(!redisServer && process.env.CI !== 'true')('Redis unavailable, t
     expect(during).toBeLessThanOrEqual(2);
     const output = processes.map((p) => p.output()).join('\n');
     expect(output).toContain('schedules synced');
+    // Said once per connection, not printed by ioredis at every reconnect attempt.
+    expect(output).not.toContain('Unhandled error event');
+    expect(output).toContain('Redis connection back');
   }, 150_000);
 });

@@ -11,6 +11,8 @@ import { parseEvent } from './topics.ts';
 export async function createRedisBus(redisUrl: string, log: Logger, channel = 'vigil:events'): Promise<EventBus> {
   const publisher = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
   const subscriber = new Redis(redisUrl, { lazyConnect: true });
+  watchRedisConnection(publisher, log, 'event bus');
+  watchRedisConnection(subscriber, log, 'event bus subscriber');
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const local = createMemoryBus();
   subscriber.on('message', (_channel: string, message: string) => {
@@ -35,4 +37,23 @@ export async function createRedisBus(redisUrl: string, log: Logger, channel = 'v
       publisher.disconnect();
     },
   };
+}
+
+/**
+ * Says once that a Redis connection was lost and once that it is back, instead of ioredis printing
+ * "Unhandled error event" to stderr at every reconnect attempt (ten a second through an outage).
+ * ioredis reconnects by itself.
+ */
+export function watchRedisConnection(client: Pick<Redis, 'on'>, log: Logger, name: string): void {
+  let lost = false;
+  client.on('error', (error: Error) => {
+    if (lost) return;
+    lost = true;
+    log.warn({ err: error, connection: name }, 'Redis connection lost; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log.info({ connection: name }, 'Redis connection back');
+  });
 }
