@@ -1,4 +1,4 @@
-import { readDefinition, readJobState, type JobState } from '../checks/read.ts';
+import { readDefinition, readJobState, readJobStates, type JobState } from '../checks/read.ts';
 import type { Database } from '../db/database.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { HELD, type RecordOptions, type RunRecord } from '../health/recorder.ts';
@@ -36,6 +36,11 @@ type StrategyJob = CheckJob & { strategy: string };
 type EnvironmentRow = NonNullable<JobState['environments']>[number];
 
 const PLAN_CACHE_LIMIT = 10_000;
+/**
+ * How long a starting job waits for others to read their state with it: one round trip for all the
+ * jobs that start within it (issue 25) — a few milliseconds of lag for a query per run saved.
+ */
+const JOB_READ_GATHER_MS = 10;
 /** Job states and secrets kept for a database outage: one per assignment, up to this many. */
 const OUTAGE_CACHE_LIMIT = 100_000;
 
@@ -54,6 +59,8 @@ export class Executor {
   private readonly lastStates = new Map<string, JobState>();
   private readonly lastSecrets = new Map<string, Map<string, string>>();
   private readonly secrets: SecretResolver;
+  private gathering: { job: CheckJob; resolve(state: JobState | undefined): void; reject(error: unknown): void }[] = [];
+  private gatherTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -182,6 +189,11 @@ export class Executor {
   private async read(job: CheckJob): Promise<JobState | undefined> {
     const { pool } = this.deps.database;
     try {
+      return await this.readGathered(job);
+    } catch {
+      // The gathered read may have failed for another job's sake: this job's own read decides.
+    }
+    try {
       return await readJobState(pool, job.configurationId, job.systemId);
     } catch (error) {
       // SPEC §2.4: environments that cannot be read mean one env-less run (fail open), said loudly.
@@ -192,6 +204,21 @@ export class Executor {
       }
       return row;
     }
+  }
+
+  /** This job's state, read in one query with those of the jobs starting within JOB_READ_GATHER_MS. */
+  private readGathered(job: CheckJob): Promise<JobState | undefined> {
+    return new Promise((resolve, reject) => {
+      this.gathering.push({ job, resolve, reject });
+      this.gatherTimer ??= setTimeout(() => {
+        this.gatherTimer = undefined;
+        const gathered = this.gathering.splice(0);
+        readJobStates(this.deps.database.pool, gathered.map((g) => g.job)).then(
+          (states) => gathered.forEach((g, index) => g.resolve(states[index])),
+          (error: unknown) => gathered.forEach((g) => g.reject(error)),
+        );
+      }, JOB_READ_GATHER_MS);
+    });
   }
 
   /** SPEC §2.4, re-read every run (with the job): the effective environments, in the system's order. */
