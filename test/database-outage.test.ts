@@ -7,7 +7,7 @@ import { EmbeddedPostgres } from '../src/db/embedded.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { waitFor } from './support/wait.ts';
-import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process.ts';
+import { apiCreate, startVigil, type VigilProcess } from './support/vigil-process.ts';
 
 /**
  * Issue 25: the database goes away and comes back. Vigil runs against a PostgreSQL server this file
@@ -27,11 +27,7 @@ let db: () => pg.Client;
 let systemId: string;
 let configurationId: string;
 
-const post = async (path: string, body: unknown) => {
-  const response = await apiFetch(vigil.url, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as { id: string };
-};
+const post = (path: string, body: unknown) => apiCreate(vigil.url, path, body);
 const query = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => {
   const client = db();
   await client.connect();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlipTarget, type FlipTarget } from './support/flip-target.ts';
 import { waitFor } from './support/wait.ts';
-import { apiFetch, startVigil, type VigilProcess } from './support/vigil-process.ts';
+import { apiCreate, apiFetch, startVigil, type VigilProcess } from './support/vigil-process.ts';
 
 /**
  * Issue 25: the embedded PostgreSQL in trouble, with checks running every second. Its process
@@ -33,11 +33,7 @@ describe.skipIf(!mountable && process.env.CI !== 'true')('the embedded PostgreSQ
   let target: FlipTarget;
   let systemId: string;
 
-  const post = async (path: string, body: unknown) => {
-    const response = await apiFetch(vigil.url, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(response.status, await response.clone().text()).toBe(201);
-    return (await response.json()) as { id: string };
-  };
+  const post = (path: string, body: unknown) => apiCreate(vigil.url, path, body);
   const readiness = async () => {
     const response = await fetch(`${vigil.url}/readyz`);
     return { status: response.status, reason: ((await response.json()) as { reason?: string }).reason ?? '' };

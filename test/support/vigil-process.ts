@@ -20,6 +20,13 @@ export async function apiFetch(base: string, path: string, init: RequestInit = {
   return fetch(`${base}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), cookie } });
 }
 
+/** POST `body` as JSON to a running Vigil as its admin; the created resource, or an error naming the answer. */
+export async function apiCreate(base: string, path: string, body: unknown): Promise<{ id: string }> {
+  const response = await apiFetch(base, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
 export interface VigilProcess {
   child: ChildProcess;
   url: string;
