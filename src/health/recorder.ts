@@ -67,7 +67,9 @@ interface PendingRun {
   reject(error: unknown): void;
 }
 
-const streamOf = ({ run }: PendingRun) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`;
+/** A run's stream (SPEC §1): its system, check, environment and source. */
+const streamKey = (run: RunRecord) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`;
+const streamOf = ({ run }: PendingRun) => streamKey(run);
 
 /** What the recorder is holding through an outage (for /readyz and /metrics). */
 export interface HeldState {
@@ -271,7 +273,7 @@ export class HealthRecorder {
           this.held.sort((a, b) => a.scheduledFor.getTime() - b.scheduledFor.getTime());
           this.heldUnsorted = false;
         }
-        const { batch } = takeBatch(this.held, (run) => `${run.systemId}|${run.configurationId}|${run.environmentId ?? ''}|${run.source}`, new Set(), MAX_BATCH);
+        const { batch } = takeBatch(this.held, streamKey, new Set(), MAX_BATCH);
         let answer: Awaited<ReturnType<typeof writeRuns>>;
         try {
           answer = await writeRuns(this.database, batch);
