@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_DEGRADED, SYSTEM_HEALTHY, SYSTEM_HEALTH_CHANGED } from '../events/topics.ts';
-import { changePayload, changeTime, changeTriggers, planViewChange, type ChangeTrigger } from './changes.ts';
+import { changePayload, changeTriggers, planViewChange, type ChangeTrigger } from './changes.ts';
 import type { Status } from './evaluate.ts';
 
 describe('changeTriggers (SPEC §4.2)', () => {
@@ -120,15 +120,4 @@ describe('planViewChange (SPEC §3.3, §4.2)', () => {
     },
   ];
   for (const row of rows) it(row.name, () => expect(planViewChange({ stored: row.stored, before: row.before, next: row.next }, at)).toEqual(row.expected));
-});
-
-describe('changeTime: when a change is dated', () => {
-  const t = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
-  const rows: { name: string; since: Date | null; at: Date; expected: Date }[] = [
-    { name: 'a view not stored yet: at its run', since: null, at: t(10), expected: t(10) },
-    { name: 'a run after the stored state began: at the run', since: t(5), at: t(10), expected: t(10) },
-    { name: 'a run held through an outage, after the state began: at the run, in the past', since: t(1), at: t(3), expected: t(3) },
-    { name: 'a run that ended before a change recorded meanwhile: at that change, not before it', since: t(12), at: t(10), expected: t(12) },
-  ];
-  for (const row of rows) it(row.name, () => expect(changeTime(row.since ? { since: row.since } : null, row.at)).toEqual(row.expected));
 });

@@ -44,17 +44,6 @@ export interface StoredView extends HealthView {
   since: Date;
 }
 
-/**
- * Pure: when a change decided now is dated. A change is dated at the run that made it (`at`: its
- * check's end, long ago for runs held through an outage) — but never before the view's stored
- * state began: a run written up to a group commit's window after it ended can follow a change
- * recorded meanwhile (a re-evaluation after a configuration change), and a view's transitions must
- * read in the order they were recorded.
- */
-export function changeTime(stored: Pick<StoredView, 'since'> | null, at: Date): Date {
-  return stored && stored.since > at ? stored.since : at;
-}
-
 export interface ViewTransition {
   from: Status | null;
   to: Status;

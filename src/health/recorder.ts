@@ -10,7 +10,7 @@ import type { EventBus } from '../events/bus.ts';
 import { writeOutbox, type OutboxRelay } from '../events/outbox.ts';
 import type { Logger } from '../kernel/log.ts';
 import { CHECK_FAILED, RUN_COMPLETED, type BusEvent } from '../events/topics.ts';
-import { changePayload, changeTime, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
+import { changePayload, planViewChange, type StoredView, type ViewChangePlan } from './changes.ts';
 import { DEFAULT_THRESHOLDS, MAX_EVALUATED_RUNS, evaluateStream, evaluateView, isStale, viewId, type CheckState, type Status } from './evaluate.ts';
 import { collectorCounts } from './collector-counts.ts';
 import { sketchKey } from './sketch.ts';
@@ -621,9 +621,8 @@ async function reevaluate(
   const next = evaluateView(checkStates(snapshot, now), environmentId);
   const stored: StoredView | null = snapshot.stored ? { ...snapshot.stored, since: new Date(snapshot.stored.since) } : null;
   const before = stored === null && runs.length ? evaluateView(checkStates({ ...snapshot, streams: streamsBefore(snapshot.streams, runs) }, now), environmentId) : next;
-  const dated = changeTime(stored, at);
-  const plan = planViewChange({ stored, before, next }, dated);
-  return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, at: dated });
+  const plan = planViewChange({ stored, before, next }, at);
+  return applyPlan(client, plan, { view, systemId, environmentId, configurationId, systemName: snapshot.system_name, at });
 }
 
 interface PlanContext {
