@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/wait.ts';
 import { OutboxRelay } from '../src/events/outbox.ts';
 import { silentLogger } from '../src/kernel/log.ts';
 import { createTestApi, type TestApi } from './support/api.ts';
@@ -180,6 +181,9 @@ describe('a check run through the engine', () => {
     const { system, configuration } = await setup('engine-concurrent', {
       thresholds: { mode: 'consecutive', healthy: { minSuccessCount: 1 }, degraded: { minFailureCount: 1 }, unhealthy: { minFailureCount: 50 } },
     });
+    // The new assignment's own re-evaluation creates the view first (healthy); the runs then change it once.
+    const transitionsOf = async () => (await api.call('GET', `/api/v1/transitions?systemId=${system.id}`)).body.items as { toStatus: string }[];
+    await waitFor(async () => (await transitionsOf()).length === 1, 5_000, 'the view created');
     const at = Date.now();
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
