@@ -132,16 +132,8 @@ export class HealthRecorder {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ run, hold, resolve, reject });
-      if (options.promptly) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-        this.writeQueued();
-        return;
-      }
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.writeQueued();
-      }, GROUP_COMMIT_MS);
+      if (options.promptly) this.writeNow();
+      else this.timer ??= setTimeout(() => this.writeNow(), GROUP_COMMIT_MS);
     });
   }
 
@@ -156,16 +148,19 @@ export class HealthRecorder {
    */
   async drain(): Promise<void> {
     while (this.queue.length || this.inFlight) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-        this.writeQueued();
-      }
+      if (this.timer) this.writeNow();
       await new Promise<void>((resolve) => this.idle.push(resolve));
     }
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (this.held.length) this.log.error({ held: this.held.length }, 'Stopped with runs still held for the database; they are lost');
+  }
+
+  /** The group-commit window ends now: what is queued goes without waiting for its timer. */
+  private writeNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writeQueued();
   }
 
   private writeQueued(): void {
@@ -197,7 +192,7 @@ export class HealthRecorder {
    * that may be held are held; the others fail.
    */
   private async writeBatch(batch: PendingRun[]): Promise<void> {
-    let written: Awaited<ReturnType<typeof writeRuns>>;
+    let written: Written;
     try {
       written = await writeRuns(this.database, batch.map((pending) => pending.run));
     } catch (error) {
@@ -222,7 +217,7 @@ export class HealthRecorder {
   }
 
   /** After a commit: the runs first, then what they changed — a live view reads them in the order they happened. */
-  private async published(runs: RunRecord[], written: Awaited<ReturnType<typeof writeRuns>>): Promise<void> {
+  private async published(runs: RunRecord[], written: Written): Promise<void> {
     for (const [index, run] of runs.entries()) {
       const runId = written.runIds[index];
       if (runId) await this.announceRun(runId, run);
@@ -274,7 +269,7 @@ export class HealthRecorder {
           this.heldUnsorted = false;
         }
         const { batch } = takeBatch(this.held, streamKey, new Set(), MAX_BATCH);
-        let answer: Awaited<ReturnType<typeof writeRuns>>;
+        let answer: Written;
         try {
           answer = await writeRuns(this.database, batch);
         } catch (error) {
@@ -461,13 +456,19 @@ async function insertRuns(client: pg.PoolClient, runs: RunRecord[]): Promise<Ins
   return byPlace;
 }
 
+/** What writing a batch answers: each run's id (undefined: its tick was recorded already) and the outbox ids to publish. */
+interface Written {
+  runIds: (string | undefined)[];
+  eventIds: string[];
+}
+
 /**
  * Writes a batch of runs (one per stream) in one transaction holding the locks of all their views,
  * then re-evaluates each view that one of them can change — once, seeing all of the batch's runs:
  * runs committed together are one moment for their view. Returns each run's id (undefined: its
  * tick was recorded already) and the outbox ids to publish.
  */
-async function writeRuns(database: Database, runs: RunRecord[]): Promise<{ runIds: (string | undefined)[]; eventIds: string[] }> {
+async function writeRuns(database: Database, runs: RunRecord[]): Promise<Written> {
   const views = runs.map((run) => viewId(run.systemId, run.environmentId));
   return withXactLocks(
     database.lockPool,
