@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../kernel/log.ts';
-import { checkJobOf, createBullmqQueue } from './bullmq.ts';
+import { checkJobOf, createBullmqQueue, reconnectDelayMs } from './bullmq.ts';
 import type { CheckJob, CheckQueue, Schedule, TestRunJob } from './types.ts';
 
 // Real Redis. Under CI it must be there; on a laptop without Redis these tests skip and say why.
@@ -27,6 +27,17 @@ async function unreachable(url: string): Promise<string | undefined> {
     client.disconnect();
   }
 }
+
+describe('reconnectDelayMs', () => {
+  it.each([
+    [1, 200],
+    [2, 400],
+    [5, 1_000],
+    [60, 1_000], // a minute into an outage, still an attempt a second
+  ])('attempt %i waits %i ms', (attempt, delay) => {
+    expect(reconnectDelayMs(attempt)).toBe(delay);
+  });
+});
 
 const opened: CheckQueue[] = [];
 const prefixes: string[] = [];

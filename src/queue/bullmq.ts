@@ -62,6 +62,14 @@ const KEEP_FINISHED_JOBS = {
 // A test run's draft is nobody's record: it leaves Redis as soon as a worker is done with it, and
 // a worker lost mid-run is not retried (the person waiting has been answered 504 by then).
 const TEST_RUN_OPTIONS = { priority: 1, attempts: 1, removeOnComplete: true, removeOnFail: true };
+/**
+ * How long BullMQ's connections wait before the next attempt to reach Redis: 0.2 s more per attempt,
+ * at most 1 s. BullMQ's own default grows as e^attempt up to 20 s, so after a minute's outage checks
+ * started again up to ~19 s after Redis was back (bench/kill.ts); an attempt a second on a lost
+ * connection costs nothing worth saving.
+ */
+export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 200, 1_000);
+
 // Concurrent round trips per sync batch: ioredis pipelines them on the one connection.
 const SYNC_BATCH = 500;
 
@@ -71,7 +79,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
   const queueName = options.queueName ?? 'checks';
   const closeGraceMs = options.closeGraceMs ?? 10_000;
   const fullCheckMs = options.fullCheckMs ?? 60_000;
-  const connection = { url: options.redisUrl };
+  const connection = { url: options.redisUrl, retryStrategy: reconnectDelayMs };
 
   const queue = new Queue<JobData>(queueName, { connection, prefix, defaultJobOptions: KEEP_FINISHED_JOBS });
   queue.on('error', (error) => log.error({ err: error }, 'check queue error'));
