@@ -110,9 +110,11 @@ async function main() {
       await sleep(3_000);
       await start(role);
     }
-    await sleep(45_000); // a killed worker's jobs come back through the stalled check (30–60 s)
+    // A killed worker's jobs come back through the stalled check 30–60 s later: Redis must not go
+    // away before that (it would take the stalled jobs with it), nor the window end after.
+    await sleep(65_000);
     clearInterval(flipper);
-    const windowEnd = new Date(Date.now() - 40_000); // ticks whose retries have had their chance
+    const windowEnd = new Date(Date.now() - INTERVAL_S * 2_000);
 
     // Redis away for REDIS_OUTAGE_S, then back empty.
     const redisDown = new Date();
@@ -141,7 +143,7 @@ async function main() {
 
     const [ticks] = (await client.query<{ due: number; recorded: number; twice: number; late_p99: number; late_max: number; late_over_interval: number }>(
       `WITH first AS (SELECT system_id, configuration_id, min(scheduled_for) AS t FROM runs WHERE scheduled_for >= $1 GROUP BY 1, 2)
-       SELECT (SELECT sum(floor(extract(epoch FROM ($2::timestamptz - t)) / $3) + 1)::int FROM first) AS due,
+       SELECT (SELECT sum(ceil(extract(epoch FROM ($2::timestamptz - t)) / $3))::int FROM first) AS due, -- ticks t + k·interval < end
               (SELECT count(*)::int FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2) AS recorded,
               (SELECT count(*)::int FROM (SELECT 1 FROM runs GROUP BY system_id, configuration_id, scheduled_for HAVING count(*) > 1) d) AS twice,
               (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - scheduled_for) * 1000 - coalesce(latency_ms, 0)) FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2)::int AS late_p99,
@@ -157,6 +159,24 @@ async function main() {
               (SELECT count(*)::int FROM outbox WHERE topic = 'healthcheck.system_health_changed' AND created_at >= $1) AS events`,
       [windowStart],
     )).rows;
+    // Where the lost ticks were: each gap in an assignment's ticks, relative to the window's start,
+    // beside the kills' times; and the late retries.
+    const { rows: gaps } = await client.query<{ after_s: number; missing: number; system: string }>(
+      `SELECT round(extract(epoch FROM scheduled_for - $1::timestamptz)::numeric, 1)::float AS after_s,
+              (round(extract(epoch FROM next - scheduled_for) / $3) - 1)::int AS missing, system_id::text AS system
+         FROM (SELECT system_id, scheduled_for, lead(scheduled_for) OVER (PARTITION BY system_id, configuration_id ORDER BY scheduled_for) AS next
+                 FROM runs WHERE scheduled_for >= $1) r
+        WHERE next - scheduled_for > make_interval(secs => $3 * 1.5) AND scheduled_for < $2 ORDER BY 1`,
+      [windowStart, windowEnd, INTERVAL_S],
+    );
+    const { rows: lateRuns } = await client.query<{ due_s: number; late_s: number }>(
+      `SELECT round(extract(epoch FROM scheduled_for - $1::timestamptz)::numeric, 1)::float AS due_s,
+              round(extract(epoch FROM created_at - scheduled_for)::numeric, 1)::float AS late_s
+         FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2 AND created_at - scheduled_for > make_interval(secs => $3) ORDER BY 1`,
+      [windowStart, windowEnd, INTERVAL_S],
+    );
+    for (const gap of gaps) console.error(`gap: ${gap.missing} tick(s) after the one due at +${gap.after_s} s (system ${gap.system})`);
+    for (const late of lateRuns) console.error(`late: the tick due at +${late.due_s} s was recorded ${late.late_s} s after it`);
     console.error(`killed: ${kills.join(', ')}`);
     console.log(
       `| kill -9 of each role, ${ASSIGNMENTS} × ${INTERVAL_S} s, ${flipping} flipping every ${FLIP_S} s | ${ticks!.recorded} of ${ticks!.due} due (${Math.max(0, ticks!.due - ticks!.recorded)} lost) | ${ticks!.twice} | ${ticks!.late_p99} ms / ${(ticks!.late_max / 1000).toFixed(1)} s (${ticks!.late_over_interval} runs later than an interval) | ${health!.transitions} transitions, ${health!.repeated} repeating the status before them; ${health!.events} change events (one per transition: ${health!.events === health!.transitions ? 'yes' : 'no'}) |`,
