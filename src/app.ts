@@ -22,7 +22,6 @@ import { maintenanceRoutes } from './maintenance/routes.ts';
 import { MaintenanceService } from './maintenance/service.ts';
 import { NotificationLoop } from './notifications/loop.ts';
 import type { ActionDoors } from './automation/actions/types.ts';
-import { runSummaries } from './health/read.ts';
 import { AutomationRunner } from './automation/runner.ts';
 import { isTrigger } from './automation/triggers.ts';
 import { PassLoop } from './kernel/pass-loop.ts';
@@ -71,7 +70,7 @@ import { HealthRecorder } from './health/recorder.ts';
 import { PingLimiter } from './heartbeats/limit.ts';
 import { heartbeatRoutes, pingRoutes } from './heartbeats/routes.ts';
 import { HeartbeatService } from './heartbeats/service.ts';
-import { systemOfRun } from './health/read.ts';
+import { runSummaries, systemOfRun, unrunTicks } from './health/read.ts';
 import { healthRoutes } from './health/routes.ts';
 import { HealthService } from './health/service.ts';
 import { StartError } from './kernel/errors.ts';
@@ -156,7 +155,7 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
     // Every role has the queue: workers consume it, schedulers fill it, API processes enqueue "run now".
     const queue: CheckQueue = settings.redisUrl
       ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
-      : createMemoryQueue({ log });
+      : createMemoryQueue({ log, unrunTicks: (ticks) => unrunTicks(database.pool, ticks) });
     stops.set('Queue', () => queue.close());
     const servesApi = settings.role === 'all' || settings.role === 'api';
     // Failed sign-ins are counted in Redis when several API processes share the work, so the limit

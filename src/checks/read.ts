@@ -221,6 +221,11 @@ export function configurationExistsSql(configurationId: string): string {
   return `EXISTS (SELECT 1 FROM configurations WHERE id = ${configurationId})`;
 }
 
+/** When the assignment was created, or NULL (an SQL expression over its id). */
+export function assignmentCreatedSql(assignmentId: string): string {
+  return `(SELECT created_at FROM assignments WHERE id = ${assignmentId})`;
+}
+
 /** The configuration's name, or NULL (an SQL expression over its id). */
 export function configurationNameSql(configurationId: string): string {
   return `(SELECT name FROM configurations WHERE id = ${configurationId})`;

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type pg from 'pg';
-import { configurationNameSql } from '../checks/read.ts';
+import { assignmentCreatedSql, configurationNameSql } from '../checks/read.ts';
 import type { Db } from '../db/database.ts';
 import { runs } from './schema.ts';
 
@@ -60,4 +60,25 @@ export async function runSummaries(pool: Pick<pg.Pool, 'query'>, runIds: readonl
   const { rows } = await pool.query(`SELECT id, status, message, latency_ms, environment_id FROM runs WHERE id = ANY($1::uuid[])`, [runIds]);
   const byId = new Map(rows.map((row) => [row.id, { id: row.id, status: row.status, message: row.message, latencyMs: row.latency_ms, environmentId: row.environment_id }]));
   return runIds.flatMap((id) => byId.get(id) ?? []);
+}
+
+/**
+ * Of the given ticks (each assignment's latest, due before this process started; the schedule id is
+ * the assignment id), the ids of those due while their assignment existed after which no run of its
+ * check and system was recorded: the ticks a process that was not running missed, and owes. A run of
+ * any later tick, or a run-now, since the tick counts as run.
+ */
+export async function unrunTicks(
+  pool: Pick<pg.Pool, 'query'>,
+  ticks: readonly { scheduleId: string; configurationId: string; systemId: string; scheduledFor: number }[],
+): Promise<string[]> {
+  if (ticks.length === 0) return [];
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.id FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::float8[]) AS t(id, configuration_id, system_id, due_ms)
+      WHERE ${assignmentCreatedSql('t.id::uuid')} <= to_timestamp(t.due_ms / 1000)
+        AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.configuration_id = t.configuration_id AND r.system_id = t.system_id
+                                              AND r.created_at >= to_timestamp(t.due_ms / 1000))`,
+    [ticks.map((t) => t.scheduleId), ticks.map((t) => t.configurationId), ticks.map((t) => t.systemId), ticks.map((t) => t.scheduledFor)],
+  );
+  return rows.map((row) => row.id);
 }

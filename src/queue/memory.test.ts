@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryQueue, type MemoryQueue } from './memory.ts';
-import type { CheckJob, Schedule } from './types.ts';
+import type { CheckJob, DueTick, Schedule } from './types.ts';
 
 // Real timers with short intervals; assertions are on phases and counts, never on exact latency.
 
@@ -20,9 +20,9 @@ interface Seen {
   startedAt: number;
 }
 
-function recordingQueue(concurrency = 10, handle: (job: CheckJob) => Promise<void> = async () => {}) {
+function recordingQueue(concurrency = 10, handle: (job: CheckJob) => Promise<void> = async () => {}, unrunTicks?: (ticks: DueTick[]) => Promise<string[]>) {
   const seen: Seen[] = [];
-  queue = createMemoryQueue({ closeGraceMs: 2_000 });
+  queue = createMemoryQueue({ closeGraceMs: 2_000, ...(unrunTicks ? { unrunTicks } : {}) });
   queue.work(async (queued) => {
     const job = queued as CheckJob;
     seen.push({ job, startedAt: Date.now() });
@@ -175,5 +175,57 @@ describe('memory queue', () => {
     await queue.sync([schedule('a', 200, 0)]);
     await expect(queue.sync([schedule('b', 0, 0)])).rejects.toThrow(/schedule b: intervalMs/);
     expect(queue.stats().schedules).toBe(1);
+  });
+});
+
+describe('memory queue: ticks missed while the process was not running', () => {
+  it('runs, once and at once, the latest tick before its first sync of each schedule nobody ran', async () => {
+    const asked: DueTick[][] = [];
+    const { queue, of } = recordingQueue(10, async () => {}, async (ticks) => {
+      asked.push(ticks);
+      return ['owed'];
+    });
+    const syncedAt = Date.now();
+    await queue.sync([schedule('owed', 60_000, 0), schedule('ran', 60_000, 0)]);
+    await waitFor(() => of('owed').length === 1);
+
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.map((tick) => tick.scheduleId).sort()).toEqual(['owed', 'ran']);
+    const owedTick = asked[0]!.find((tick) => tick.scheduleId === 'owed')!;
+    expect(owedTick).toMatchObject({ configurationId: 'config-owed', systemId: 'system-owed' });
+    // The latest tick at or before the sync, on the schedule's grid: late by less than an interval.
+    expect(owedTick.scheduledFor % 60_000).toBe(0);
+    expect(owedTick.scheduledFor).toBeLessThanOrEqual(syncedAt);
+    expect(owedTick.scheduledFor).toBeGreaterThan(syncedAt - 60_000);
+    expect(of('owed')[0]!.job.scheduledFor).toBe(owedTick.scheduledFor);
+    await sleep(50);
+    expect(of('ran')).toHaveLength(0);
+    expect(queue.stats().caughtUp).toBe(1);
+  });
+
+  it('asks only at the first sync: a schedule added later waits for its own first tick', async () => {
+    let asks = 0;
+    const { queue, of } = recordingQueue(10, async () => {}, async (ticks) => {
+      asks += 1;
+      return ticks.map((tick) => tick.scheduleId);
+    });
+    await queue.sync([schedule('first', 60_000, 0)]);
+    await waitFor(() => of('first').length === 1);
+    await queue.sync([schedule('first', 60_000, 0), schedule('later', 60_000, 0)]);
+    await sleep(50);
+    expect(asks).toBe(1);
+    expect(of('later')).toHaveLength(0);
+  });
+
+  it('owes nothing when the question fails, and keeps ticking on the grid', async () => {
+    const { queue, of } = recordingQueue(10, async () => {}, async () => {
+      throw new Error('database away');
+    });
+    const syncedAt = Date.now();
+    await queue.sync([schedule('a', 100, 0)]);
+    await waitFor(() => of('a').length >= 2);
+    // Only the ticks after the sync: none from before it.
+    for (const run of of('a')) expect(run.job.scheduledFor).toBeGreaterThan(syncedAt);
+    expect(queue.stats().caughtUp).toBe(0);
   });
 });

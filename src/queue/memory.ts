@@ -1,6 +1,6 @@
-import { diffSchedules, invalidScheduleReason, nextTick } from './schedule.ts';
+import { diffSchedules, invalidScheduleReason, lastTick, nextTick } from './schedule.ts';
 import { silentLogger, type Logger } from '../kernel/log.ts';
-import { jobIds, type CheckJob, type CheckQueue, type JobHandler, type QueuedJob, type Schedule } from './types.ts';
+import { jobIds, type CheckJob, type CheckQueue, type DueTick, type JobHandler, type QueuedJob, type Schedule } from './types.ts';
 
 /**
  * The embedded default (one process): one self-rescheduling timer per schedule feeding a FIFO drained
@@ -16,6 +16,8 @@ export interface MemoryQueueStats {
   failed: number;
   /** Ticks not turned into a job: the previous one was still waiting, or the process stalled past them. */
   missed: number;
+  /** Ticks due before this process started that nobody had run, queued once at the first sync (late). */
+  caughtUp: number;
   /** Jobs waiting for a free slot now. */
   queued: number;
   /** Jobs running now. */
@@ -33,6 +35,13 @@ export interface MemoryQueueOptions {
   log?: Logger;
   /** How long `close` waits for running jobs before giving up on them. */
   closeGraceMs?: number;
+  /**
+   * Which of the given ticks nobody ran: asked once, at the first sync, with each schedule's latest
+   * tick before it. The process was not running then (stopped, restarted, killed), so each of those
+   * runs once, late — as a BullMQ tick waits in Redis for a worker to come back — instead of the
+   * check waiting a whole interval for its next tick. Absent: nothing is owed.
+   */
+  unrunTicks?: (ticks: DueTick[]) => Promise<string[]>;
 }
 
 interface LiveSchedule {
@@ -66,7 +75,8 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   let handler: JobHandler | undefined;
   let concurrency = 0;
   let closed = false;
-  const counts = { started: 0, completed: 0, failed: 0, missed: 0 };
+  let synced = false;
+  const counts = { started: 0, completed: 0, failed: 0, missed: 0, caughtUp: 0 };
 
   function arm(entry: LiveSchedule): void {
     const wait = Math.min(Math.max(entry.dueAt - now(), 0), MAX_TIMER_MS);
@@ -86,8 +96,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       counts.missed += 1;
       log.debug({ scheduleId: id, scheduledFor: dueAt }, 'tick missed: the previous job of this schedule has not started yet');
     } else {
-      entry.waiting = true;
-      fifo.push({ job: { configurationId, systemId, scheduledFor: dueAt }, scheduleId: id });
+      push(entry, dueAt);
     }
 
     let next = dueAt + intervalMs;
@@ -98,6 +107,40 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     }
     entry.dueAt = next;
     arm(entry);
+    drain();
+  }
+
+  function push(entry: LiveSchedule, scheduledFor: number): void {
+    const { id, configurationId, systemId } = entry.schedule;
+    entry.waiting = true;
+    fifo.push({ job: { configurationId, systemId, scheduledFor }, scheduleId: id });
+  }
+
+  /** Queues, once and late, the latest tick before this process of each schedule that nobody ran. */
+  async function catchUp(added: Schedule[], current: number): Promise<void> {
+    if (!options.unrunTicks || added.length === 0) return;
+    const due = added.map((schedule): DueTick => ({
+      scheduleId: schedule.id,
+      configurationId: schedule.configurationId,
+      systemId: schedule.systemId,
+      scheduledFor: lastTick(current, schedule.intervalMs, schedule.offsetMs),
+    }));
+    let unrun: Set<string>;
+    try {
+      unrun = new Set(await options.unrunTicks(due));
+    } catch (error) {
+      log.warn({ err: error }, 'could not tell which ticks went unrun while Vigil was not running; each check waits for its next tick');
+      return;
+    }
+    let queued = 0;
+    for (const tick of due) {
+      const entry = live.get(tick.scheduleId);
+      if (!unrun.has(tick.scheduleId) || closed || !entry || entry.waiting) continue;
+      push(entry, tick.scheduledFor);
+      queued += 1;
+    }
+    counts.caughtUp += queued;
+    if (queued > 0) log.info({ ticks: queued }, 'ticks missed while Vigil was not running: each runs once, late');
     drain();
   }
 
@@ -174,6 +217,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
         stopTimer(live.get(id)!);
         live.delete(id);
       }
+      if (!synced) {
+        synced = true;
+        await catchUp(diff.add, current);
+      }
       if (diff.add.length + diff.update.length + diff.remove.length > 0) {
         log.info({ added: diff.add.length, updated: diff.update.length, removed: diff.remove.length, live: live.size }, 'schedules synced');
       }
@@ -203,7 +250,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       fifo.length = 0;
       urgent.length = 0;
       fifoHead = 0;
-      if (dropped > 0) log.info({ dropped }, 'queued jobs dropped on close (the next start schedules them again)');
+      if (dropped > 0) log.info({ dropped }, 'queued jobs dropped on close (the next start runs each once, late)');
 
       let graceTimer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'timeout'>((resolve) => {

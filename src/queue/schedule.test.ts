@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from './types.ts';
-import { diffSchedules, invalidScheduleReason, jitterOffset, nextTick } from './schedule.ts';
+import { diffSchedules, invalidScheduleReason, jitterOffset, lastTick, nextTick } from './schedule.ts';
 
 describe('nextTick', () => {
   const rows: { name: string; now: number; intervalMs: number; offsetMs: number; expected: number }[] = [
@@ -19,6 +19,16 @@ describe('nextTick', () => {
     const ticks = [1_000, 12_345, 29_999, 30_000, 100_001].map((now) => nextTick(now, 30_000, 7_000) % 30_000);
     expect(new Set(ticks)).toEqual(new Set([7_000]));
   });
+});
+
+describe('lastTick', () => {
+  const rows: { name: string; now: number; intervalMs: number; offsetMs: number; expected: number }[] = [
+    { name: 'between ticks: the one before now', now: 61_000, intervalMs: 30_000, offsetMs: 5_000, expected: 35_000 },
+    { name: 'exactly on a tick: that tick', now: 65_000, intervalMs: 30_000, offsetMs: 5_000, expected: 65_000 },
+    { name: 'one ms before a tick: the previous one', now: 64_999, intervalMs: 30_000, offsetMs: 5_000, expected: 35_000 },
+    { name: 'no offset: the last multiple of the interval', now: 61_000, intervalMs: 30_000, offsetMs: 0, expected: 60_000 },
+  ];
+  for (const row of rows) it(row.name, () => expect(lastTick(row.now, row.intervalMs, row.offsetMs)).toBe(row.expected));
 });
 
 describe('jitterOffset', () => {

@@ -30,6 +30,11 @@ export function nextTick(now: number, intervalMs: number, offsetMs: number): num
   return now - sinceLastTick + intervalMs;
 }
 
+/** The latest tick at or before `now`: the one a process that was not running at `now` may owe. */
+export function lastTick(now: number, intervalMs: number, offsetMs: number): number {
+  return nextTick(now, intervalMs, offsetMs) - intervalMs;
+}
+
 /** Why a schedule cannot be run (an interval of 0 would spin a timer), or undefined if it can. */
 export function invalidScheduleReason(schedule: Schedule): string | undefined {
   if (!Number.isSafeInteger(schedule.intervalMs) || schedule.intervalMs <= 0) return `intervalMs must be a positive integer, got ${schedule.intervalMs}`;

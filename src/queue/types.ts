@@ -24,6 +24,14 @@ export interface Schedule {
   offsetMs: number;
 }
 
+/** A schedule's latest tick before its queue started, which nobody may have run (the process was down). */
+export interface DueTick {
+  scheduleId: string;
+  configurationId: string;
+  systemId: string;
+  scheduledFor: number;
+}
+
 /**
  * A test run (SPEC §7.3): a draft check or a shell script run once by a worker, whose outcome goes
  * back to the waiting request over the event bus and is recorded nowhere. Unlike a CheckJob it
