@@ -16,6 +16,11 @@ export interface Database {
   lockPool: pg.Pool;
   /** Where the data lives, for the start-up log: never includes a password. */
   description: string;
+  /**
+   * Calls `listener` whenever the server ends one of the pools' connections (it crashed, restarted
+   * or was stopped; the connection was terminated): what it had not flushed to disk may be gone.
+   */
+  onConnectionLost(listener: (error: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -88,21 +93,37 @@ export function createDatabase(connection: pg.PoolConfig, options: CreateDatabas
   const pool = new pg.Pool(poolOptions(connection, options.poolSize ?? 10));
   const lockPool = new pg.Pool(poolOptions(connection, options.lockPoolSize ?? 10));
   let closed = false;
+  const lostListeners: ((error: Error) => void)[] = [];
+  const lost = (error: Error) => {
+    if (!closed) for (const listener of lostListeners) listener(error);
+  };
   for (const p of [pool, lockPool]) {
     // An idle client losing its server (restart, network) must not crash the process. Once closing,
     // pool.end() resolves before its idle clients' sockets are gone, and a server stopped right
     // after (the embedded one) ends them first: expected, so not a warning.
-    p.on('error', (error) => (closed ? options.log.debug({ err: error }, 'PostgreSQL connection ended while closing') : options.log.warn({ err: error }, 'PostgreSQL connection lost')));
+    p.on('error', (error) => {
+      if (closed) options.log.debug({ err: error }, 'PostgreSQL connection ended while closing');
+      else options.log.warn({ err: error }, 'PostgreSQL connection lost');
+      lost(error);
+    });
     // Nor one that is checked out with no query running (a transaction between two statements)
     // when its server goes: pg emits that on the client, where nobody listens, and the process
     // would die of it. Its next query fails instead, and the pool discards it on release.
-    p.on('connect', (client) => client.on('error', (error) => options.log.debug({ err: error }, 'PostgreSQL connection lost while in use')));
+    p.on('connect', (client) =>
+      client.on('error', (error) => {
+        options.log.debug({ err: error }, 'PostgreSQL connection lost while in use');
+        lost(error);
+      }),
+    );
   }
   return {
     db: drizzle(pool),
     pool,
     lockPool,
     description: options.description,
+    onConnectionLost(listener) {
+      lostListeners.push(listener);
+    },
     async close() {
       if (closed) return;
       closed = true;

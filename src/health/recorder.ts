@@ -45,6 +45,15 @@ export const MAX_HELD_RUNS = 100_000;
 /** How often a held backlog tries the database again. */
 const RETRY_HELD_MS = 1_000;
 
+/**
+ * How long the runs of a batch are remembered after it committed. A commit that did not wait for the
+ * disk is flushed by PostgreSQL within 3 × wal_writer_delay (0.6 s by default); if the server crashes
+ * first (its postmaster killed, a backend killed by the OOM killer), it is gone. So when the server
+ * drops a connection, the runs committed this recently are written again — a no-op, by the tick key,
+ * for each one it kept.
+ */
+const UNFLUSHED_MS = 1_000;
+
 /** recordRun's answer for a run held in memory until the database is back (`holdIfDown`). */
 export const HELD = Symbol('held');
 
@@ -107,13 +116,17 @@ export class HealthRecorder {
   private retryTimer: NodeJS.Timeout | undefined;
   private replaying = false;
   private heldUnsorted = false;
+  /** The runs of the batches committed in the last UNFLUSHED_MS, oldest first. */
+  private unflushed: { at: number; runs: RunRecord[] }[] = [];
 
   constructor(
     private readonly database: Database,
     private readonly relay: OutboxRelay,
     private readonly bus: EventBus,
     private readonly log: Logger,
-  ) {}
+  ) {
+    database.onConnectionLost(() => this.rewriteUnflushed());
+  }
 
   /**
    * Stores one run and re-evaluates the view it belongs to: its environment's view, or for an
@@ -212,8 +225,31 @@ export class HealthRecorder {
       for (const pending of batch) await this.writeBatch([pending]);
       return;
     }
+    this.committed(batch.map((pending) => pending.run));
     await this.published(batch.map((pending) => pending.run), written);
     for (const [index, pending] of batch.entries()) pending.resolve(written.runIds[index]);
+  }
+
+  private committed(runs: RunRecord[]): void {
+    const now = Date.now();
+    while (this.unflushed.length && this.unflushed[0]!.at < now - UNFLUSHED_MS) this.unflushed.shift();
+    this.unflushed.push({ at: now, runs });
+  }
+
+  /**
+   * The server dropped a connection: it may have crashed and lost the commits it had not flushed.
+   * The runs committed in the last UNFLUSHED_MS are written again, ahead of anything newer of their
+   * streams (and held with the rest if the database is away); a run it kept is not written twice.
+   */
+  private rewriteUnflushed(): void {
+    const since = Date.now() - UNFLUSHED_MS;
+    const runs = this.unflushed.filter((entry) => entry.at >= since).flatMap((entry) => entry.runs);
+    this.unflushed = [];
+    if (!runs.length) return;
+    this.log.warn({ runs: runs.length }, 'A PostgreSQL connection was lost: writing again the runs committed in the last second, in case the server lost them');
+    const again = runs.map((run): PendingRun => ({ run, hold: true, resolve: () => undefined, reject: () => undefined }));
+    this.queue.unshift(...again);
+    this.timer ??= setTimeout(() => this.writeNow(), GROUP_COMMIT_MS);
   }
 
   /** After a commit: the runs first, then what they changed — a live view reads them in the order they happened. */
@@ -291,6 +327,7 @@ export class HealthRecorder {
         }
         const taken = new Set(batch);
         this.held = this.held.filter((run) => !taken.has(run));
+        this.committed(batch);
         written += batch.length;
         await this.published(batch, answer);
       }
