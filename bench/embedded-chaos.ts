@@ -84,7 +84,18 @@ async function main() {
   const dataDir = join(disk, 'data');
   const env = { LOG_LEVEL: 'warn' };
   const targets = await startTargets();
+  // What Vigil said (warnings and errors), by message: printed at the end, to read the events by.
+  const said = new Map<string, number>();
+  const listen = (child: ChildProcess) =>
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        const message = /"msg":"([^"]*)"/.exec(line)?.[1];
+        const err = /"err":\{[^}]*?"message":"([^"]{0,80})/.exec(line)?.[1];
+        if (message) said.set(`${message}${err ? ` (${err})` : ''}`, (said.get(`${message}${err ? ` (${err})` : ''}`) ?? 0) + 1);
+      }
+    });
   let vigil = spawnVigil(['--data-dir', dataDir], env);
+  listen(vigil);
   let url = await waitForOutput(vigil, /listening on (\S+)/);
   const socketDir = join(dataDir, 'pg');
   // A fresh connection per question: the server under it is killed on purpose.
@@ -183,6 +194,7 @@ async function main() {
     vigil.kill('SIGKILL');
     await new Promise((resolve) => vigil.once('exit', resolve));
     vigil = spawnVigil(['--data-dir', dataDir], env);
+    listen(vigil);
     url = await waitForOutput(vigil, /listening on (\S+)/);
     while ((await readiness()).status !== 200) await sleep(20);
     vigilKilled.over = new Date();
@@ -222,6 +234,19 @@ async function main() {
       }
       return { lost, longest };
     };
+
+    // Where the lost ticks fell, against the events' times (seconds from the window's start).
+    const since = (at: Date) => ((at.getTime() - windowStart.getTime()) / 1000).toFixed(1);
+    const lostAt = new Map<string, number>();
+    for (const gap of gaps) {
+      for (let k = 1; k <= gap.missing; k++) {
+        const second = since(new Date(gap.t.getTime() + k * INTERVAL_S * 1000)).replace(/\..*/, '');
+        lostAt.set(second, (lostAt.get(second) ?? 0) + 1);
+      }
+    }
+    for (const [message, count] of said) console.error(`Vigil said ${count}×: ${message}`);
+    console.error(`events: ${events.map((e) => `${e.name.slice(0, 24)} +${since(e.at)}…+${since(e.over!)} s`).join('; ')}`);
+    console.error(`lost ticks by second: ${[...lostAt].sort((a, b) => Number(a[0]) - Number(b[0])).map(([second, n]) => `+${second} s: ${n}`).join(', ') || 'none'}`);
 
     console.log('| event | /readyz not ready | ticks recorded (lost) | twice | longest run of ticks one assignment lost |');
     console.log('| --- | --- | --- | ---: | --- |');
