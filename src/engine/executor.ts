@@ -196,6 +196,8 @@ export class Executor {
     try {
       return await readJobState(pool, job.configurationId, job.systemId);
     } catch (error) {
+      // The database away (or starting again): the job's last known state serves, environments and all.
+      if (isDatabaseUnavailable(error)) throw error;
       // SPEC §2.4: environments that cannot be read mean one env-less run (fail open), said loudly.
       const row = await readJobState(pool, job.configurationId, job.systemId, false);
       if (row) {
