@@ -77,7 +77,7 @@ import { StartError } from './kernel/errors.ts';
 import { ambientDb, ambientPool, whenCommitted } from './db/ambient.ts';
 import type { Logger } from './kernel/log.ts';
 import { createMemoryQueue } from './queue/memory.ts';
-import type { CheckQueue } from './queue/types.ts';
+import type { CheckQueue, DueTick } from './queue/types.ts';
 import { SecretCipher } from './secrets/cipher.ts';
 import { KEY_FILE, loadSecretKey } from './secrets/key.ts';
 import { secretsRoutes } from './secrets/routes.ts';
@@ -153,9 +153,11 @@ export async function startApp(settings: Settings, log: Logger, started: { embed
       : createMemoryBus();
     stops.set('Event bus', () => bus.close());
     // Every role has the queue: workers consume it, schedulers fill it, API processes enqueue "run now".
+    // A queue that starts with no schedules (a fresh process; Redis back empty) runs the ticks owed.
+    const owed = (ticks: DueTick[]) => unrunTicks(database.pool, ticks);
     const queue: CheckQueue = settings.redisUrl
-      ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log })
-      : createMemoryQueue({ log, unrunTicks: (ticks) => unrunTicks(database.pool, ticks) });
+      ? (await import('./queue/bullmq.ts')).createBullmqQueue({ redisUrl: settings.redisUrl, prefix: settings.redisPrefix, log, unrunTicks: owed })
+      : createMemoryQueue({ log, unrunTicks: owed });
     stops.set('Queue', () => queue.close());
     const servesApi = settings.role === 'all' || settings.role === 'api';
     // Failed sign-ins are counted in Redis when several API processes share the work, so the limit

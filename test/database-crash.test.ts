@@ -30,7 +30,7 @@ beforeAll(async () => {
   // A server of the file's own, started again by its supervisor when killed, as the embedded default's is.
   server = new EmbeddedPostgres({ dataDir: join(root, 'server'), log: silentLogger() });
   await server.start();
-  database = await openDatabase({ embedded: server, log: silentLogger() });
+  database = await openDatabase({ embedded: server, dataDir: join(root, 'server'), log: silentLogger() });
   systemIds = (await database.pool.query<{ id: string }>(`INSERT INTO systems (name) SELECT 'crash-' || i FROM generate_series(1, $1) i RETURNING id`, [SYSTEMS])).rows.map((r) => r.id);
   configurationId = (await database.pool.query<{ id: string }>(`INSERT INTO configurations (name, strategy, config, interval_seconds) VALUES ('crash-tcp', 'tcp', '{"host":"127.0.0.1","port":9}', 1) RETURNING id`)).rows[0]!.id;
   await database.pool.query(`INSERT INTO assignments (system_id, configuration_id) SELECT unnest($1::uuid[]), $2`, [systemIds, configurationId]);

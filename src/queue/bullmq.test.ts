@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../kernel/log.ts';
 import { checkJobOf, createBullmqQueue, reconnectDelayMs } from './bullmq.ts';
-import type { CheckJob, CheckQueue, Schedule, TestRunJob } from './types.ts';
+import type { CheckJob, CheckQueue, DueTick, Schedule, TestRunJob } from './types.ts';
 
 // Real Redis. Under CI it must be there; on a laptop without Redis these tests skip and say why.
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -52,10 +52,10 @@ afterEach(async () => {
 });
 
 /** `count` queue instances on one fresh prefix: each stands for a separate Vigil process. */
-function processes(count: number) {
+function processes(count: number, unrunTicks?: (ticks: DueTick[]) => Promise<string[]>) {
   const prefix = `vigil-test-${process.pid}-${randomUUID().slice(0, 8)}`;
   prefixes.push(prefix);
-  const queues = Array.from({ length: count }, () => createBullmqQueue({ redisUrl, prefix, queueName: 'checks', log: silentLogger(), closeGraceMs: 2_000 }));
+  const queues = Array.from({ length: count }, () => createBullmqQueue({ redisUrl, prefix, queueName: 'checks', log: silentLogger(), closeGraceMs: 2_000, ...(unrunTicks ? { unrunTicks } : {}) }));
   opened.push(...queues);
   const handled: (CheckJob & { worker: number })[] = [];
   return {
@@ -120,6 +120,32 @@ describe.skipIf(redisDown)('BullMQ queue (real Redis)', () => {
       }
     }
     expect(await schedulerIds(prefix)).toEqual(['a', 'b']);
+  });
+
+  it('runs once, late, the latest unrun tick of each schedule when Redis holds none (a first start, or Redis back empty)', async () => {
+    const asked: DueTick[][] = [];
+    const { queues, work, of } = processes(2, async (ticks) => {
+      asked.push(ticks);
+      return ticks.filter((tick) => tick.scheduleId === 'owed').map((tick) => tick.scheduleId);
+    });
+    work();
+    const syncedAt = Date.now();
+    const desired = [schedule('owed', 60_000, 0), schedule('ran', 60_000, 0)];
+    // Two schedulers finding Redis empty at the same moment: the owed tick is queued once.
+    await Promise.all(queues.map((queue) => queue.sync(desired)));
+    await waitFor(() => of('owed').length >= 1);
+    await sleep(300);
+    expect(of('owed')).toHaveLength(1);
+    expect(of('ran')).toHaveLength(0);
+    const owed = of('owed')[0]!;
+    expect(owed.scheduledFor % 60_000).toBe(0);
+    expect(owed.scheduledFor).toBeLessThanOrEqual(syncedAt);
+    expect(owed.scheduledFor).toBeGreaterThan(syncedAt - 60_000);
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    // Redis holds the schedules now: a later sync asks nothing.
+    const asks = asked.length;
+    await queues[0]!.sync([...desired, schedule('new', 60_000, 0)]);
+    expect(asked).toHaveLength(asks);
   });
 
   it('re-times a schedule whose offset changed (a plain upsert would keep the old phase)', async () => {

@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job, type JobSchedulerJson } from 'bullmq';
-import { diffSchedules, invalidScheduleReason } from './schedule.ts';
+import { diffSchedules, invalidScheduleReason, lastTick } from './schedule.ts';
 import type { Logger } from '../kernel/log.ts';
-import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, type TestRunJob } from './types.ts';
+import { isTestRunJob, jobIds, type CheckQueue, type DueTick, type QueuedJob, type Schedule, type TestRunJob } from './types.ts';
 
 /**
  * The distributed queue: BullMQ on Redis, for any number of scheduler and worker processes.
@@ -40,6 +40,13 @@ export interface BullmqQueueOptions {
   closeGraceMs?: number;
   /** How often `sync` reads every scheduler back from Redis even when nothing seems to have changed. */
   fullCheckMs?: number;
+  /**
+   * Which of the given ticks nobody ran. Asked when a sync finds Redis holding no schedules at all
+   * (its first start, or Redis restarted empty after an outage), with each schedule's latest tick:
+   * each one nobody ran is queued once, late, so a check does not wait a whole interval for its next
+   * tick. Absent: nothing is owed.
+   */
+  unrunTicks?: (ticks: DueTick[]) => Promise<string[]>;
 }
 
 interface TickData {
@@ -53,6 +60,7 @@ type JobData = TickData | RunNowData | TestRunJob;
 
 const TICK_JOB = 'check';
 const RUN_NOW_JOB = 'run-now';
+const CATCH_UP_JOB = 'catch-up';
 const TEST_RUN_JOB = 'test-run';
 // Redis holds recent history for debugging, never an ever-growing list: the runs table is the record.
 const KEEP_FINISHED_JOBS = {
@@ -102,6 +110,30 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
     await queue.upsertJobScheduler(schedule.id, { every: schedule.intervalMs, offset: toBullmqOffset(schedule) }, { name: TICK_JOB, data, opts: KEEP_FINISHED_JOBS });
   }
 
+  /**
+   * Queues, once and late, the latest tick of each of `added` that nobody ran. Its job id is the tick,
+   * so schedulers that find Redis empty at the same moment queue it once (and were it run twice, the
+   * run's tick key would still record it once).
+   */
+  async function catchUp(added: Schedule[]): Promise<void> {
+    if (!options.unrunTicks || added.length === 0) return;
+    const now = Date.now();
+    const due = added.map((schedule): DueTick => ({ scheduleId: schedule.id, configurationId: schedule.configurationId, systemId: schedule.systemId, scheduledFor: lastTick(now, schedule.intervalMs, schedule.offsetMs) }));
+    let unrun: Set<string>;
+    try {
+      unrun = new Set(await options.unrunTicks(due));
+    } catch (error) {
+      log.warn({ err: error }, 'could not tell which ticks went unrun while Redis held no schedules; each check waits for its next tick');
+      return;
+    }
+    const owed = due.filter((tick) => unrun.has(tick.scheduleId));
+    await inBatches(owed, (tick) => {
+      const data: RunNowData = { configurationId: tick.configurationId, systemId: tick.systemId, scheduledFor: tick.scheduledFor };
+      return queue.add(CATCH_UP_JOB, data, { jobId: `catch-up-${tick.scheduleId}-${tick.scheduledFor}` });
+    });
+    if (owed.length) log.info({ ticks: owed.length }, 'ticks missed while Redis held no schedules: each runs once, late');
+  }
+
   return {
     async sync(schedules) {
       for (const schedule of schedules) {
@@ -118,6 +150,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
         await upsert(schedule);
       });
       await inBatches(diff.remove, (id) => queue.removeJobScheduler(id));
+      if (live.length === 0) await catchUp(diff.add);
       lastSynced = { schedules: [...new Map(schedules.map((schedule) => [schedule.id, schedule])).values()], at: checkedAt };
       if (diff.add.length + diff.update.length + diff.remove.length > 0) {
         log.info({ added: diff.add.length, updated: diff.update.length, removed: diff.remove.length, live: lastSynced.schedules.length }, 'schedules synced');
