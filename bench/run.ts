@@ -30,6 +30,7 @@ const benches: { name: string; args: string[] }[] = [
   { name: 'engine-redis-2', args: ['bench/engine.ts', 'redis', '2'] },
   { name: 'outage', args: ['bench/outage.ts'] },
   { name: 'kill', args: ['bench/kill.ts'] },
+  { name: 'embedded-chaos', args: ['bench/embedded-chaos.ts'] },
   { name: 'ui', args: ['bench/ui.ts'] },
 ];
 

@@ -217,6 +217,19 @@ describe('memory queue: ticks missed while the process was not running', () => {
     expect(of('later')).toHaveLength(0);
   });
 
+  it('owes nothing for a schedule that ticked before the question: its older tick would run out of order', async () => {
+    const asked: string[] = [];
+    const { queue, of } = recordingQueue(10, async () => {}, async (ticks) => {
+      asked.push(...ticks.map((tick) => tick.scheduleId));
+      return ticks.map((tick) => tick.scheduleId);
+    });
+    const syncedAt = Date.now();
+    await queue.sync([schedule('fast', 100, 0), schedule('slow', 60_000, 0)]);
+    await waitFor(() => of('slow').length === 1);
+    expect(asked).toEqual(['slow']);
+    for (const run of of('fast')) expect(run.job.scheduledFor).toBeGreaterThan(syncedAt);
+  });
+
   it('owes nothing when the question fails, and keeps ticking on the grid', async () => {
     const { queue, of } = recordingQueue(10, async () => {}, async () => {
       throw new Error('database away');

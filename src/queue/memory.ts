@@ -36,10 +36,11 @@ export interface MemoryQueueOptions {
   /** How long `close` waits for running jobs before giving up on them. */
   closeGraceMs?: number;
   /**
-   * Which of the given ticks nobody ran: asked once, at the first sync, with each schedule's latest
-   * tick before it. The process was not running then (stopped, restarted, killed), so each of those
-   * runs once, late — as a BullMQ tick waits in Redis for a worker to come back — instead of the
-   * check waiting a whole interval for its next tick. Absent: nothing is owed.
+   * Which of the given ticks nobody ran: asked once, a second after the first sync, with the latest
+   * tick before it of each schedule that has not ticked since. The process was not running then
+   * (stopped, restarted, killed), so each of those runs once, late — as a BullMQ tick waits in Redis
+   * for a worker to come back — instead of the check waiting a whole interval for its next tick.
+   * Absent: nothing is owed.
    */
   unrunTicks?: (ticks: DueTick[]) => Promise<string[]>;
 }
@@ -57,6 +58,9 @@ interface FifoItem {
   /** Set for ticks; absent for run-now jobs. */
   scheduleId?: string;
 }
+
+/** How long after the first sync the ticks owed from before the start are asked for (see unrunTicks). */
+const CATCH_UP_AFTER_MS = 1_000;
 
 // setTimeout fires at once for longer delays; a longer wait is made of several timers.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -76,6 +80,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   let concurrency = 0;
   let closed = false;
   let synced = false;
+  let catchUpTimer: NodeJS.Timeout | undefined;
   const counts = { started: 0, completed: 0, failed: 0, missed: 0, caughtUp: 0 };
 
   function arm(entry: LiveSchedule): void {
@@ -116,14 +121,20 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     fifo.push({ job: { configurationId, systemId, scheduledFor }, scheduleId: id });
   }
 
-  /** Queues, once and late, the latest tick before this process of each schedule that nobody ran. */
-  async function catchUp(added: Schedule[], current: number): Promise<void> {
-    if (!options.unrunTicks || added.length === 0) return;
-    const due = added.map((schedule): DueTick => ({
+  /**
+   * Queues, once and late, the latest tick before this process of each schedule that nobody ran.
+   * `started`: the first sync's schedules with the first tick each was given; one that has ticked
+   * (or was re-timed or removed) since owes nothing, and a tick older than one it ran would be out
+   * of order.
+   */
+  async function catchUp(started: Map<LiveSchedule, number>, syncedAt: number): Promise<void> {
+    const waiting = [...started].filter(([entry, firstDue]) => live.get(entry.schedule.id) === entry && entry.dueAt === firstDue).map(([entry]) => entry.schedule);
+    if (!options.unrunTicks || waiting.length === 0 || closed) return;
+    const due = waiting.map((schedule): DueTick => ({
       scheduleId: schedule.id,
       configurationId: schedule.configurationId,
       systemId: schedule.systemId,
-      scheduledFor: lastTick(current, schedule.intervalMs, schedule.offsetMs),
+      scheduledFor: lastTick(syncedAt, schedule.intervalMs, schedule.offsetMs),
     }));
     let unrun: Set<string>;
     try {
@@ -135,7 +146,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     let queued = 0;
     for (const tick of due) {
       const entry = live.get(tick.scheduleId);
-      if (!unrun.has(tick.scheduleId) || closed || !entry || entry.waiting) continue;
+      if (!unrun.has(tick.scheduleId) || closed || !entry || entry.waiting || !started.has(entry) || entry.dueAt !== started.get(entry)) continue;
       push(entry, tick.scheduledFor);
       queued += 1;
     }
@@ -219,7 +230,9 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       }
       if (!synced) {
         synced = true;
-        await catchUp(diff.add, current);
+        // Once the start has settled: readiness and the first ticks do not wait for the question.
+        const started = new Map(diff.add.map((schedule) => [live.get(schedule.id)!, live.get(schedule.id)!.dueAt]));
+        catchUpTimer = setTimeout(() => void catchUp(started, current), CATCH_UP_AFTER_MS);
       }
       if (diff.add.length + diff.update.length + diff.remove.length > 0) {
         log.info({ added: diff.add.length, updated: diff.update.length, removed: diff.remove.length, live: live.size }, 'schedules synced');
@@ -244,6 +257,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(catchUpTimer);
       for (const entry of live.values()) stopTimer(entry);
       live.clear();
       const dropped = fifo.length - fifoHead + urgent.length;
