@@ -95,7 +95,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       arm(entry);
       return;
     }
-    const { intervalMs, offsetMs, id, configurationId, systemId } = entry.schedule;
+    const { intervalMs, offsetMs, id } = entry.schedule;
     const dueAt = entry.dueAt;
     if (entry.waiting) {
       counts.missed += 1;
