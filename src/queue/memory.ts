@@ -16,7 +16,7 @@ export interface MemoryQueueStats {
   failed: number;
   /** Ticks not turned into a job: the previous one was still waiting, or the process stalled past them. */
   missed: number;
-  /** Ticks due before this process started that nobody had run, queued once at the first sync (late). */
+  /** Ticks due before this process started that nobody had run, queued once (late), a second after the first sync. */
   caughtUp: number;
   /** Jobs waiting for a free slot now. */
   queued: number;
