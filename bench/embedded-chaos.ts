@@ -17,30 +17,17 @@
  *
  *   node bin/run-ts.js bench/embedded-chaos.ts [--assignments 2000] [--interval-s 5] [--full-s 30]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { numberOption, spawnVigil, waitForOutput } from './processes.ts';
+import { HEALTH_CHANGES_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges } from './processes.ts';
 
 const ASSIGNMENTS = numberOption('assignments', 2_000);
 const INTERVAL_S = numberOption('interval-s', 5);
 const FULL_S = numberOption('full-s', 30);
 const FLIP_S = 12;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startTargets(): Promise<{ child: ChildProcess; base: string }> {
-  const script = `
-    const http = require('node:http');
-    let down = false;
-    const server = http.createServer((req, res) => {
-      if (req.method === 'POST' && req.url === '/flip') { down = !down; res.end(String(down)); return; }
-      res.writeHead(req.url === '/flip' && down ? 500 : 200, { 'content-type': 'application/json' }); res.end('{}');
-    });
-    server.listen(0, '127.0.0.1', () => console.log('targets on http://127.0.0.1:' + server.address().port));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return { child, base: await waitForOutput(child, /targets on (\S+)/) };
-}
 
 function mount(point: string): boolean {
   if (process.getuid?.() !== 0) return false;
@@ -83,7 +70,7 @@ async function main() {
   if (!mounted) console.error('not root, or mount is not allowed: the disk-full event is skipped (the data directory is on /tmp)');
   const dataDir = join(disk, 'data');
   const env = { LOG_LEVEL: 'warn' };
-  const targets = await startTargets();
+  const targets = await startFlippingTargets();
   // What Vigil said (warnings and errors), by message: printed at the end, to read the events by.
   const said = new Map<string, number>();
   const listen = (child: ChildProcess) =>
@@ -258,12 +245,8 @@ async function main() {
         `| ${event.name} | ${(event.notReadyMs / 1000).toFixed(1)} s${event.reason ? ` (“${event.reason}”)` : ''} | ${recorded} of ${recorded + lost} (${lost} lost) | ${await twiceIn(event.at, to)} | ${longest ? `${longest} tick${longest > 1 ? 's' : ''}` : 'none'} |`,
       );
     }
-    const [health] = await query<{ transitions: number; repeated: number; events: number }>(
-      `WITH t AS (SELECT system_id, to_status, lag(to_status) OVER (PARTITION BY system_id ORDER BY seq) AS before
-                    FROM transitions WHERE environment_id IS NULL AND transitioned_at >= $1)
-       SELECT (SELECT count(*)::int FROM t) AS transitions,
-              (SELECT count(*)::int FROM t WHERE before = to_status) AS repeated,
-              (SELECT count(*)::int FROM outbox WHERE topic = 'healthcheck.system_health_changed' AND created_at >= $1) AS events`,
+    const [health] = await query<HealthChanges>(
+      HEALTH_CHANGES_SQL,
       [windowStart],
     );
     const whole = lostIn(windowStart, windowEnd);

@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { numberOption, spawnVigil, waitForOutput } from './processes.ts';
+import { HEALTH_CHANGES_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges } from './processes.ts';
 
 const ASSIGNMENTS = numberOption('assignments', 1_000);
 const INTERVAL_S = numberOption('interval-s', 5);
@@ -28,19 +28,6 @@ const FLIP_S = 12;
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_OUTAGE_S = numberOption('redis-outage-s', 60);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startTargets(): Promise<{ child: ChildProcess; base: string }> {
-  const script = `
-    const http = require('node:http');
-    let down = false;
-    const server = http.createServer((req, res) => {
-      if (req.method === 'POST' && req.url === '/flip') { down = !down; res.end(String(down)); return; }
-      res.writeHead(req.url === '/flip' && down ? 500 : 200, { 'content-type': 'application/json' }); res.end('{}');
-    });
-    server.listen(0, '127.0.0.1', () => console.log('targets on http://127.0.0.1:' + server.address().port));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return { child, base: await waitForOutput(child, /targets on (\S+)/) };
-}
 
 /** A redis-server of the benchmark's own on a free port, so that it can be stopped. */
 async function startRedis(port: number): Promise<ChildProcess> {
@@ -70,7 +57,7 @@ async function main() {
   const url = new URL(LOCAL_PG);
   url.pathname = `/${databaseName}`;
   const env = { DATABASE_URL: url.toString(), REDIS_URL, VIGIL_REDIS_PREFIX: `vigil-bench-kill-${process.pid}`, VIGIL_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'info' };
-  const targets = await startTargets();
+  const targets = await startFlippingTargets();
   const roles: { name: string; argv: string[]; child?: ChildProcess }[] = [
     { name: 'scheduler', argv: ['--role', 'scheduler'] },
     { name: 'worker 1', argv: ['--role', 'worker'] },
@@ -155,12 +142,8 @@ async function main() {
               (SELECT count(*)::int FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2 AND created_at - scheduled_for > make_interval(secs => $3)) AS late_over_interval`,
       [windowStart, windowEnd, INTERVAL_S],
     )).rows;
-    const [health] = (await client.query<{ transitions: number; repeated: number; events: number }>(
-      `WITH t AS (SELECT system_id, to_status, lag(to_status) OVER (PARTITION BY system_id ORDER BY seq) AS before
-                    FROM transitions WHERE environment_id IS NULL AND transitioned_at >= $1)
-       SELECT (SELECT count(*)::int FROM t) AS transitions,
-              (SELECT count(*)::int FROM t WHERE before = to_status) AS repeated,
-              (SELECT count(*)::int FROM outbox WHERE topic = 'healthcheck.system_health_changed' AND created_at >= $1) AS events`,
+    const [health] = (await client.query<HealthChanges>(
+      HEALTH_CHANGES_SQL,
       [windowStart],
     )).rows;
     // Where the lost ticks were: each gap in an assignment's ticks, relative to the window's start,

@@ -186,3 +186,36 @@ export function numberOption(name: string, fallback: number, args = process.argv
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 }
+
+/**
+ * An HTTP target in a child process: `/ok` answers 200; `/flip` answers 200 or 500, turned over by
+ * each `POST /flip` (a fleet whose health changes while the benchmark breaks things).
+ */
+export async function startFlippingTargets(): Promise<{ child: ChildProcess; base: string }> {
+  const script = `
+    const http = require('node:http');
+    let down = false;
+    const server = http.createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/flip') { down = !down; res.end(String(down)); return; }
+      res.writeHead(req.url === '/flip' && down ? 500 : 200, { 'content-type': 'application/json' }); res.end('{}');
+    });
+    server.listen(0, '127.0.0.1', () => console.log('targets on http://127.0.0.1:' + server.address().port));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return { child, base: await waitForOutput(child, /targets on (\S+)/) };
+}
+
+/**
+ * Since $1, the systems' rollup transitions, those repeating the status before them (a duplicate),
+ * and the change events: one per transition when each real change is recorded and announced once.
+ */
+export const HEALTH_CHANGES_SQL = `WITH t AS (SELECT system_id, to_status, lag(to_status) OVER (PARTITION BY system_id ORDER BY seq) AS before
+        FROM transitions WHERE environment_id IS NULL AND transitioned_at >= $1)
+ SELECT (SELECT count(*)::int FROM t) AS transitions,
+        (SELECT count(*)::int FROM t WHERE before = to_status) AS repeated,
+        (SELECT count(*)::int FROM outbox WHERE topic = 'healthcheck.system_health_changed' AND created_at >= $1) AS events`;
+
+export interface HealthChanges {
+  transitions: number;
+  repeated: number;
+  events: number;
+}

@@ -1,7 +1,8 @@
 import { Queue, Worker, type Job, type JobSchedulerJson } from 'bullmq';
-import { diffSchedules, invalidScheduleReason, lastTick } from './schedule.ts';
+import { owedTicks, type UnrunTicks } from './catch-up.ts';
+import { diffSchedules, invalidScheduleReason } from './schedule.ts';
 import type { Logger } from '../kernel/log.ts';
-import { isTestRunJob, jobIds, type CheckQueue, type DueTick, type QueuedJob, type Schedule, type TestRunJob } from './types.ts';
+import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, type TestRunJob } from './types.ts';
 
 /**
  * The distributed queue: BullMQ on Redis, for any number of scheduler and worker processes.
@@ -46,7 +47,7 @@ export interface BullmqQueueOptions {
    * each one nobody ran is queued once, late, so a check does not wait a whole interval for its next
    * tick. Absent: nothing is owed.
    */
-  unrunTicks?: (ticks: DueTick[]) => Promise<string[]>;
+  unrunTicks?: UnrunTicks;
 }
 
 interface TickData {
@@ -117,16 +118,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
    */
   async function catchUp(added: Schedule[]): Promise<void> {
     if (!options.unrunTicks || added.length === 0) return;
-    const now = Date.now();
-    const due = added.map((schedule): DueTick => ({ scheduleId: schedule.id, configurationId: schedule.configurationId, systemId: schedule.systemId, scheduledFor: lastTick(now, schedule.intervalMs, schedule.offsetMs) }));
-    let unrun: Set<string>;
-    try {
-      unrun = new Set(await options.unrunTicks(due));
-    } catch (error) {
-      log.warn({ err: error }, 'could not tell which ticks went unrun while Redis held no schedules; each check waits for its next tick');
-      return;
-    }
-    const owed = due.filter((tick) => unrun.has(tick.scheduleId));
+    const owed = await owedTicks(added, Date.now(), options.unrunTicks, log, 'while Redis held no schedules');
     await inBatches(owed, (tick) => {
       const data: RunNowData = { configurationId: tick.configurationId, systemId: tick.systemId, scheduledFor: tick.scheduledFor };
       return queue.add(CATCH_UP_JOB, data, { jobId: `catch-up-${tick.scheduleId}-${tick.scheduledFor}` });

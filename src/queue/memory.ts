@@ -1,6 +1,7 @@
-import { diffSchedules, invalidScheduleReason, lastTick, nextTick } from './schedule.ts';
+import { owedTicks, type UnrunTicks } from './catch-up.ts';
+import { diffSchedules, invalidScheduleReason, nextTick } from './schedule.ts';
 import { silentLogger, type Logger } from '../kernel/log.ts';
-import { jobIds, type CheckJob, type CheckQueue, type DueTick, type JobHandler, type QueuedJob, type Schedule } from './types.ts';
+import { jobIds, type CheckJob, type CheckQueue, type JobHandler, type QueuedJob, type Schedule } from './types.ts';
 
 /**
  * The embedded default (one process): one self-rescheduling timer per schedule feeding a FIFO drained
@@ -42,7 +43,7 @@ export interface MemoryQueueOptions {
    * for a worker to come back — instead of the check waiting a whole interval for its next tick.
    * Absent: nothing is owed.
    */
-  unrunTicks?: (ticks: DueTick[]) => Promise<string[]>;
+  unrunTicks?: UnrunTicks;
 }
 
 interface LiveSchedule {
@@ -130,23 +131,11 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   async function catchUp(started: Map<LiveSchedule, number>, syncedAt: number): Promise<void> {
     const waiting = [...started].filter(([entry, firstDue]) => live.get(entry.schedule.id) === entry && entry.dueAt === firstDue).map(([entry]) => entry.schedule);
     if (!options.unrunTicks || waiting.length === 0 || closed) return;
-    const due = waiting.map((schedule): DueTick => ({
-      scheduleId: schedule.id,
-      configurationId: schedule.configurationId,
-      systemId: schedule.systemId,
-      scheduledFor: lastTick(syncedAt, schedule.intervalMs, schedule.offsetMs),
-    }));
-    let unrun: Set<string>;
-    try {
-      unrun = new Set(await options.unrunTicks(due));
-    } catch (error) {
-      log.warn({ err: error }, 'could not tell which ticks went unrun while Vigil was not running; each check waits for its next tick');
-      return;
-    }
+    const owed = await owedTicks(waiting, syncedAt, options.unrunTicks, log, 'while Vigil was not running');
     let queued = 0;
-    for (const tick of due) {
+    for (const tick of owed) {
       const entry = live.get(tick.scheduleId);
-      if (!unrun.has(tick.scheduleId) || closed || !entry || entry.waiting || !started.has(entry) || entry.dueAt !== started.get(entry)) continue;
+      if (closed || !entry || entry.waiting || !started.has(entry) || entry.dueAt !== started.get(entry)) continue;
       push(entry, tick.scheduledFor);
       queued += 1;
     }

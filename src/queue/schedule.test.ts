@@ -2,8 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { Schedule } from './types.ts';
 import { diffSchedules, invalidScheduleReason, jitterOffset, lastTick, nextTick } from './schedule.ts';
 
+/** A tick function's case: where the grid offsetMs + k·intervalMs puts it at `now`. */
+interface TickRow {
+  name: string;
+  now: number;
+  intervalMs: number;
+  offsetMs: number;
+  expected: number;
+}
+
 describe('nextTick', () => {
-  const rows: { name: string; now: number; intervalMs: number; offsetMs: number; expected: number }[] = [
+  const rows: TickRow[] = [
     { name: 'no offset: the next multiple of the interval', now: 61_000, intervalMs: 30_000, offsetMs: 0, expected: 90_000 },
     { name: 'with an offset: the next multiple plus the offset', now: 61_000, intervalMs: 30_000, offsetMs: 5_000, expected: 65_000 },
     { name: 'an offset already passed in this period: next period', now: 66_000, intervalMs: 30_000, offsetMs: 5_000, expected: 95_000 },
@@ -22,7 +31,7 @@ describe('nextTick', () => {
 });
 
 describe('lastTick', () => {
-  const rows: { name: string; now: number; intervalMs: number; offsetMs: number; expected: number }[] = [
+  const rows: TickRow[] = [
     { name: 'between ticks: the one before now', now: 61_000, intervalMs: 30_000, offsetMs: 5_000, expected: 35_000 },
     { name: 'exactly on a tick: that tick', now: 65_000, intervalMs: 30_000, offsetMs: 5_000, expected: 65_000 },
     { name: 'one ms before a tick: the previous one', now: 64_999, intervalMs: 30_000, offsetMs: 5_000, expected: 35_000 },
