@@ -101,17 +101,14 @@ export function createDatabase(connection: pg.PoolConfig, options: CreateDatabas
     // An idle client losing its server (restart, network) must not crash the process. Once closing,
     // pool.end() resolves before its idle clients' sockets are gone, and a server stopped right
     // after (the embedded one) ends them first: expected, so not a warning.
-    p.on('error', (error) => {
-      if (closed) options.log.debug({ err: error }, 'PostgreSQL connection ended while closing');
-      else options.log.warn({ err: error }, 'PostgreSQL connection lost');
-      lost(error);
-    });
+    p.on('error', (error) => (closed ? options.log.debug({ err: error }, 'PostgreSQL connection ended while closing') : options.log.warn({ err: error }, 'PostgreSQL connection lost')));
     // Nor one that is checked out with no query running (a transaction between two statements)
     // when its server goes: pg emits that on the client, where nobody listens, and the process
     // would die of it. Its next query fails instead, and the pool discards it on release.
+    // Every client's own error, idle or in use, is where a lost connection is told (once).
     p.on('connect', (client) =>
       client.on('error', (error) => {
-        options.log.debug({ err: error }, 'PostgreSQL connection lost while in use');
+        options.log.debug({ err: error }, 'PostgreSQL connection lost (its client)');
         lost(error);
       }),
     );

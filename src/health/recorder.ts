@@ -146,7 +146,7 @@ export class HealthRecorder {
     return new Promise((resolve, reject) => {
       this.queue.push({ run, hold, resolve, reject });
       if (options.promptly) this.writeNow();
-      else this.timer ??= setTimeout(() => this.writeNow(), GROUP_COMMIT_MS);
+      else this.writeSoon();
     });
   }
 
@@ -167,6 +167,11 @@ export class HealthRecorder {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (this.held.length) this.log.error({ held: this.held.length }, 'Stopped with runs still held for the database; they are lost');
+  }
+
+  /** What is queued goes at the end of the group-commit window (started now, if none is open). */
+  private writeSoon(): void {
+    this.timer ??= setTimeout(() => this.writeNow(), GROUP_COMMIT_MS);
   }
 
   /** The group-commit window ends now: what is queued goes without waiting for its timer. */
@@ -249,7 +254,7 @@ export class HealthRecorder {
     this.log.warn({ runs: runs.length }, 'A PostgreSQL connection was lost: writing again the runs committed in the last second, in case the server lost them');
     const again = runs.map((run): PendingRun => ({ run, hold: true, resolve: () => undefined, reject: () => undefined }));
     this.queue.unshift(...again);
-    this.timer ??= setTimeout(() => this.writeNow(), GROUP_COMMIT_MS);
+    this.writeSoon();
   }
 
   /** After a commit: the runs first, then what they changed — a live view reads them in the order they happened. */

@@ -80,7 +80,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
   let handler: JobHandler | undefined;
   let concurrency = 0;
   let closed = false;
-  let synced = false;
+  /** Set at the first sync: the one whose schedules may be owed a tick from before the start. */
   let catchUpTimer: NodeJS.Timeout | undefined;
   const counts = { started: 0, completed: 0, failed: 0, missed: 0, caughtUp: 0 };
 
@@ -128,14 +128,15 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
    * (or was re-timed or removed) since owes nothing, and a tick older than one it ran would be out
    * of order.
    */
-  async function catchUp(started: Map<LiveSchedule, number>, syncedAt: number): Promise<void> {
-    const waiting = [...started].filter(([entry, firstDue]) => live.get(entry.schedule.id) === entry && entry.dueAt === firstDue).map(([entry]) => entry.schedule);
-    if (!options.unrunTicks || waiting.length === 0 || closed) return;
-    const owed = await owedTicks(waiting, syncedAt, options.unrunTicks, log, 'while Vigil was not running');
+  async function catchUp(unrunTicks: UnrunTicks, started: Map<LiveSchedule, number>, syncedAt: number): Promise<void> {
+    const untouched = (entry: LiveSchedule | undefined): entry is LiveSchedule => !!entry && live.get(entry.schedule.id) === entry && entry.dueAt === started.get(entry);
+    const waiting = [...started.keys()].filter(untouched).map((entry) => entry.schedule);
+    if (waiting.length === 0 || closed) return;
+    const owed = await owedTicks(waiting, syncedAt, unrunTicks, log, 'while Vigil was not running');
     let queued = 0;
     for (const tick of owed) {
       const entry = live.get(tick.scheduleId);
-      if (closed || !entry || entry.waiting || !started.has(entry) || entry.dueAt !== started.get(entry)) continue;
+      if (closed || !untouched(entry) || entry.waiting) continue;
       push(entry, tick.scheduledFor);
       queued += 1;
     }
@@ -217,11 +218,10 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
         stopTimer(live.get(id)!);
         live.delete(id);
       }
-      if (!synced) {
-        synced = true;
-        // Once the start has settled: readiness and the first ticks do not wait for the question.
+      if (options.unrunTicks && !catchUpTimer) {
+        // The first sync. Once the start has settled: readiness and the first ticks do not wait for the question.
         const started = new Map(diff.add.map((schedule) => [live.get(schedule.id)!, live.get(schedule.id)!.dueAt]));
-        catchUpTimer = setTimeout(() => void catchUp(started, current), CATCH_UP_AFTER_MS);
+        catchUpTimer = setTimeout(() => void catchUp(options.unrunTicks!, started, current), CATCH_UP_AFTER_MS);
       }
       if (diff.add.length + diff.update.length + diff.remove.length > 0) {
         log.info({ added: diff.add.length, updated: diff.update.length, removed: diff.remove.length, live: live.size }, 'schedules synced');
