@@ -21,7 +21,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { HEALTH_CHANGES_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges } from './processes.ts';
+import { HEALTH_CHANGES_SQL, TICK_GAPS_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges, type TickGap } from './processes.ts';
 
 const ASSIGNMENTS = numberOption('assignments', 2_000);
 const INTERVAL_S = numberOption('interval-s', 5);
@@ -78,7 +78,9 @@ async function main() {
       for (const line of chunk.toString().split('\n')) {
         const message = /"msg":"([^"]*)"/.exec(line)?.[1];
         const err = /"err":\{[^}]*?"message":"([^"]{0,80})/.exec(line)?.[1];
-        if (message) said.set(`${message}${err ? ` (${err})` : ''}`, (said.get(`${message}${err ? ` (${err})` : ''}`) ?? 0) + 1);
+        if (!message) continue;
+        const key = err ? `${message} (${err})` : message;
+        said.set(key, (said.get(key) ?? 0) + 1);
       }
     });
   let vigil = spawnVigil(['--data-dir', dataDir], env);
@@ -109,7 +111,10 @@ async function main() {
       return { status: 0, reason: (error as Error).message };
     }
   };
-  /** Polls /readyz from `since` until it answers 200; how long it was not ready, and its first reason. */
+  /**
+   * Polls /readyz until it is ready again after having said it was not (or said nothing else for 5 s
+   * after the event); sets when the event was over, how long it was not ready, and its first reason.
+   */
   const untilReady = async (event: Event): Promise<void> => {
     let firstNotReady = NaN;
     for (let i = 0; i < 3_000; i++) {
@@ -192,14 +197,9 @@ async function main() {
     clearInterval(flipper);
     const windowEnd = new Date(Date.now() - INTERVAL_S * 2_000);
 
-    // Every gap in an assignment's ticks: the ticks missing between two recorded ones.
-    const gaps = await query<{ t: Date; missing: number }>(
-      `SELECT scheduled_for AS t, (round(extract(epoch FROM next - scheduled_for) / $3) - 1)::int AS missing
-         FROM (SELECT scheduled_for, lead(scheduled_for) OVER (PARTITION BY system_id, configuration_id ORDER BY scheduled_for) AS next
-                 FROM runs WHERE scheduled_for >= $1) r
-        WHERE next - scheduled_for > make_interval(secs => $3 * 1.5) AND scheduled_for < $2`,
-      [windowStart, windowEnd, INTERVAL_S],
-    );
+    // Every tick missing between two recorded ones of its check, with the length of its gap.
+    const gaps = await query<TickGap>(TICK_GAPS_SQL, [windowStart, windowEnd, INTERVAL_S]);
+    const lostTicks = gaps.flatMap((gap) => Array.from({ length: gap.missing }, (_, k) => ({ due: gap.t.getTime() + (k + 1) * INTERVAL_S * 1000, gap: gap.missing })));
     const twiceIn = async (from: Date, to: Date) =>
       (await query<{ n: number }>(
         `SELECT count(*)::int AS n FROM (SELECT 1 FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2 GROUP BY system_id, configuration_id, scheduled_for HAVING count(*) > 1) d`,
@@ -208,32 +208,20 @@ async function main() {
     const recordedIn = async (from: Date, to: Date) =>
       (await query<{ n: number }>(`SELECT count(*)::int AS n FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2`, [from, to]))[0]!.n;
     const lostIn = (from: Date, to: Date) => {
-      let lost = 0;
-      let longest = 0;
-      for (const gap of gaps) {
-        let inside = 0;
-        for (let k = 1; k <= gap.missing; k++) {
-          const due = gap.t.getTime() + k * INTERVAL_S * 1000;
-          if (due >= from.getTime() && due < to.getTime()) inside++;
-        }
-        lost += inside;
-        if (inside) longest = Math.max(longest, gap.missing);
-      }
-      return { lost, longest };
+      const inside = lostTicks.filter((tick) => tick.due >= from.getTime() && tick.due < to.getTime());
+      return { lost: inside.length, longest: Math.max(0, ...inside.map((tick) => tick.gap)) };
     };
 
     // Where the lost ticks fell, against the events' times (seconds from the window's start).
     const since = (at: Date) => ((at.getTime() - windowStart.getTime()) / 1000).toFixed(1);
-    const lostAt = new Map<string, number>();
-    for (const gap of gaps) {
-      for (let k = 1; k <= gap.missing; k++) {
-        const second = since(new Date(gap.t.getTime() + k * INTERVAL_S * 1000)).replace(/\..*/, '');
-        lostAt.set(second, (lostAt.get(second) ?? 0) + 1);
-      }
+    const lostAt = new Map<number, number>();
+    for (const { due } of lostTicks.sort((a, b) => a.due - b.due)) {
+      const second = Math.floor((due - windowStart.getTime()) / 1000);
+      lostAt.set(second, (lostAt.get(second) ?? 0) + 1);
     }
     for (const [message, count] of said) console.error(`Vigil said ${count}×: ${message}`);
     console.error(`events: ${events.map((e) => `${e.name.slice(0, 24)} +${since(e.at)}…+${since(e.over!)} s`).join('; ')}`);
-    console.error(`lost ticks by second: ${[...lostAt].sort((a, b) => Number(a[0]) - Number(b[0])).map(([second, n]) => `+${second} s: ${n}`).join(', ') || 'none'}`);
+    console.error(`lost ticks by second: ${[...lostAt].map(([second, n]) => `+${second} s: ${n}`).join(', ') || 'none'}`);
 
     console.log('| event | /readyz not ready | ticks recorded (lost) | twice | longest run of ticks one assignment lost |');
     console.log('| --- | --- | --- | ---: | --- |');

@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { HEALTH_CHANGES_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges } from './processes.ts';
+import { HEALTH_CHANGES_SQL, TICK_GAPS_SQL, numberOption, spawnVigil, startFlippingTargets, waitForOutput, type HealthChanges, type TickGap } from './processes.ts';
 
 const ASSIGNMENTS = numberOption('assignments', 1_000);
 const INTERVAL_S = numberOption('interval-s', 5);
@@ -148,12 +148,8 @@ async function main() {
     )).rows;
     // Where the lost ticks were: each gap in an assignment's ticks, relative to the window's start,
     // beside the kills' times; and the late retries.
-    const { rows: gaps } = await client.query<{ after_s: number; missing: number; system: string }>(
-      `SELECT round(extract(epoch FROM scheduled_for - $1::timestamptz)::numeric, 1)::float AS after_s,
-              (round(extract(epoch FROM next - scheduled_for) / $3) - 1)::int AS missing, system_id::text AS system
-         FROM (SELECT system_id, scheduled_for, lead(scheduled_for) OVER (PARTITION BY system_id, configuration_id ORDER BY scheduled_for) AS next
-                 FROM runs WHERE scheduled_for >= $1) r
-        WHERE next - scheduled_for > make_interval(secs => $3 * 1.5) AND scheduled_for < $2 ORDER BY 1`,
+    const { rows: gaps } = await client.query<TickGap>(
+      TICK_GAPS_SQL,
       [windowStart, windowEnd, INTERVAL_S],
     );
     const { rows: lateRuns } = await client.query<{ due_s: number; late_s: number }>(
@@ -162,7 +158,7 @@ async function main() {
          FROM runs WHERE scheduled_for >= $1 AND scheduled_for < $2 AND created_at - scheduled_for > make_interval(secs => $3) ORDER BY 1`,
       [windowStart, windowEnd, INTERVAL_S],
     );
-    for (const gap of gaps) console.error(`gap: ${gap.missing} tick(s) after the one due at +${gap.after_s} s (system ${gap.system})`);
+    for (const gap of gaps) console.error(`gap: ${gap.missing} tick(s) after the one due at +${((gap.t.getTime() - windowStart.getTime()) / 1000).toFixed(1)} s (system ${gap.system})`);
     for (const late of lateRuns) console.error(`late: the tick due at +${late.due_s} s was recorded ${late.late_s} s after it`);
     console.error(`killed: ${kills.join(', ')}`);
     console.log(

@@ -219,3 +219,20 @@ export interface HealthChanges {
   repeated: number;
   events: number;
 }
+
+/**
+ * Each gap in a check's ticks due in [$1, $2) with interval $3 seconds: the system, the last tick
+ * recorded before it, and how many ticks are missing after that one. Ticks at the window's edges
+ * that were never recorded at all do not show.
+ */
+export const TICK_GAPS_SQL = `SELECT system_id::text AS system, scheduled_for AS t, (round(extract(epoch FROM next - scheduled_for) / $3) - 1)::int AS missing
+  FROM (SELECT system_id, scheduled_for, lead(scheduled_for) OVER (PARTITION BY system_id, configuration_id ORDER BY scheduled_for) AS next
+          FROM runs WHERE scheduled_for >= $1) r
+ WHERE next - scheduled_for > make_interval(secs => $3 * 1.5) AND scheduled_for < $2
+ ORDER BY scheduled_for`;
+
+export interface TickGap {
+  system: string;
+  t: Date;
+  missing: number;
+}
