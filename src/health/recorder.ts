@@ -118,6 +118,8 @@ export class HealthRecorder {
   private heldUnsorted = false;
   /** The runs of the batches committed in the last UNFLUSHED_MS, oldest first. */
   private unflushed: { at: number; runs: RunRecord[] }[] = [];
+  /** How many times a lost connection was told: a batch that sees it change while in flight is written again. */
+  private losses = 0;
 
   constructor(
     private readonly database: Database,
@@ -211,6 +213,7 @@ export class HealthRecorder {
    */
   private async writeBatch(batch: PendingRun[]): Promise<void> {
     let written: Written;
+    const losses = this.losses;
     try {
       written = await writeRuns(this.database, batch.map((pending) => pending.run));
     } catch (error) {
@@ -230,12 +233,22 @@ export class HealthRecorder {
       for (const pending of batch) await this.writeBatch([pending]);
       return;
     }
-    this.committed(batch.map((pending) => pending.run));
+    this.committed(batch.map((pending) => pending.run), losses);
     await this.published(batch.map((pending) => pending.run), written);
     for (const [index, pending] of batch.entries()) pending.resolve(written.runIds[index]);
   }
 
-  private committed(runs: RunRecord[]): void {
+  /**
+   * Remembers a committed batch for UNFLUSHED_MS. A batch written while a lost connection was told
+   * (`losses` counted before it was sent) may have committed on a server that was already dying —
+   * its backend outlives a killed postmaster long enough to answer, and the answer can arrive in
+   * the same read as that connection's end — so it is written again now, like the ones before it.
+   */
+  private committed(runs: RunRecord[], losses: number): void {
+    if (losses !== this.losses) {
+      this.writeAgain(runs);
+      return;
+    }
     const now = Date.now();
     while (this.unflushed.length && this.unflushed[0]!.at < now - UNFLUSHED_MS) this.unflushed.shift();
     this.unflushed.push({ at: now, runs });
@@ -250,8 +263,14 @@ export class HealthRecorder {
     const since = Date.now() - UNFLUSHED_MS;
     const runs = this.unflushed.filter((entry) => entry.at >= since).flatMap((entry) => entry.runs);
     this.unflushed = [];
+    this.losses++;
     if (!runs.length) return;
     this.log.warn({ runs: runs.length }, 'A PostgreSQL connection was lost: writing again the runs committed in the last second, in case the server lost them');
+    this.writeAgain(runs);
+  }
+
+  /** Runs that may have been lost after their commit go again, ahead of anything newer of their streams. */
+  private writeAgain(runs: RunRecord[]): void {
     const again = runs.map((run): PendingRun => ({ run, hold: true, resolve: () => undefined, reject: () => undefined }));
     this.queue.unshift(...again);
     this.writeSoon();
@@ -310,6 +329,7 @@ export class HealthRecorder {
           this.heldUnsorted = false;
         }
         const { batch } = takeBatch(this.held, streamKey, new Set(), MAX_BATCH);
+        const losses = this.losses;
         let answer: Written;
         try {
           answer = await writeRuns(this.database, batch);
@@ -332,7 +352,7 @@ export class HealthRecorder {
         }
         const taken = new Set(batch);
         this.held = this.held.filter((run) => !taken.has(run));
-        this.committed(batch);
+        this.committed(batch, losses);
         written += batch.length;
         await this.published(batch, answer);
       }
