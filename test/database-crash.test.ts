@@ -16,8 +16,8 @@ import { waitFor } from './support/wait.ts';
  * remembers the last second of its commits and writes them again when the server drops its
  * connections: after the crash every run it was given is stored, once. That includes a batch whose
  * commit answer arrives together with its connection's end (the backend outlives its killed
- * postmaster long enough to commit and answer): about one run in three, CI's first run of this test
- * lost those 20 runs.
+ * postmaster long enough to commit and answer). That race shows in about one run of this test in
+ * three; before it was handled, CI lost such a batch's 20 runs.
  */
 
 const root = mkdtempSync('/tmp/vigil-crash-');
