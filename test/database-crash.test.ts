@@ -13,7 +13,7 @@ import { waitFor } from './support/wait.ts';
  * Issue 25: plain runs commit without waiting for the disk, and PostgreSQL flushes such commits
  * within ~0.6 s. When the server crashes before that (its postmaster killed with SIGKILL), those
  * commits are gone — 52 runs in bench/embedded-chaos.ts before this was handled. The recorder
- * remembers the last second of its commits and writes them again when the server drops its
+ * remembers its last 5 s of commits and writes them again when the server drops its
  * connections: after the crash every run it was given is stored, once. That includes a batch whose
  * commit answer arrives together with its connection's end (the backend outlives its killed
  * postmaster long enough to commit and answer). That race shows in about one run of this test in

@@ -50,9 +50,11 @@ const RETRY_HELD_MS = 1_000;
  * disk is flushed by PostgreSQL within 3 × wal_writer_delay (0.6 s by default); if the server crashes
  * first (its postmaster killed, a backend killed by the OOM killer), it is gone. So when the server
  * drops a connection, the runs committed this recently are written again — a no-op, by the tick key,
- * for each one it kept.
+ * for each one it kept. Five seconds, not 0.6: on a loaded machine the WAL writer can wait for a core,
+ * and this process can hear of the loss late; it costs a few thousand no-op rows once per lost
+ * connection, and the memory of those runs.
  */
-const UNFLUSHED_MS = 1_000;
+const UNFLUSHED_MS = 5_000;
 
 /** recordRun's answer for a run held in memory until the database is back (`holdIfDown`). */
 export const HELD = Symbol('held');
@@ -265,7 +267,7 @@ export class HealthRecorder {
     this.unflushed = [];
     this.losses++;
     if (!runs.length) return;
-    this.log.warn({ runs: runs.length }, 'A PostgreSQL connection was lost: writing again the runs committed in the last second, in case the server lost them');
+    this.log.warn({ runs: runs.length }, 'A PostgreSQL connection was lost: writing again the runs committed in the last 5 s, in case the server lost them');
     this.writeAgain(runs);
   }
 
