@@ -20,16 +20,27 @@ import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, t
  * same `every` keeps the old phase (the pending job's slot is reused), so a re-timed schedule is
  * removed and created again.
  *
- * A worker killed mid-job (BullMQ 6 defaults: lockDuration 30 s, stalledInterval 30 s,
- * maxStalledCount 1): its lock expires, and another worker's stalled check (a mark pass, then a
- * move pass one interval later) puts the job back in `wait`, i.e. it is retried 30–60 s later with
- * the same scheduledFor. A scheduler (tick) job is retried however often it stalls (the Lua never
+ * A worker killed mid-job (lockDuration LOCK_MS, stalledInterval STALLED_CHECK_MS, maxStalledCount
+ * 1): its lock expires, and another worker's stalled check (a mark pass, then a move pass one
+ * interval later) puts the job back in `wait`, i.e. it is retried 5–15 s later with the same
+ * scheduledFor (30–64 s with BullMQ's defaults of 30 s and 30 s, bench/RESULTS.md). A scheduler (tick) job is retried however often it stalls (the Lua never
  * fails a job that has a live scheduler); a run-now job is failed after more than maxStalledCount
  * stalls. The schedule itself never stops: the next tick was created when the job was picked up.
  * (Seen by experiment: a worker SIGKILLed mid-tick with lockDuration = stalledInterval = 1 s; a second
  * worker ran the same job id 2 s later, then the following tick on time.)
  * The executor should therefore treat (assignment, scheduledFor) as the run's idempotency key.
  */
+
+/**
+ * How long a worker's hold on a running job lasts unless renewed; the worker renews it every half
+ * of it. BullMQ's default is 30 s. A third of that brings a killed worker's runs back three times
+ * sooner; the price is that a worker whose event loop stalls for more than 5 s loses its jobs to
+ * another worker, which runs them again (stored once: the tick is the run's key). At 20,000 checks
+ * every 30 s the loop's lag p99 was 0.1–0.2 s (bench/RESULTS.md).
+ */
+const LOCK_MS = 10_000;
+/** How often a worker looks for jobs whose lock expired (BullMQ's default: 30 s). */
+const STALLED_CHECK_MS = 5_000;
 
 export interface BullmqQueueOptions {
   redisUrl: string;
@@ -162,7 +173,13 @@ export function createBullmqQueue(options: BullmqQueueOptions): CheckQueue {
 
     work(handler, concurrency) {
       if (worker) throw new Error('work() was already called on this queue');
-      worker = new Worker<JobData>(queueName, (job) => handler(checkJobOf(job)), { connection, prefix, concurrency });
+      worker = new Worker<JobData>(queueName, (job) => handler(checkJobOf(job)), {
+        connection,
+        prefix,
+        concurrency,
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
+      });
       // A throwing handler only fails its job; the worker goes on with the next one.
       worker.on('failed', (job, error) => log.error({ err: error, jobId: job?.id, ...(job ? jobIds(checkJobOf(job)) : {}) }, 'check job failed'));
       worker.on('error', (error) => log.error({ err: error }, 'check worker error'));
