@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { cpuSeconds, descendants, numberOption, parentPid, processTable, pssMb, spawnVigil as spawnVigilWith, treeCpu, treeCpuDelta, waitForOutput } from './processes.ts';
+import { cpuSeconds, deleteRedisPrefix, descendants, numberOption, parentPid, processTable, pssMb, spawnVigil as spawnVigilWith, treeCpu, treeCpuDelta, waitForOutput } from './processes.ts';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'embedded';
@@ -44,6 +44,7 @@ const SSE_QUERY = args.includes('--sse-query') ? args[args.indexOf('--sse-query'
 const BENCH_ADMIN = { VIGIL_ADMIN_EMAIL: 'bench@vigil.test', VIGIL_ADMIN_PASSWORD: 'bench password, long enough' };
 const LOCAL_PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisPrefix = `vigil-bench-${process.pid}`;
 const profileAt = args.indexOf('--profile');
 /** `--profile DIR`: write a V8 CPU profile of each Vigil process into DIR (open it in Chrome DevTools). */
 const nodeArgs = profileAt >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${args[profileAt + 1]}`] : [];
@@ -135,7 +136,7 @@ async function main() {
       const env = {
         DATABASE_URL: url.toString(),
         REDIS_URL,
-        VIGIL_REDIS_PREFIX: `vigil-bench-${process.pid}`,
+        VIGIL_REDIS_PREFIX: redisPrefix,
         VIGIL_SECRET_KEY: randomBytes(32).toString('base64'),
       };
       // The scheduler migrates the database first; workers start once it says it is running.
@@ -252,6 +253,7 @@ async function main() {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
     target.child.kill();
+    if (mode !== 'embedded') await deleteRedisPrefix(REDIS_URL, redisPrefix);
     if (admin && databaseName) {
       await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
       await admin.end();

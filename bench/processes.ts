@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
 
 const bin = new URL('../bin/vigil.js', import.meta.url).pathname;
 const CLOCK_TICKS = 100;
@@ -236,3 +237,14 @@ export interface TickGap {
   t: Date;
   missing: number;
 }
+
+/** Deletes a benchmark's Redis keys (its queue's schedules and jobs): the next run starts from an empty prefix. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1_000 })) if ((keys as string[]).length) await redis.unlink(...(keys as string[]));
+  } finally {
+    redis.disconnect();
+  }
+}
+

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { deleteRedisPrefix } from './processes.ts';
 import { jitterOffset } from '../src/queue/schedule.ts';
 import { createScheduler } from '../src/engine/scheduler.ts';
 import { createLogger } from '../src/kernel/log.ts';
@@ -97,7 +98,7 @@ const steadySyncMs = performance.now() - steadySyncStarted;
 const redisMemory = await redisField('memory', 'used_memory_rss');
 await queue.close();
 if (redis) {
-  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1_000 })) if ((keys as string[]).length) await redis.del(...(keys as string[]));
+  await deleteRedisPrefix(redisUrl, prefix);
   redis.disconnect();
 }
 
