@@ -247,4 +247,3 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
     redis.disconnect();
   }
 }
-

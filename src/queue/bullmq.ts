@@ -22,9 +22,10 @@ import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, t
  *
  * A worker killed mid-job (lockDuration LOCK_MS, stalledInterval STALLED_CHECK_MS, maxStalledCount
  * 1): its lock expires, and another worker's stalled check (a mark pass, then a move pass one
- * interval later) puts the job back in `wait`, i.e. it is retried 5–15 s later with the same
- * scheduledFor (30–64 s with BullMQ's defaults of 30 s and 30 s, bench/RESULTS.md). A scheduler (tick) job is retried however often it stalls (the Lua never
- * fails a job that has a live scheduler); a run-now job is failed after more than maxStalledCount
+ * interval later) puts the job back in `wait`, i.e. it is retried up to 15 s later (10–15 s
+ * measured; 30–64 s with BullMQ's defaults of 30 s and 30 s, bench/RESULTS.md) with the same
+ * scheduledFor. A scheduler (tick) job is retried however often it stalls (the Lua never fails a
+ * job that has a live scheduler); a run-now job is failed after more than maxStalledCount
  * stalls. The schedule itself never stops: the next tick was created when the job was picked up.
  * (Seen by experiment: a worker SIGKILLed mid-tick with lockDuration = stalledInterval = 1 s; a second
  * worker ran the same job id 2 s later, then the following tick on time.)
@@ -35,8 +36,9 @@ import { isTestRunJob, jobIds, type CheckQueue, type QueuedJob, type Schedule, t
  * How long a worker's hold on a running job lasts unless renewed; the worker renews it every half
  * of it. BullMQ's default is 30 s. A third of that brings a killed worker's runs back three times
  * sooner; the price is that a worker whose event loop stalls for more than 5 s loses its jobs to
- * another worker, which runs them again (stored once: the tick is the run's key). At 20,000 checks
- * every 30 s the loop's lag p99 was 0.1–0.2 s (bench/RESULTS.md).
+ * another worker, which runs them again (stored once: the tick is the run's key). A timer renews
+ * the lock, so a long queue does not lose it, only a blocked event loop: at 10,000 checks every
+ * 30 s no job stalled and none needed renewing (bench/RESULTS.md, 2026-12-03).
  */
 const LOCK_MS = 10_000;
 /** How often a worker looks for jobs whose lock expired (BullMQ's default: 30 s). */
