@@ -11,7 +11,9 @@ import { startHttpTarget, type HttpTarget } from './targets/http.ts';
 /**
  * Issue 25, server mode: a worker killed with SIGKILL in the middle of a check. Its job's lock runs
  * out and the other worker's stalled check gives the job back to the queue: that tick runs again, on
- * the other worker, 5–15 s after the kill (BullMQ's defaults made it 30–64 s), and is stored once.
+ * the other worker, at most 15 s after the kill (BullMQ's defaults made it 30–64 s, and at least
+ * 25 s in this test: the lock, 30 s, was taken a few seconds before the kill), and is stored once.
+ * The bound leaves 7 s for a busy machine's timers.
  */
 const noRedis = await redisMissing('killed worker (Redis)');
 const INTERVAL_S = 5;
@@ -48,7 +50,7 @@ describe.skipIf(noRedis)('a worker killed in the middle of a check', () => {
     await deleteRedisKeys(REDIS_URL, prefix);
   });
 
-  it('runs the tick it was running on the other worker, 5–15 s after the kill, once', async () => {
+  it('runs the tick it was running on the other worker, at most 15 s after the kill, once', async () => {
     const { rows: [system] } = await database.pool.query(`INSERT INTO systems (name) VALUES ('killed-worker') RETURNING id`);
     const { rows: [configuration] } = await database.pool.query(
       `INSERT INTO configurations (name, strategy, config, interval_seconds) VALUES ('killed-worker', 'http', $1, $2) RETURNING id`,
@@ -89,7 +91,7 @@ describe.skipIf(noRedis)('a worker killed in the middle of a check', () => {
     expect(dueBy >= 0 && dueBy < INTERVAL_S * 1_000, `the earliest stored tick was due ${dueBy} ms before the held request`).toBe(true);
     expect(first.created_at.getTime()).toBeGreaterThan(killedAt);
     const lateBy = first.created_at.getTime() - killedAt;
-    expect(lateBy, `the held tick ran ${lateBy} ms after the kill`).toBeLessThan(20_000);
+    expect(lateBy, `the held tick ran ${lateBy} ms after the kill`).toBeLessThan(22_000);
     expect(first.status).toBe('healthy');
     // No tick missing from it on, none twice (one row per tick by the key; the gaps say none lost).
     const gaps = runs.slice(1).map((run, index) => run.scheduled_for.getTime() - runs[index]!.scheduled_for.getTime());
