@@ -11,8 +11,8 @@ import { startHttpTarget, type HttpTarget } from './targets/http.ts';
 /**
  * Issue 25, server mode: a worker killed with SIGKILL in the middle of a check. Its job's lock runs
  * out and the other worker's stalled check gives the job back to the queue: that tick runs again, on
- * the other worker, at most 15 s after the kill (BullMQ's defaults made it 30–64 s, and at least
- * 25 s in this test: the lock, 30 s, was taken a few seconds before the kill), and is stored once.
+ * the other worker, at most 15 s after the kill (BullMQ's defaults made it 30–64 s, and well over
+ * 22 s in this test: their 30 s lock was taken a few seconds before the kill), and is stored once.
  * The bound leaves 7 s for a busy machine's timers.
  */
 const noRedis = await redisMissing('killed worker (Redis)');
