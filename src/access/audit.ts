@@ -1,7 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
 import { ValidationError } from '../kernel/errors.ts';
+import { ScopedStorage } from '../kernel/scoped-storage.ts';
 import type { Caller } from './authorize.ts';
 import { auditLog } from './schema.ts';
 
@@ -28,10 +28,10 @@ export interface Actor {
 /** Changes no request asked for (start-up, jobs): Vigil itself. */
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'vigil', label: 'Vigil' };
 
-const actors = new AsyncLocalStorage<Actor>();
+const actors = new ScopedStorage<Actor>();
 
 /** Runs `work` (and everything it awaits) as `actor`. */
-export function runAs<T>(actor: Actor, work: () => T): T {
+export function runAs<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
   return actors.run(actor, work);
 }
 

@@ -1,6 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { ScopedStorage } from '../kernel/scoped-storage.ts';
 
 /**
  * An ambient transaction: work that must be all-or-nothing across several services (applying a
@@ -19,7 +19,7 @@ interface Ambient {
   afterCommit: Map<string, () => void>;
 }
 
-const current = new AsyncLocalStorage<Ambient>();
+const current = new ScopedStorage<Ambient>();
 
 /** The ambient transaction's connection, when there is one. */
 export function ambientClient(): pg.PoolClient | undefined {
