@@ -166,7 +166,7 @@ async function main() {
         const response = await fetch(`${apiUrl}/api/v1/events${SSE_QUERY ? `?${SSE_QUERY}` : ''}`, { headers: { cookie }, signal: streams.signal });
         if (response.status !== 200) throw new Error(`the event stream answered ${response.status}`);
         void (async () => {
-          for await (const chunk of response.body! as unknown as AsyncIterable<Uint8Array>) streamedEvents += Buffer.from(chunk).toString().split('\nevent: ').length - 1;
+          for await (const chunk of response.body! as unknown as AsyncIterable<Uint8Array>) streamedEvents += Buffer.from(chunk).toString().match(/^event: /gm)?.length ?? 0;
         })().catch(() => undefined);
       }
       console.error(`${SSE_CLIENTS} event-stream clients reading /api/v1/events${SSE_QUERY ? `?${SSE_QUERY}` : ''}`);

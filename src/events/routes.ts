@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { createRouter, errorResponses, z } from '../api/openapi.ts';
 import { ValidationError } from '../kernel/errors.ts';
 import type { BusEvent, EventBus } from './bus.ts';
+import { RunCoalescer } from './coalesce.ts';
 import { isStreamed, STREAM_TOPICS, streamTopic, type StreamTopic } from './stream-filter.ts';
 import { RUN_COMPLETED } from './topics.ts';
 
@@ -46,51 +47,42 @@ const stream = createRoute({
 /** `GET /events`: server-sent events of run completions and health changes, on every API process. */
 export function eventRoutes(bus: EventBus) {
   const router = createRouter();
+  const runs = new RunCoalescer(bus, COALESCE_MS);
   router.openapi(stream, (c) => {
     const { systemId, environmentId, environments, topics, coalesce } = c.req.valid('query');
     if (environmentId !== undefined && environments !== undefined) {
       throw new ValidationError([{ path: 'environments', message: 'expected either environmentId or environments=all, not both' }]);
     }
     const filter = { systemId, environmentId, allEnvironments: environments === 'all', ...(topics === undefined ? {} : { topics: parseTopics(topics) }) };
+    // coalesce=1s: this stream's runs come from the process's one coalescer, a message a second.
+    const coalesced = coalesce !== undefined && (filter.topics?.includes('run.completed') ?? true);
     return streamSSE(c, async (stream) => {
-      const pending: BusEvent[] = [];
-      // coalesce=1s: the latest run of each stream, sent together once a second.
-      const runs = new Map<string, BusEvent>();
-      let flushAt: number | undefined;
+      const pending: (BusEvent | Uint8Array)[] = [];
       let wake: (() => void) | undefined;
       let open = true;
-      const unsubscribe = bus.subscribe((event) => {
-        if (!isStreamed(filter, event)) return;
-        if (coalesce && event.topic === RUN_COMPLETED) {
-          const p = event.payload;
-          runs.set(`${p.systemId}|${p.configurationId}|${p.environmentId ?? ''}|${p.source}`, event);
-          if (flushAt === undefined) {
-            flushAt = Date.now() + COALESCE_MS;
-            wake?.(); // the wait under way may be a heartbeat's: shorten it to the flush
-          }
-          return;
-        }
-        pending.push(event);
+      const queue = (item: BusEvent | Uint8Array) => {
+        pending.push(item);
         wake?.();
+      };
+      const unsubscribe = bus.subscribe((event) => {
+        if (coalesced && event.topic === RUN_COMPLETED) return;
+        if (isStreamed(filter, event)) queue(event);
       });
+      const leave = coalesced ? runs.join(filter, queue) : undefined;
       stream.onAbort(() => {
         open = false;
         unsubscribe();
+        leave?.();
         wake?.();
       });
       await stream.writeSSE({ event: 'ready', data: '{}' });
       while (open) {
-        for (let event = pending.shift(); event; event = pending.shift()) {
-          await stream.writeSSE({ id: event.id, event: streamTopic[event.topic]!, data: JSON.stringify(event.payload) });
-        }
-        if (flushAt !== undefined && Date.now() >= flushAt) {
-          const batch = [...runs.values()];
-          runs.clear();
-          flushAt = undefined;
-          await stream.writeSSE({ event: 'runs.completed', data: JSON.stringify(batch.map((event) => event.payload)) });
+        for (let item = pending.shift(); item; item = pending.shift()) {
+          if (item instanceof Uint8Array) await stream.write(item);
+          else await stream.writeSSE({ id: item.id, event: streamTopic[item.topic]!, data: JSON.stringify(item.payload) });
         }
         const idle = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(flushAt === undefined), flushAt === undefined ? HEARTBEAT_MS : Math.max(0, flushAt - Date.now()));
+          const timer = setTimeout(() => resolve(true), HEARTBEAT_MS);
           wake = () => {
             clearTimeout(timer);
             resolve(false);
