@@ -15,7 +15,7 @@ import { Agent } from 'undici';
 import { planDefinition } from '../src/definitions/plan.ts';
 import { executeRun } from '../src/engine/execute-run.ts';
 import type { DefinitionPlan } from '../src/definitions/plan.ts';
-import { closeHttpAgents } from '../src/strategies/http/timing.ts';
+import { closeHttpPools } from '../src/strategies/http/timing.ts';
 import { getCollector, getStrategy, listStrategies } from '../src/strategies/registry.ts';
 import type { RunContext } from '../src/strategies/types.ts';
 
@@ -133,7 +133,7 @@ const checkMedian = median(checks);
 const ratioMedian = median(ratios);
 
 await rawAgent.close();
-await closeHttpAgents();
+await closeHttpPools();
 await target.stop();
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);

@@ -108,12 +108,11 @@ export const httpRequestCollector = defineCollector<Record<string, never>, HttpC
 let timing: Promise<typeof import('./timing.ts')> | undefined;
 
 async function send(config: HttpConfig, url: URL, method: string, body: string | undefined, signal: AbortSignal): Promise<Hop> {
-  const { agentFor, dispatchWithTiming } = await (timing ??= import('./timing.ts'));
+  const { poolFor, dispatchWithTiming } = await (timing ??= import('./timing.ts'));
   const timings: PhaseTimings = {};
-  const agent = agentFor(config.tls);
+  const pool = poolFor(config.tls, url.origin);
   const response = await dispatchWithTiming(timings, () =>
-    agent.request({
-      origin: url.origin,
+    pool.request({
       path: `${url.pathname}${url.search}`,
       method: method as Dispatcher.HttpMethod,
       headers: { 'user-agent': USER_AGENT, ...config.headers },

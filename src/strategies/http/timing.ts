@@ -1,12 +1,12 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector } from 'undici';
+import { buildConnector, Pool } from 'undici';
 
 /**
- * Phase timings for HTTP checks on one shared undici Agent per TLS setting.
+ * Phase timings for HTTP checks on shared undici Pools (one per origin and TLS setting).
  *
- * Checks must measure a fresh connection every time, so the Agents run with
+ * Checks must measure a fresh connection every time, so the Pools run with
  * `pipelining: 0` (no keep-alive). A wrapped connector stamps each socket
  * with its DNS/connect/TLS times; undici's diagnostics channels tell which
  * request went out on which socket and when its headers came back. A request
@@ -97,39 +97,69 @@ function timedConnector(tls: TlsSettings): buildConnector.connector {
       socketTimings.set(socket, timings);
       socket.once('lookup', () => (timings.lookupAt = performance.now()));
       socket.once('connect', () => (timings.connectedAt ??= performance.now()));
+      plainStackOnReset(socket);
     }
     return socket;
   };
   return timedConnect;
 }
 
-const MAX_AGENTS = 32;
-const agents = new Map<string, Agent>();
-
 /**
- * The shared Agent for these TLS settings. Most checks share the default
- * one; distinct client certificates get their own, capped so a config
- * churning certificates cannot grow memory without bound.
+ * undici ends each check's connection (no keep-alive) with `destroy(new InformationalError('reset'))`,
+ * and Node's destroy reads the error's stack, which V8 then formats for nobody: ~3 % of Vigil's CPU
+ * at 10,000 checks (bench/RESULTS.md, 2026-12-03 third session). That error gets a plain stack first.
  */
-export function agentFor(tls: TlsSettings): Agent {
-  const plain = tls.ca === undefined && tls.cert === undefined && tls.key === undefined;
-  const key = plain ? (tls.verify ? 'verify' : 'no-verify') : JSON.stringify([tls.verify, tls.ca ?? '', tls.cert ?? '', tls.key ?? '']);
-  let agent = agents.get(key);
-  if (!agent) {
-    if (agents.size >= MAX_AGENTS) {
-      const [oldestKey, oldest] = agents.entries().next().value as [string, Agent];
-      agents.delete(oldestKey);
-      void oldest.close();
-    }
-    agent = new Agent({ pipelining: 0, connect: timedConnector(tls) });
-    agents.set(key, agent);
-  }
-  return agent;
+function plainStackOnReset(socket: Socket): void {
+  const destroy = socket.destroy;
+  socket.destroy = function (this: Socket, error?: Error) {
+    if (error && (error as { code?: unknown }).code === 'UND_ERR_INFO') error.stack = `${error.name}: ${error.message}`;
+    return destroy.call(this, error);
+  };
 }
 
-/** Closes every shared Agent (tests and shutdown). */
-export async function closeHttpAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((agent) => agent.close()));
+/**
+ * One undici Pool per origin and TLS setting, kept while the process runs; beyond MAX_POOLS the
+ * least recently used is closed. undici's Agent closed an origin's Pool whenever its last
+ * connection ended and built a new Pool and Client for the next request, which without keep-alive
+ * is every check (bench/RESULTS.md, 2026-12-03 third session). A Pool keeps its Clients, and each
+ * opens a fresh connection for every request (`pipelining: 0`).
+ */
+const MAX_POOLS = 2_048;
+const pools = new Map<string, Pool>();
+const connectors = new Map<string, buildConnector.connector>();
+
+/** The shared Pool for `origin` with these TLS settings. */
+export function poolFor(tls: TlsSettings, origin: string): Pool {
+  const plain = tls.ca === undefined && tls.cert === undefined && tls.key === undefined;
+  const tlsKey = plain ? (tls.verify ? 'verify' : 'no-verify') : JSON.stringify([tls.verify, tls.ca ?? '', tls.cert ?? '', tls.key ?? '']);
+  const key = `${origin} ${tlsKey}`;
+  let pool = pools.get(key);
+  if (pool) {
+    // Most recently used last: the Map's first entry is the one to close when full.
+    pools.delete(key);
+  } else {
+    if (pools.size >= MAX_POOLS) {
+      const [oldestKey, oldest] = pools.entries().next().value as [string, Pool];
+      pools.delete(oldestKey);
+      void oldest.close();
+    }
+    let connect = connectors.get(tlsKey);
+    if (!connect) {
+      connect = timedConnector(tls);
+      connectors.set(tlsKey, connect);
+      // Distinct client certificates each have their connector; a config churning them must not grow memory.
+      if (connectors.size > MAX_POOLS) connectors.delete(connectors.keys().next().value as string);
+    }
+    pool = new Pool(origin, { pipelining: 0, connect });
+  }
+  pools.set(key, pool);
+  return pool;
+}
+
+/** Closes every shared Pool (tests and shutdown). */
+export async function closeHttpPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  connectors.clear();
+  await Promise.all(all.map((pool) => pool.close()));
 }
