@@ -126,7 +126,6 @@ function plainStackOnReset(socket: Socket): void {
  */
 const MAX_POOLS = 2_048;
 const pools = new Map<string, Pool>();
-const connectors = new Map<string, buildConnector.connector>();
 
 /** The shared Pool for `origin` with these TLS settings. */
 export function poolFor(tls: TlsSettings, origin: string): Pool {
@@ -143,14 +142,7 @@ export function poolFor(tls: TlsSettings, origin: string): Pool {
       pools.delete(oldestKey);
       void oldest.close();
     }
-    let connect = connectors.get(tlsKey);
-    if (!connect) {
-      connect = timedConnector(tls);
-      connectors.set(tlsKey, connect);
-      // Distinct client certificates each have their connector; a config churning them must not grow memory.
-      if (connectors.size > MAX_POOLS) connectors.delete(connectors.keys().next().value as string);
-    }
-    pool = new Pool(origin, { pipelining: 0, connect });
+    pool = new Pool(origin, { pipelining: 0, connect: timedConnector(tls) });
   }
   pools.set(key, pool);
   return pool;
@@ -160,6 +152,5 @@ export function poolFor(tls: TlsSettings, origin: string): Pool {
 export async function closeHttpPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
-  connectors.clear();
   await Promise.all(all.map((pool) => pool.close()));
 }
